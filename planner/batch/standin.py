@@ -1,0 +1,207 @@
+"""A fast deterministic stand-in for ``planner.load_inputs`` and ``planner.solve``.
+
+Used by the batch tests and benchmarks to exercise the runners, the store and
+the fault handling without the real solver, at thousands of runs per minute.
+It is *not* an optimiser: it spreads each rank over the wards in proportion to
+need above the ward floors (largest remainder), then sizes sergeants and
+inspectors per borough from the spans of control.
+
+Faults can be injected through the free ``teams`` block of the scenario, so
+that a sweep axis ``teams.standin_fault`` can make chosen runs misbehave:
+
+``raise``            the solve raises ``RuntimeError``;
+``infeasible``       the solve raises :class:`~planner.errors.InfeasibleError`;
+``exit``             the worker process dies (``os._exit``);
+``exit_once:PATH``   the worker dies unless the file PATH exists (and creates it
+                     first), so the run dies once and succeeds when run again;
+``time_limit``       the plan comes back with status ``TIME_LIMIT`` and a gap;
+``sleep:SECONDS``    the solve sleeps first.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from planner.data import WardData
+from planner.errors import InfeasibleError
+from planner.scenario import Scenario
+
+LOADS: list[int] = [0]
+"""How many times :func:`load_inputs` ran in this process (the tests read it)."""
+
+
+class StandInStatus(enum.Enum):
+    """Mirror of ``planner.result.Status`` for the stand-in plans."""
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    INFEASIBLE = "infeasible"
+    TIME_LIMIT = "time_limit"
+
+
+@dataclass(frozen=True)
+class StandInInputs:
+    """What :func:`load_inputs` returns: the wards, no layer, no baseline."""
+
+    wards: WardData
+    layer: Any = None
+    baseline: Any = None
+
+
+@dataclass(frozen=True)
+class StandInPlan:
+    """The attributes of ``planner.Plan`` that the batch runner reads."""
+
+    status: Any
+    objective: float
+    bound: float
+    gap: float
+    solve_seconds: float
+    seed: int
+    scenario: Scenario
+    wards: WardData
+    constables: np.ndarray
+    pcsos: np.ndarray
+    sergeants: np.ndarray
+    inspectors: np.ndarray
+    cost_annual: float
+    cost_by_rank: dict[str, float]
+    input_hash: str
+    notes: tuple[str, ...] = field(default=())
+
+
+def synthetic_wards(scenario: Scenario) -> WardData:
+    """A small deterministic city from ``scenario.data.synthetic`` (no geometry)."""
+    spec = scenario.data.synthetic
+    rng = np.random.default_rng(spec.seed)
+    n, nb = spec.wards, spec.boroughs
+    borough = np.sort(np.arange(n) % nb)
+    demand = rng.gamma(2.0, 50.0, n)
+    harm = demand * rng.lognormal(0.0, 0.5, n)
+    population = rng.normal(12000, 2000, n).clip(3000)
+    w = scenario.need.weights
+    parts = [w.demand * demand / demand.mean(), w.harm * harm / harm.mean()]
+    parts.append(w.population * population / population.mean())
+    need = sum(parts) / (w.demand + w.harm + w.population)
+    return WardData(
+        codes=np.array([f"W{i:05d}" for i in range(n)]),
+        names=np.array([f"Ward {i}" for i in range(n)]),
+        borough=borough,
+        borough_codes=np.array([f"B{b:03d}" for b in range(nb)]),
+        borough_names=np.array([f"Borough {b}" for b in range(nb)]),
+        borough_bcu=np.array([f"BCU {b % spec.bcus}" for b in range(nb)]),
+        demand=demand,
+        harm=harm,
+        population=population,
+        need=need,
+        edges=np.array([(i, i + 1) for i in range(n - 1)]),
+        area_km2=np.full(n, 2.0),
+        x=np.arange(n, dtype=float),
+        y=np.zeros(n),
+    )
+
+
+def load_inputs(scenario: Scenario, data_dir: str | Path | None = None) -> StandInInputs:
+    """Stand-in for ``planner.load_inputs``: the synthetic wards of ``scenario``."""
+    LOADS[0] += 1
+    return StandInInputs(wards=synthetic_wards(scenario))
+
+
+def _spread(total: int, floor: int, need: np.ndarray) -> np.ndarray:
+    """``floor`` each plus the rest in proportion to need (largest remainder)."""
+    n = len(need)
+    rest = total - floor * n
+    if rest < 0:
+        raise InfeasibleError(f"ward floors need {floor * n:,} but only {total:,} are available")
+    share = need / need.sum() * rest
+    out = np.floor(share).astype(np.int64)
+    left = rest - int(out.sum())
+    if left:
+        out[np.argsort(-(share - out), kind="stable")[:left]] += 1
+    return out + floor
+
+
+def _fault(scenario: Scenario) -> str:
+    teams = scenario.teams or {}
+    return str(teams.get("standin_fault", "") or "")
+
+
+def _inject(fault: str) -> None:
+    if fault == "raise":
+        raise RuntimeError("stand-in fault: the solve raised on purpose")
+    if fault == "infeasible":
+        raise InfeasibleError("stand-in fault: infeasible on purpose")
+    if fault == "exit":
+        os._exit(3)
+    if fault.startswith("exit_once:"):
+        marker = Path(fault.split(":", 1)[1])
+        if not marker.exists():
+            marker.touch()
+            os._exit(3)
+    if fault.startswith("sleep:"):
+        time.sleep(float(fault.split(":", 1)[1]))
+
+
+def solve(
+    scenario: Scenario,
+    data_dir: str | Path | None = None,
+    *,
+    inputs: Any = None,
+    time_limit: float | None = None,
+    seed: int | None = None,
+) -> StandInPlan:
+    """Stand-in for ``planner.solve`` (same signature, see the module docstring)."""
+    start = time.perf_counter()
+    fault = _fault(scenario)
+    _inject(fault)
+    wards: WardData = (inputs or load_inputs(scenario, data_dir)).wards
+    wf, rules = scenario.workforce, scenario.rules
+    constables = _spread(wf.constable.headcount, rules.ward_floor.constable, wards.need)
+    pcsos = _spread(wf.pcso.headcount, rules.ward_floor.pcso, wards.need)
+    nb = wards.n_boroughs
+    supervisees = np.bincount(wards.borough, weights=constables + pcsos, minlength=nb)
+    sup = rules.supervision
+    sergeants = np.maximum(sup.min_sergeants_per_borough, np.ceil(supervisees / sup.sergeant_span - 1e-9))
+    inspectors = np.maximum(sup.min_inspectors_per_borough, np.ceil(sergeants / sup.inspector_span - 1e-9))
+    sergeants, inspectors = sergeants.astype(np.int64), inspectors.astype(np.int64)
+    for rank, used in (("sergeant", sergeants.sum()), ("inspector", inspectors.sum())):
+        if used > wf.rank(rank).headcount:
+            have = wf.rank(rank).headcount
+            raise InfeasibleError(f"spans of control need {used:,} {rank}s but only {have:,} are available")
+    counts = {
+        "constable": int(constables.sum()),
+        "pcso": int(pcsos.sum()),
+        "sergeant": int(sergeants.sum()),
+        "inspector": int(inspectors.sum()),
+    }
+    cost_by_rank = {r: c * wf.rank(r).annual_cost for r, c in counts.items()}
+    cost = float(sum(cost_by_rank.values()))
+    if rules.budget is not None and cost > rules.budget:
+        raise InfeasibleError(f"the plan costs £{cost:,.0f} but the budget is £{rules.budget:,.0f}")
+    eff = constables * wf.constable.availability + pcsos * wf.pcso.availability * 0.6
+    objective = float(np.sum(wards.need * np.log1p(eff / np.maximum(wards.need, 1e-9))))
+    timed_out = fault == "time_limit"
+    return StandInPlan(
+        status=StandInStatus.TIME_LIMIT if timed_out else StandInStatus.OPTIMAL,
+        objective=objective,
+        bound=objective * (1.05 if timed_out else 1.0),
+        gap=0.05 if timed_out else 0.0,
+        solve_seconds=time.perf_counter() - start,
+        seed=scenario.solver.seed if seed is None else seed,
+        scenario=scenario,
+        wards=wards,
+        constables=constables,
+        pcsos=pcsos,
+        sergeants=sergeants,
+        inspectors=inspectors,
+        cost_annual=cost,
+        cost_by_rank=cost_by_rank,
+        input_hash=f"standin-{scenario.data.synthetic.seed}-{wards.n_wards}",
+    )
