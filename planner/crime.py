@@ -103,7 +103,7 @@ def read_csv_table(path: str | Path, what: str = "file") -> CsvTable:
     lines: list[int] = []
     start = 1
     for record in reader:
-        if not any(cell.strip() for cell in record):
+        if not "".join(record).strip():
             start = reader.line_num + 1
             continue
         if header is None:

@@ -206,6 +206,45 @@ def read_harm_weights(spec: HarmSpec, resolve: Callable[[str], Path]) -> HarmWei
     )
 
 
+def harm_weights_from_frame(
+    df: pd.DataFrame,
+    source: str,
+    *,
+    key: str = "offence",
+    value: str = "weight",
+    default: float | None = None,
+    level: Literal["minor", "major"] = "minor",
+) -> HarmWeights:
+    """Build :class:`HarmWeights` from a table in memory (e.g. the synthetic city's).
+
+    Checked as a weights file is (rows numbered as in ``df.to_csv(index=False)``).
+
+    Parameters
+    ----------
+    df : pd.DataFrame
+        One row per offence class, columns ``key`` and ``value``.
+    source : str
+        Names the table in messages.
+    key, value : str
+        The key and weight columns.
+    default : float or None
+        Weight of offences with none of their own (None: an error).
+    level : {"minor", "major"}
+        Which offence name of the crime data the keys are.
+
+    Returns
+    -------
+    HarmWeights
+    """
+    frame = df.reset_index(drop=True).astype(str).map(str.strip)
+    table = CsvTable(
+        tuple(str(c) for c in df.columns), frame, np.arange(2, len(df) + 2, dtype=np.int64), source
+    )
+    spec = HarmSpec(key=key, value=value, default=default, offence_level=level)
+    weights, display = _read_table(table, spec)
+    return HarmWeights(weights, default, source, level, keys={k: display[k] for k in weights})
+
+
 def _read_table(table: CsvTable, spec: HarmSpec) -> tuple[dict[str, float], dict[str, str]]:
     require_columns(table, (spec.key, spec.value), "data.harm.key / data.harm.value")
     found = Problems(table.source, DataError)

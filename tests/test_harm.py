@@ -11,7 +11,14 @@ import pytest
 
 from planner.crime import read_crime
 from planner.errors import DataError
-from planner.harm import EXCLUDE, HarmWeights, normalise, read_harm_weights, weights_frame
+from planner.harm import (
+    EXCLUDE,
+    HarmWeights,
+    harm_weights_from_frame,
+    normalise,
+    read_harm_weights,
+    weights_frame,
+)
 from planner.scenario import CrimeSpec, HarmSpec
 
 REPO = Path(__file__).resolve().parents[1]
@@ -199,3 +206,13 @@ def test_real_crime_window_resolves_with_mapping(london_data_dir: Path) -> None:
     h = harm(london_data_dir, **CCHI, mapping=str(MAPPINGS / "mps_2024_minor_to_cchi.csv"))
     r = h.resolve(crime.counts.minor.unique(), crime.source)
     assert len(r.weight) + len(r.excluded) == 33
+
+
+def test_weights_from_frame() -> None:
+    df = pd.DataFrame({"offence": ["SHOPLIFTING", "RAPE"], "weight": [1.0, 2000.0]})
+    h = harm_weights_from_frame(df, "synthetic harm weights")
+    assert dict(h.resolve(["Shoplifting", "RAPE"]).weight) == {"Shoplifting": 1.0, "RAPE": 2000.0}
+    bad = pd.DataFrame({"offence": ["SHOPLIFTING", "RAPE"], "weight": [1.0, -5.0]})
+    with pytest.raises(DataError) as err:
+        harm_weights_from_frame(bad, "synthetic harm weights")
+    assert "synthetic harm weights" in str(err.value) and "line 3" in str(err.value)
