@@ -1,0 +1,189 @@
+"""Why a phasing cannot be done, in numbers.
+
+:func:`precheck` runs before the solver and catches the common conflicts by
+simulation: a stream target that the training places cannot reach in time,
+and ward floors or spans that the stock cannot cover in some period.
+:func:`diagnose` runs after the solver reports infeasible and uses an elastic
+LP relaxation to say which budget is too small, and by how much.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from ortools.linear_solver import pywraplp
+
+from planner.finance.flows import PhasingProblem, leavers_of
+from planner.finance.periods import fy_label
+from planner.scenario import RANKS
+
+_PLURAL = {"constable": "constables", "pcso": "PCSOs", "sergeant": "sergeants", "inspector": "inspectors"}
+
+
+def _stock_at(
+    initial: int, bp: int, lag: int, recruits: np.ndarray, pipeline: tuple[int, ...], until: int
+) -> int:
+    """Stock after period ``until`` (inclusive) from a recruitment profile, exact rounding."""
+    stock = initial
+    for t in range(until + 1):
+        grad = int(recruits[t - lag]) if t >= lag else (pipeline[t] if t < len(pipeline) else 0)
+        stock = stock - leavers_of(bp, stock) + grad
+    return stock
+
+
+def _places_text(places: np.ndarray) -> str:
+    lo, hi = int(places.min()), int(places.max())
+    return f"{lo:,}" if lo == hi else f"{lo:,} to {hi:,}"
+
+
+def _target_reasons(pb: PhasingProblem) -> list[str]:
+    reasons: list[str] = []
+    T = pb.n_periods
+    for k, rank in enumerate(RANKS):
+        streams = [p for p in pb.pools if p.is_stream and p.rank == k and p.by is not None]
+        lag, bp = int(pb.lag[k]), int(pb.attrition_bp[k])
+        for tau in sorted({p.by for p in streams if p.by is not None}):
+            due = [p for p in streams if p.by is not None and p.by <= tau]
+            needed = sum(p.target for p in due)
+            first = min(p.first_recruit for p in due)
+            names = " + ".join(f"{p.name} {p.target:,}" for p in due)
+            last = tau - lag
+            if last < first:
+                reasons.append(
+                    f"reaching {needed:,} extra {_PLURAL[rank]} ({names}) by {pb.labels[tau]} is impossible: "
+                    f"recruits need {lag} quarter(s) of training, so the first can be in post in "
+                    f"{pb.labels[first + lag] if first + lag < T else 'after the plan'}"
+                )
+                continue
+            places = pb.intake[k].copy()
+            places[:first] = 0
+            best = _stock_at(0, bp, lag, places, (), tau)
+            if best + len(due) >= needed:
+                continue
+            lo, hi = 0, max(needed, 1) * 4
+            while lo < hi:
+                mid = (lo + hi) // 2
+                flat = np.zeros(T, dtype=np.int64)
+                flat[first : last + 1] = mid
+                if _stock_at(0, bp, lag, flat, (), tau) >= needed:
+                    hi = mid
+                else:
+                    lo = mid + 1
+            span = pb.labels[first] if first == last else f"{pb.labels[first]} to {pb.labels[last]}"
+            reasons.append(
+                f"reaching {needed:,} extra {_PLURAL[rank]} ({names}) by {pb.labels[tau]} needs "
+                f"{lo:,} recruits a quarter in {span} ({lag}-quarter training, {bp / 100:g}% attrition "
+                f"a quarter) but training places are {_places_text(pb.intake[k, first : last + 1])} a "
+                f"quarter: at most {best:,} can be in post by {pb.labels[tau]} "
+                f"(raise finance.phasing.ranks.{rank}.intake or move the target later)"
+            )
+    return reasons
+
+
+def max_stock(pb: PhasingProblem) -> np.ndarray:
+    """(4, T) most people of each rank that can be in post each period (every place filled, caps kept)."""
+    T = pb.n_periods
+    out = np.zeros((4, T), dtype=np.int64)
+    for k in range(4):
+        pools = [p for p in pb.pools if p.rank == k]
+        cap = sum(p.cap for p in pools)
+        initial = sum(p.initial for p in pools)
+        pipeline = tuple(
+            sum(p.pipeline[t] for p in pools if t < len(p.pipeline)) for t in range(int(pb.lag[k]))
+        )
+        lag, bp = int(pb.lag[k]), int(pb.attrition_bp[k])
+        recruits = np.zeros(T, dtype=np.int64)
+        stock = initial
+        for t in range(T):
+            grad = int(recruits[t - lag]) if t >= lag else (pipeline[t] if t < len(pipeline) else 0)
+            stock = min(cap, stock - leavers_of(bp, stock) + grad)
+            out[k, t] = stock
+            # recruit as many as will fit when they graduate (estimate: current stock)
+            in_training = int(recruits[max(0, t - lag + 1) : t].sum())
+            recruits[t] = min(int(pb.intake[k, t]), max(0, cap - stock - in_training))
+    return out
+
+
+def _floor_reasons(pb: PhasingProblem) -> list[str]:
+    reasons: list[str] = []
+    top = max_stock(pb)
+    need = pb.lo.sum(axis=1)
+    for k, rank in enumerate(RANKS):
+        short = np.nonzero(top[k] + len([p for p in pb.pools if p.rank == k]) < need[k])[0]
+        if short.size:
+            t = int(short[0])
+            what = "ward floors" if k < 2 else "spans of control and borough minima at the floors"
+            reasons.append(
+                f"{what} need {need[k]:,} {_PLURAL[rank]} in every quarter but at most "
+                f"{top[k, t]:,} can be in post in {pb.labels[t]} "
+                f"(start {sum(p.initial for p in pb.pools if p.rank == k):,}, "
+                f"{pb.attrition_bp[k] / 100:g}% attrition a quarter, "
+                f"{_places_text(pb.intake[k])} places a quarter, {int(pb.lag[k])}-quarter training)"
+            )
+    if pb.deploy_all:
+        targets = np.zeros(pb.n_periods, dtype=np.int64)
+        for p in pb.pools:
+            if p.is_stream and p.rank in (0, 1) and p.by is not None:
+                targets[p.by :] += p.target
+        for t in range(pb.n_periods):
+            supervised = need[0] + need[1] + targets[t]
+            sgt = int(np.ceil(supervised / pb.span_sergeant))
+            if sgt > top[2, t]:
+                reasons.append(
+                    f"deploying everyone in {pb.labels[t]} means supervising at least {supervised:,} "
+                    f"constables and PCSOs, which needs {sgt:,} sergeants at a span of "
+                    f"{pb.span_sergeant:g}, but at most {top[2, t]:,} can be in post "
+                    "(raise finance.phasing.ranks.sergeant.establishment or intake)"
+                )
+                break
+    return reasons
+
+
+def precheck(pb: PhasingProblem) -> list[str]:
+    """Conflicts found by simulation before solving (empty when none found)."""
+    return _target_reasons(pb) + _floor_reasons(pb)
+
+
+def diagnose(pb: PhasingProblem) -> list[str]:
+    """Explain an infeasible phasing after the solver proved it so."""
+    from planner.finance.phasing import _Model
+
+    model = _Model(pb, relax=True, elastic=True)
+    status = model.solve(60.0, 0, 0.0)
+    if status != pywraplp.Solver.OPTIMAL:
+        return [
+            "the targets, floors and spans cannot all be met in some quarter even ignoring budgets "
+            "and whole-person rounding; check the stream targets against the establishment, training "
+            "places and sergeant numbers: " + "; ".join(_summary(pb))
+        ]
+    reasons = []
+    for key, var in model.excess.items():
+        over = float(var.solution_value())
+        if over > 0.5:
+            what, year = key.rsplit(" ", 1)
+            limit = (
+                pb.budget[int(year)]
+                if what == "budget"
+                else next(p.budget[int(year)] for p in pb.pools if f"stream {p.name}" == what)
+            )
+            name = what.removeprefix("stream ")
+            label = "the budget" if what == "budget" else f"the {name} stream's budget"
+            reasons.append(
+                f"{fy_label(int(year))}: meeting the targets, floors and spans costs at least "
+                f"£{limit + over:,.0f} but {label} is £{limit:,.0f} (£{over:,.0f} short)"
+            )
+    if not reasons:
+        reasons.append(
+            "the rules can be met only with fractions of people (whole-person attrition and deployment); "
+            "loosen a target or a budget slightly: " + "; ".join(_summary(pb))
+        )
+    return reasons
+
+
+def _summary(pb: PhasingProblem) -> list[str]:
+    out = []
+    for p in pb.pools:
+        if p.is_stream and p.by is not None:
+            out.append(f"{p.name} needs {p.target:,} {_PLURAL[RANKS[p.rank]]} from {pb.labels[p.by]}")
+    for k, rank in enumerate(RANKS):
+        out.append(f"{rank}: floors {int(pb.lo[k].sum()):,}, places {_places_text(pb.intake[k])} a quarter")
+    return out

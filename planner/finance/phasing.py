@@ -1,0 +1,353 @@
+"""Phasing the uplift: who to recruit when, and where to deploy them, quarter by quarter.
+
+A mixed-integer programme (SCIP, bundled with OR-Tools) over T periods decides,
+per pool (each rank's base establishment and each funding stream) and period,
+how many to recruit, and per rank, borough and period how many to deploy. It
+maximises the need served over the plan::
+
+    (1/T) * sum_t sum_b need_b * log(1 + E_bt / (n_b * kappa))  -  cost_weight * annual cost in £m
+
+where ``E_bt = a_c * constables + alpha * a_p * PCSOs`` deployed to borough b in
+period t and ``n_b`` its number of wards (the value of spreading ``E_bt`` evenly
+over its wards, as the single-year planner values a ward). The concave value is
+represented by tangent lines; the reported value is the exact logarithm.
+
+Every period obeys: training places per rank; the training lag; attrition in
+whole people (see :mod:`planner.finance.flows`); each pool's cap (the
+establishment, or a stream's funded posts); each stream's target from its
+``by`` quarter onwards; ward floors and caps summed to boroughs; the sergeant
+and inspector spans and per-borough minima; the budget per financial year and
+each stream's own budget.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+from ortools.linear_solver import pywraplp
+
+from planner.data import WardData
+from planner.errors import InfeasibleError
+from planner.finance.costing import cost_rates
+from planner.finance.flows import PhasingProblem, build_phasing, leavers_of, simulate
+from planner.finance.phasing_result import PhasingResult, make_result
+from planner.scenario import Scenario
+
+_BUDGET_MARGIN = 2e-6
+"""Budgets are imposed this much tighter (relative) so that solver tolerance never lets
+an exact recomputation exceed them."""
+
+
+def _scip_params(seed: int) -> str:
+    """SCIP settings: the seed, one thread (deterministic)."""
+    return f"randomization/randomseedshift = {int(seed)}\nparallel/maxnthreads = 1\n"
+
+
+class _Model:
+    """The MIP (or, with ``relax=True``, its LP relaxation with elastic budgets)."""
+
+    def __init__(
+        self, pb: PhasingProblem, *, relax: bool = False, elastic: bool = False, int_deploy: bool = False
+    ) -> None:
+        self.pb = pb
+        self.relax = relax
+        self.int_deploy = int_deploy
+        self.elastic = elastic
+        name = "GLOP" if relax else "SCIP"
+        solver = pywraplp.Solver.CreateSolver(name)
+        if solver is None:  # pragma: no cover - ortools always bundles both
+            raise RuntimeError(f"OR-Tools has no {name} solver")
+        self.s = solver
+        self.excess: dict[str, Any] = {}
+        self._build()
+
+    # ------------------------------------------------------------ variables
+    def _var(self, lo: float, hi: float, name: str) -> Any:
+        if self.relax:
+            return self.s.NumVar(lo, hi, name)
+        return self.s.IntVar(lo, hi, name)
+
+    def _build(self) -> None:
+        pb, s = self.pb, self.s
+        T, B, inf = pb.n_periods, pb.n_boroughs, self.s.infinity()
+        self.R: dict[tuple[int, int], Any] = {}
+        self.S: dict[tuple[int, int], Any] = {}
+        for j, pool in enumerate(pb.pools):
+            k = pool.rank
+            lag, bp = int(pb.lag[k]), int(pb.attrition_bp[k])
+            for t in range(T):
+                hi = int(pb.intake[k, t]) if t >= pool.first_recruit else 0
+                self.R[j, t] = self._var(0, hi, f"R_{j}_{t}")
+            prev: Any = pool.initial
+            for t in range(T):
+                lo = pool.target if pool.by is not None and t >= pool.by else 0
+                st = self._var(lo, pool.cap, f"S_{j}_{t}")
+                self.S[j, t] = st
+                if isinstance(prev, int):
+                    leave: Any = leavers_of(bp, prev)
+                else:
+                    leave = self._var(0, pool.cap, f"L_{j}_{t}")
+                    # bp * prev - 10000 * leave in [-5000, 4999]  <=>  leave = round_half_up(bp * prev / 1e4)
+                    s.Add(bp * prev - 10_000 * leave >= -5_000)
+                    s.Add(bp * prev - 10_000 * leave <= 4_999)
+                if t - lag >= 0:
+                    grad: Any = self.R[j, t - lag]
+                else:
+                    grad = pool.pipeline[t] if t < len(pool.pipeline) else 0
+                s.Add(st == prev - leave + grad)
+                prev = st
+        for k in range(4):
+            for t in range(T):
+                recruits = sum(self.R[j, t] for j, p in enumerate(pb.pools) if p.rank == k)
+                s.Add(recruits <= int(pb.intake[k, t]))
+        # deployment
+        self.D: dict[tuple[int, int, int], Any] = {}
+        for k in range(4):
+            for b in range(B):
+                hi = pb.hi[k, b] if k < 2 and pb.hi[k, b] >= 0 else inf
+                for t in range(T):
+                    lo = int(pb.lo[k, b])
+                    if self.int_deploy and not self.relax:
+                        self.D[k, b, t] = self.s.IntVar(lo, hi, f"D_{k}_{b}_{t}")
+                    else:
+                        self.D[k, b, t] = self.s.NumVar(lo, hi, f"D_{k}_{b}_{t}")
+        for k in range(4):
+            for t in range(T):
+                stock = sum(self.S[j, t] for j, p in enumerate(pb.pools) if p.rank == k)
+                deployed = sum(self.D[k, b, t] for b in range(B))
+                if pb.deploy_all:
+                    s.Add(deployed == stock)
+                else:
+                    s.Add(deployed <= stock)
+        for b in range(B):
+            for t in range(T):
+                s.Add(pb.span_sergeant * self.D[2, b, t] >= self.D[0, b, t] + self.D[1, b, t])
+                s.Add(pb.span_inspector * self.D[3, b, t] >= self.D[2, b, t])
+        self._budgets()
+        self._objective()
+
+    def _paid_cost(self, j: int, t: int) -> Any:
+        """Cost of pool j in period t, pounds (linear in the variables)."""
+        pb = self.pb
+        pool = pb.pools[j]
+        k, lag = pool.rank, int(pb.lag[pool.rank])
+        trainees = sum(self.R[j, u] for u in range(max(0, t - lag + 1), t + 1)) + sum(pool.pipeline[t + 1 :])
+        unit = pb.unit_pence[k, t] / 100.0
+        return unit * (self.S[j, t] + trainees) + pb.one_off_pence[k] / 100.0 * self.R[j, t]
+
+    def _budgets(self) -> None:
+        pb, s = self.pb, self.s
+        T = pb.n_periods
+        self.cost_terms = {(j, t): self._paid_cost(j, t) for j in range(len(pb.pools)) for t in range(T)}
+        limits: list[tuple[str, list[int], float]] = []
+        for year, amount in pb.budget.items():
+            limits.append((f"budget {year}", list(range(len(pb.pools))), amount))
+        for j, pool in enumerate(pb.pools):
+            for year, amount in pool.budget.items():
+                limits.append((f"stream {pool.name} {year}", [j], amount))
+        for key, pools, amount in limits:
+            year = int(key.rsplit(" ", 1)[1])
+            ts = [t for t in range(T) if pb.fy[t] == year]
+            if not ts:
+                continue
+            total = sum(self.cost_terms[j, t] for j in pools for t in ts)
+            cap = amount * (1 - _BUDGET_MARGIN)
+            if self.elastic:
+                over = s.NumVar(0, s.infinity(), f"over_{key}")
+                self.excess[key] = over
+                s.Add(total - over <= cap)
+            else:
+                s.Add(total <= cap)
+
+    def _objective(self) -> None:
+        pb, s = self.pb, self.s
+        T, B = pb.n_periods, pb.n_boroughs
+        if self.elastic:
+            s.Minimize(sum(self.excess.values()) if self.excess else 0)
+            return
+        a = pb.availability
+        xs = _tangent_points(pb.tangents)
+        self.V: dict[tuple[int, int], Any] = {}
+        for b in range(B):
+            scale = pb.n_wards[b] * pb.kappa
+            for t in range(T):
+                v = s.NumVar(0, s.infinity(), f"V_{b}_{t}")
+                eff = a[0] * self.D[0, b, t] + pb.pcso_effectiveness * a[1] * self.D[1, b, t]
+                for x0 in xs:
+                    s.Add(v <= pb.need[b] * (math.log1p(x0) + (eff / scale - x0) / (1 + x0)))
+                self.V[b, t] = v
+        total_cost = sum(self.cost_terms.values())
+        years = T / 4.0
+        s.Maximize(sum(self.V.values()) * (1.0 / T) - pb.cost_weight * total_cost / 1e6 / years)
+
+    # ---------------------------------------------------------------- solve
+    def solve(self, time_limit: float, seed: int, gap: float) -> int:
+        s = self.s
+        s.SetTimeLimit(int(max(time_limit, 0.001) * 1000))
+        params = pywraplp.MPSolverParameters()
+        if not self.relax:
+            s.SetSolverSpecificParametersAsString(_scip_params(seed))
+            params.SetDoubleParam(params.RELATIVE_MIP_GAP, gap)
+        return int(s.Solve(params))
+
+    def value(self, var: Any) -> float:
+        return float(var.solution_value()) if not isinstance(var, int | float) else float(var)
+
+
+def _rounded(values: Mapping[Any, Any], shape: tuple[int, ...]) -> np.ndarray:
+    out = np.zeros(shape, dtype=np.int64)
+    for key, var in values.items():
+        out[key] = round(var.solution_value())
+    return out
+
+
+def _tangent_points(n: int) -> np.ndarray:
+    """Where the tangents of log(1 + x) touch: 0 and ``n - 1`` points spaced geometrically over [1/8, 64]."""
+    return np.concatenate([[0.0], np.geomspace(0.125, 64.0, n - 1)])
+
+
+def deploy_period(
+    pb: PhasingProblem, stock: np.ndarray, t: int, *, time_limit: float, seed: int, gap: float
+) -> tuple[np.ndarray, float] | None:
+    """Whole-person deployment per rank and borough in period ``t`` given the stock (4,) in post.
+
+    Returns ``(deploy (4, B), bound on the tangent value)``, or None if no deployment fits.
+    """
+    s = pywraplp.Solver.CreateSolver("SCIP")
+    B, inf = pb.n_boroughs, s.infinity()
+    D = {}
+    for k in range(4):
+        for b in range(B):
+            hi = pb.hi[k, b] if k < 2 and pb.hi[k, b] >= 0 else inf
+            D[k, b] = s.IntVar(int(pb.lo[k, b]), hi, f"D_{k}_{b}")
+        total = sum(D[k, b] for b in range(B))
+        if pb.deploy_all:
+            s.Add(total == int(stock[k]))
+        else:
+            s.Add(total <= int(stock[k]))
+    a, xs, vs = pb.availability, _tangent_points(pb.tangents), []
+    for b in range(B):
+        s.Add(pb.span_sergeant * D[2, b] >= D[0, b] + D[1, b])
+        s.Add(pb.span_inspector * D[3, b] >= D[2, b])
+        v = s.NumVar(0, inf, f"V_{b}")
+        eff = (a[0] * D[0, b] + pb.pcso_effectiveness * a[1] * D[1, b]) / (pb.n_wards[b] * pb.kappa)
+        for x0 in xs:
+            s.Add(v <= pb.need[b] * (math.log1p(x0) + (eff - x0) / (1 + x0)))
+        vs.append(v)
+    s.Maximize(sum(vs))
+    s.SetTimeLimit(int(max(time_limit, 0.001) * 1000))
+    s.SetSolverSpecificParametersAsString(_scip_params(seed))
+    params = pywraplp.MPSolverParameters()
+    params.SetDoubleParam(params.RELATIVE_MIP_GAP, gap)
+    status = s.Solve(params)
+    if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+        return None
+    out = np.zeros((4, B), dtype=np.int64)
+    for (k, b), var in D.items():
+        out[k, b] = round(var.solution_value())
+    return out, float(s.Objective().BestBound())
+
+
+def _objective(pb: PhasingProblem, value: np.ndarray, cost_pence: np.ndarray) -> float:
+    years = pb.n_periods / 4.0
+    return float(value.mean() - pb.cost_weight * cost_pence.sum() / 100 / 1e6 / years)
+
+
+def plan_phasing(
+    scenario: Scenario,
+    wards: WardData,
+    *,
+    time_limit: float | None = None,
+    seed: int | None = None,
+) -> PhasingResult:
+    """Phase recruitment and deployment over the plan's quarters.
+
+    Two stages: (1) a MIP decides whole-person recruitment, leavers and stock
+    per pool and period, with deployment relaxed to fractions; (2) for each
+    period, a small MIP deploys the stock in whole people per borough. The
+    reported bound is stage 1's (valid for the combined problem, since it relaxes
+    deployment); the objective is recomputed exactly. With ``deploy_all`` a
+    single MIP with whole-person deployment is solved instead.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        With a ``finance.phasing`` block (``phasing: {}`` takes every default).
+    wards : WardData
+        The wards (their need is summed to boroughs).
+    time_limit, seed : optional
+        Override ``finance.phasing.time_limit`` / ``seed`` (defaults ``solver.*``).
+
+    Returns
+    -------
+    PhasingResult
+
+    Raises
+    ------
+    ScenarioError
+        If the finance block is invalid.
+    InfeasibleError
+        With the numbers behind the conflict (training capacity, floors, spans, budgets).
+    """
+    from planner.finance.feasibility import diagnose, precheck
+
+    rates = cost_rates(scenario)
+    pb = build_phasing(scenario, wards, rates)
+    ph = rates.spec.phasing
+    assert ph is not None
+    limit = float(time_limit or ph.time_limit or scenario.solver.time_limit)
+    seed = seed if seed is not None else (ph.seed if ph.seed is not None else scenario.solver.seed)
+    gap = ph.gap if ph.gap is not None else scenario.solver.gap
+    reasons = precheck(pb)
+    if reasons:
+        raise InfeasibleError(reasons)
+    t0 = time.perf_counter()
+    model = _Model(pb, int_deploy=pb.deploy_all)
+    status = model.solve(limit * (1.0 if pb.deploy_all else 0.7), seed, gap)
+    if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+        if status == pywraplp.Solver.INFEASIBLE:
+            raise InfeasibleError(diagnose(pb))
+        raise InfeasibleError(
+            [
+                f"no phasing found within the {limit:g} s time limit (solver status {status}); "
+                "raise finance.phasing.time_limit or loosen the targets"
+            ]
+        )
+    optimal = status == pywraplp.Solver.OPTIMAL
+    P, T, B = len(pb.pools), pb.n_periods, pb.n_boroughs
+    recruits = _rounded(model.R, (P, T))
+    flows = simulate(pb, recruits)
+    if not np.array_equal(_rounded(model.S, (P, T)), flows.stock):  # pragma: no cover - tolerance guard
+        raise RuntimeError("phasing: solver stock differs from the exact stock-flow; please report this")
+    bound = float(model.s.Objective().BestBound())
+    if pb.deploy_all:
+        deploy = _rounded(model.D, (4, B, T))
+    else:
+        deploy = np.zeros((4, B, T), dtype=np.int64)
+        stock = np.zeros((4, T), dtype=np.int64)
+        for j, pool in enumerate(pb.pools):
+            stock[pool.rank] += flows.stock[j]
+        left = max(limit - (time.perf_counter() - t0), 1.0)
+        for t in range(T):
+            got = deploy_period(pb, stock[:, t], t, time_limit=left / T, seed=seed, gap=gap)
+            if got is None:  # pragma: no cover - floors are whole-person feasible by construction
+                raise InfeasibleError(f"{pb.labels[t]}: the stock in post cannot be deployed by the rules")
+            deploy[:, :, t] = got[0]
+    result = make_result(
+        pb,
+        rates,
+        flows,
+        deploy,
+        status="OPTIMAL" if optimal else "FEASIBLE",
+        objective=0.0,
+        bound=bound,
+        seconds=time.perf_counter() - t0,
+        seed=int(seed),
+        time_limit=limit,
+    )
+    return replace(result, objective=_objective(pb, result.value, result.cost_pence))
