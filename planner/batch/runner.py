@@ -388,24 +388,38 @@ def _drive(
     alone = False
     window = 2 * workers
     while queue or suspects or in_flight:
+        broken = False
         if suspects:
             if not in_flight:
-                task = suspects.popleft()
-                in_flight[pool.submit(run_one, ctx, task)] = task
                 alone = True
+                broken = not _submit(pool, ctx, suspects, in_flight)
         else:
             alone = False
-            while queue and len(in_flight) < window:
-                task = queue.popleft()
-                in_flight[pool.submit(run_one, ctx, task)] = task
-        done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-        lost = _collect(done, in_flight, record)
-        if lost:
+            while queue and len(in_flight) < window and not broken:
+                broken = not _submit(pool, ctx, queue, in_flight)
+        lost: list[RunTask] = []
+        if in_flight and not broken:
+            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            lost = _collect(done, in_flight, record)
+        if lost or broken:
             wait(in_flight)  # the pool is broken: every other future ends at once
             lost += _collect(set(in_flight), in_flight, record)
             _requeue(lost, alone, suspects, record, max_attempts)
             return True
     return False
+
+
+def _submit(
+    pool: ProcessPoolExecutor, ctx: WorkerContext, source: deque[RunTask], in_flight: dict[Any, RunTask]
+) -> bool:
+    """Send the next task of ``source``; False (task put back) if the pool has broken meanwhile."""
+    task = source.popleft()
+    try:
+        in_flight[pool.submit(run_one, ctx, task)] = task
+    except BrokenProcessPool:
+        source.appendleft(task)
+        return False
+    return True
 
 
 def _collect(

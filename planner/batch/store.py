@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -162,7 +163,7 @@ class Store:
         self.engine: Engine = _engine(self.url)
         try:
             if create:
-                metadata.create_all(self.engine)
+                _create_tables(self.engine)
             elif not sa.inspect(self.engine).has_table("runs"):
                 raise InputError(f"{self}: not a batch results store (no 'runs' table)")
         except sa.exc.OperationalError as exc:
@@ -272,6 +273,18 @@ class Store:
         with self.engine.connect() as conn:
             q = sa.select(sa.func.count()).select_from(tab).where(tab.c.batch_id == batch_id)
             return int(conn.execute(q).scalar_one())
+
+
+def _create_tables(engine: Engine, tries: int = 3) -> None:
+    """Create missing tables; tolerate another process creating them at the same moment."""
+    for attempt in range(tries):
+        try:
+            metadata.create_all(engine)
+            return
+        except (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError):
+            if attempt == tries - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
 
 
 def _engine(url: str) -> Engine:

@@ -137,7 +137,7 @@ class _WorkerState:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.inputs: OrderedDict[tuple[str, str], Any] = OrderedDict()
+        self.inputs: OrderedDict[tuple[str, str, str], Any] = OrderedDict()
         self.loads = 0
 
 
@@ -173,7 +173,7 @@ def _solver(ctx: WorkerContext) -> Callable[..., Any]:
 
 def cached_inputs(ctx: WorkerContext, scenario: Scenario) -> Any:
     """The inputs of ``scenario``, loaded at most once per process and input set."""
-    key = (ctx.data_dir or "", inputs_key(scenario))
+    key = (_qualname(ctx.load) or "planner.load_inputs", ctx.data_dir or "", inputs_key(scenario))
     with _STATE.lock:
         if key in _STATE.inputs:
             _STATE.inputs.move_to_end(key)

@@ -1,0 +1,317 @@
+"""Running sweeps on a local process pool with the stand-in solve: storing, faults, resume.
+
+The stand-in (planner.batch.standin) is a fast deterministic allocation that can
+misbehave on purpose through the sweep axis ``teams.standin_fault``; the real
+solver is exercised in test_batch_real.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+from planner.batch import standin
+from planner.batch.runner import plan_threads, run_batch
+from planner.batch.store import Store, metadata, runs
+from planner.batch.sweep import load_sweep
+from planner.batch.work import FAILED, INFEASIBLE, LOST, OK, RunTask, WorkerContext, run_one
+from planner.errors import DataError, InputError
+
+DATA = Path(__file__).resolve().parent / "data" / "batch"
+PG_URL = os.environ.get("PLANNER_TEST_PG_URL")
+FAKE = {"solve": standin.solve, "load": standin.load_inputs, "progress": None}
+
+
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param(
+            "postgres",
+            marks=[
+                pytest.mark.postgres,
+                pytest.mark.skipif(
+                    not PG_URL, reason="PLANNER_TEST_PG_URL not set (source .ci/postgres.sh to start a server)"
+                ),
+            ],
+        ),
+    ]
+)
+def store(request, tmp_path):
+    if request.param == "sqlite":
+        s = Store(tmp_path / "batches.sqlite")
+    else:
+        s = Store(PG_URL)  # type: ignore[arg-type]
+        metadata.drop_all(s.engine)
+        metadata.create_all(s.engine)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def sqlite_store(tmp_path):
+    with Store(tmp_path / "batches.sqlite") as s:
+        yield s
+
+
+def _sweep(tmp_path: Path, axes: dict, name: str = "t") -> Path:
+    (tmp_path / "tiny.yaml").write_text((DATA / "tiny.yaml").read_text())
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump({"name": name, "base": "tiny.yaml", "axes": axes}))
+    return path
+
+
+def _check_plans(store: Store, sweep) -> None:
+    """Recompute the rules from the stored ward and borough results of every ok run."""
+    wards = store.result_rows("wards")
+    boroughs = store.result_rows("boroughs")
+    for row in store.runs_rows():
+        if row["status"] != OK:
+            continue
+        scenario = sweep.scenario(row["params"])
+        mine = [w for w in wards if w["run_id"] == row["run_id"]]
+        c = np.array([w["constables"] for w in mine])
+        p = np.array([w["pcsos"] for w in mine])
+        assert len(mine) == scenario.data.synthetic.wards
+        assert c.min() >= scenario.rules.ward_floor.constable and p.min() >= scenario.rules.ward_floor.pcso
+        assert c.sum() == row["constables"] <= scenario.workforce.constable.headcount
+        assert p.sum() == row["pcsos"] <= scenario.workforce.pcso.headcount
+        span = scenario.rules.supervision.sergeant_span
+        for b in (b for b in boroughs if b["run_id"] == row["run_id"]):
+            assert b["sergeants"] * span >= b["constables"] + b["pcsos"]
+        assert 0 <= row["need_covered"] <= 1
+
+
+def test_local_pool_stores_every_run_once(store):
+    sweep = load_sweep(DATA / "tiny-sweep.yaml")
+    summary = run_batch(sweep, store, workers=2, **FAKE)
+    assert summary.complete and summary.ok == 9 and summary.skipped == 0
+    assert set(store.run_statuses(summary.batch_id)) == {r.run_id for r in sweep.runs()}
+    assert store.count("wards", summary.batch_id) == 9 * 40
+    assert store.count("boroughs", summary.batch_id) == 9 * 4
+    assert summary.workers * summary.solver_threads <= (os.cpu_count() or 1)
+    # the data is loaded at most once per worker process, never once per run
+    assert summary.loads_by_worker and max(summary.loads_by_worker.values()) <= 1
+    _check_plans(store, sweep)
+
+
+def test_same_sweep_gives_the_same_answers_on_one_or_two_workers(tmp_path):
+    sweep = load_sweep(DATA / "tiny-sweep.yaml")
+    tables = []
+    for workers in (1, 2):
+        with Store(tmp_path / f"w{workers}.sqlite") as s:
+            run_batch(sweep, s, workers=workers, **FAKE)
+            tables.append(sorted((w["run_id"], w["ward_code"], w["constables"], w["pcsos"]) for w in s.result_rows("wards")))
+    assert tables[0] == tables[1]
+
+
+def test_faults_are_recorded_with_their_messages_and_the_batch_goes_on(store):
+    sweep = load_sweep(DATA / "tiny-faults.yaml")
+    summary = run_batch(sweep, store, workers=2, **FAKE)
+    assert (summary.ok, summary.infeasible, summary.failed, summary.lost) == (4, 2, 2, 0)
+    assert not summary.complete
+    rows = {r["run_id"]: r for r in store.runs_rows()}
+    for run in sweep.runs():
+        row, fault = rows[run.run_id], run.params["teams.standin_fault"]
+        if fault == "raise":
+            assert row["status"] == FAILED and "RuntimeError: stand-in fault" in row["error"]
+        elif fault == "infeasible":
+            assert row["status"] == INFEASIBLE and "infeasible on purpose" in row["error"]
+        elif fault == "time_limit":
+            assert row["status"] == OK and row["solver_status"] == "time_limit" and row["gap"] > 0
+        else:
+            assert row["status"] == OK and row["solver_status"] == "optimal" and row["error"] is None
+    # resume runs only the failed ones again (the infeasible ones are finished answers)
+    again = run_batch(sweep, store, workers=2, resume=True, **FAKE)
+    assert again.skipped == 6 and again.failed == 2 and again.ok == 0
+    assert len(store.runs_rows()) == 8
+    assert sorted(r["attempts"] for r in store.runs_rows() if r["status"] == FAILED) == [2, 2]
+
+
+def test_a_worker_killed_mid_batch_is_replaced_and_its_runs_done_again(store, tmp_path):
+    marker = tmp_path / "died-once"
+    path = _sweep(
+        tmp_path,
+        {"teams.standin_fault": ["", f"exit_once:{marker}"], "workforce.pcso.headcount": [60, 80, 100, 120]},
+    )
+    sweep = load_sweep(path)
+    summary = run_batch(sweep, store, workers=2, **FAKE)
+    assert marker.exists()  # a worker process really died
+    assert summary.pool_restarts == 1 and summary.retried >= 1
+    assert summary.complete and summary.ok == 8
+    ids = [r["run_id"] for r in store.runs_rows()]
+    assert sorted(ids) == sorted(r.run_id for r in sweep.runs())  # complete, no duplicates
+    assert store.count("wards", summary.batch_id) == 8 * 40
+    assert max(r["attempts"] for r in store.runs_rows()) == 2
+
+
+def test_a_run_that_always_kills_its_worker_is_lost_without_taking_others(sqlite_store, tmp_path):
+    path = _sweep(
+        tmp_path,
+        {"teams.standin_fault": ["", "exit", "sleep:0.01", "sleep:0.02"], "workforce.pcso.headcount": [60, 100]},
+    )
+    sweep = load_sweep(path)
+    summary = run_batch(sweep, sqlite_store, workers=2, **FAKE)
+    assert summary.lost == 2 and summary.ok == 6 and summary.failed == 0
+    rows = sqlite_store.runs_rows()
+    lost = [r for r in rows if r["status"] == LOST]
+    assert all(r["params"]["teams.standin_fault"] == "exit" for r in lost)
+    assert all("worker process died" in r["error"] for r in lost)
+    again = run_batch(sweep, sqlite_store, workers=2, resume=True, **FAKE)
+    assert again.skipped == 6 and again.lost == 2
+    assert len(sqlite_store.runs_rows()) == 8
+
+
+def test_resume_finishes_only_what_is_missing(store):
+    sweep = load_sweep(DATA / "tiny-sweep.yaml")
+    first = run_batch(sweep, store, workers=2, **FAKE)
+    before = {r["run_id"]: r["finished_at"] for r in store.runs_rows()}
+    gone = sorted(before)[:4]
+    with store.engine.begin() as conn:  # as if the batch had stopped before these
+        for table in ("ward_results", "borough_results", "runs"):
+            t = metadata.tables[table]
+            conn.execute(t.delete().where(t.c.run_id.in_(gone)))
+    summary = run_batch(sweep, store, workers=2, resume=True, **FAKE)
+    assert summary.skipped == 5 and summary.ok == 4 and summary.complete
+    after = {r["run_id"]: r["finished_at"] for r in store.runs_rows()}
+    assert sorted(after) == sorted(before)
+    assert all(after[k] == before[k] for k in before if k not in gone)  # finished runs untouched
+    assert store.count("wards", first.batch_id) == 9 * 40
+    nothing = run_batch(sweep, store, workers=2, resume=True, **FAKE)
+    assert nothing.skipped == 9 and nothing.finished == 0
+
+
+def test_running_a_stored_batch_again_needs_resume(sqlite_store, tmp_path):
+    sweep = load_sweep(DATA / "tiny-sweep.yaml")
+    run_batch(sweep, sqlite_store, workers=1, **FAKE)
+    with pytest.raises(InputError, match="already exists.*--resume"):
+        run_batch(sweep, sqlite_store, workers=1, **FAKE)
+    other = load_sweep(DATA / "tiny-faults.yaml")
+    with pytest.raises(InputError, match="different sweep"):
+        run_batch(other, sqlite_store, batch_id=sweep.batch_id(), resume=True, **FAKE)
+    renamed = run_batch(sweep, sqlite_store, workers=1, batch_id="second", **FAKE)
+    assert renamed.ok == 9 and sqlite_store.batch_ids() == [sweep.batch_id(), "second"]
+
+
+def _broken_load(scenario, data_dir=None):
+    raise DataError("row 3: ward_code is missing", source="wards.gpkg")
+
+
+def test_base_data_that_cannot_be_loaded_stops_the_batch_at_once(sqlite_store):
+    sweep = load_sweep(DATA / "tiny-sweep.yaml")
+    with pytest.raises(InputError, match=r"cannot load the data.*wards.gpkg: row 3: ward_code is missing"):
+        run_batch(sweep, sqlite_store, workers=2, solve=standin.solve, load=_broken_load, progress=None)
+    assert sqlite_store.runs_rows() == []
+
+
+_SEEN: list[int] = []
+
+
+def _recording_solve(scenario, data_dir=None, *, inputs=None, time_limit=None, seed=None):
+    _SEEN.append(scenario.solver.workers)
+    return standin.solve(scenario, data_dir, inputs=inputs)
+
+
+def test_each_run_gets_the_solver_threads_its_share_of_the_cores():
+    sweep = load_sweep(DATA / "tiny-sweep.yaml")
+    ctx = WorkerContext("b", sweep.base, None, 3, solve=_recording_solve, load=standin.load_inputs)
+    _SEEN.clear()
+    result = run_one(ctx, RunTask("r", {"workforce.pcso.headcount": 80}))
+    assert result.status == OK and _SEEN == [3]
+    run_one(ctx, RunTask("s", {"solver.workers": 1}))  # a swept thread count is respected
+    assert _SEEN == [3, 1]
+
+
+@given(st.integers(1, 64), st.one_of(st.none(), st.integers(1, 200)))
+def test_workers_times_threads_never_exceeds_the_cores(cores, workers):
+    n, threads = plan_threads(workers, cores)
+    assert 1 <= n <= cores and threads >= 1 and n * threads <= cores
+    if workers is None:
+        assert n == cores
+
+
+def test_progress_line_reports_done_failed_rate_and_time_left(sqlite_store, tmp_path):
+    out = tmp_path / "progress.txt"
+    sweep = load_sweep(DATA / "tiny-faults.yaml")
+    with out.open("w") as stream:
+        run_batch(sweep, sqlite_store, workers=1, solve=standin.solve, load=standin.load_inputs, progress=stream)
+    last = out.read_text().strip().splitlines()[-1]
+    assert "8/8 done" in last and "2 failed" in last and "runs/s" in last and "left" in last
+
+
+# --------------------------------------------------------- stop and resume
+
+
+_DRIVER = textwrap.dedent(
+    """
+    import sys
+    from planner.batch import Store, load_sweep, run_batch
+    from planner.batch import standin
+    with Store(sys.argv[2]) as store:
+        run_batch(load_sweep(sys.argv[1]), store, workers=2, solve=standin.solve,
+                  load=standin.load_inputs, progress=None, resume=True)
+    """
+)
+
+
+@pytest.mark.slow
+def test_a_1000_run_sweep_killed_at_any_point_resumes_with_nothing_lost_or_duplicated(tmp_path):
+    path = _sweep(
+        tmp_path,
+        {"workforce.pcso.headcount": {"start": 50, "stop": 299, "step": 1}, "solver.seed": [1, 2, 3, 4]},
+        name="thousand",
+    )
+    sweep = load_sweep(path)
+    assert sweep.n_runs == 1000
+    db = tmp_path / "batches.sqlite"
+    repo = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(repo)}
+    for stop_at in (150, 600):  # stop twice, at different points
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _DRIVER, str(path), str(db)], env=env, start_new_session=True
+        )
+        try:
+            _wait_for_runs(db, stop_at, proc)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)  # the driver and its pool, mid-batch
+            proc.wait()
+    with Store(db) as store:
+        stored = len(store.runs_rows())
+        assert 150 <= stored < 1000
+        summary = run_batch(sweep, store, workers=2, resume=True, **FAKE)
+        assert summary.skipped == stored and summary.ok == 1000 - stored and summary.complete
+        with store.engine.connect() as conn:
+            ids = [r[0] for r in conn.execute(sa.select(runs.c.run_id))]
+        assert Counter(ids).most_common(1)[0][1] == 1 and len(ids) == 1000
+        assert set(ids) == {r.run_id for r in sweep.runs()}
+        assert store.count("wards", summary.batch_id) == 1000 * 40
+
+
+def _wait_for_runs(db: Path, n: int, proc: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"the batch ended (code {proc.returncode}) before {n} runs were stored")
+        if db.exists():
+            try:
+                with Store(db, create=False) as s:
+                    if len(s.runs_rows()) >= n:
+                        return
+            except (InputError, sa.exc.OperationalError):  # not created yet, or busy
+                pass
+        time.sleep(0.05)
+    pytest.fail(f"fewer than {n} runs stored after 120 s")
