@@ -44,7 +44,7 @@ FAKE = {"solve": standin.solve, "load": standin.load_inputs, "progress": None}
             marks=[
                 pytest.mark.postgres,
                 pytest.mark.skipif(
-                    not PG_URL, reason="PLANNER_TEST_PG_URL not set (source .ci/postgres.sh to start a server)"
+                    not PG_URL, reason="PLANNER_TEST_PG_URL not set (source .ci/postgres.sh to start one)"
                 ),
             ],
         ),
@@ -114,7 +114,8 @@ def test_same_sweep_gives_the_same_answers_on_one_or_two_workers(tmp_path):
     for workers in (1, 2):
         with Store(tmp_path / f"w{workers}.sqlite") as s:
             run_batch(sweep, s, workers=workers, **FAKE)
-            tables.append(sorted((w["run_id"], w["ward_code"], w["constables"], w["pcsos"]) for w in s.result_rows("wards")))
+            rows = s.result_rows("wards")
+            tables.append(sorted((w["run_id"], w["ward_code"], w["constables"], w["pcsos"]) for w in rows))
     assert tables[0] == tables[1]
 
 
@@ -161,7 +162,10 @@ def test_a_worker_killed_mid_batch_is_replaced_and_its_runs_done_again(store, tm
 def test_a_run_that_always_kills_its_worker_is_lost_without_taking_others(sqlite_store, tmp_path):
     path = _sweep(
         tmp_path,
-        {"teams.standin_fault": ["", "exit", "sleep:0.01", "sleep:0.02"], "workforce.pcso.headcount": [60, 100]},
+        {
+            "teams.standin_fault": ["", "exit", "sleep:0.01", "sleep:0.02"],
+            "workforce.pcso.headcount": [60, 100],
+        },
     )
     sweep = load_sweep(path)
     summary = run_batch(sweep, sqlite_store, workers=2, **FAKE)
@@ -197,7 +201,7 @@ def test_resume_finishes_only_what_is_missing(store):
 def test_running_a_stored_batch_again_needs_resume(sqlite_store, tmp_path):
     sweep = load_sweep(DATA / "tiny-sweep.yaml")
     run_batch(sweep, sqlite_store, workers=1, **FAKE)
-    with pytest.raises(InputError, match="already exists.*--resume"):
+    with pytest.raises(InputError, match=r"already exists.*--resume"):
         run_batch(sweep, sqlite_store, workers=1, **FAKE)
     other = load_sweep(DATA / "tiny-faults.yaml")
     with pytest.raises(InputError, match="different sweep"):
@@ -247,7 +251,7 @@ def test_progress_line_reports_done_failed_rate_and_time_left(sqlite_store, tmp_
     out = tmp_path / "progress.txt"
     sweep = load_sweep(DATA / "tiny-faults.yaml")
     with out.open("w") as stream:
-        run_batch(sweep, sqlite_store, workers=1, solve=standin.solve, load=standin.load_inputs, progress=stream)
+        run_batch(sweep, sqlite_store, workers=1, **{**FAKE, "progress": stream})
     last = out.read_text().strip().splitlines()[-1]
     assert "8/8 done" in last and "2 failed" in last and "runs/s" in last and "left" in last
 

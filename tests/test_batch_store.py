@@ -31,7 +31,7 @@ def _fresh_pg() -> Store:
             marks=[
                 pytest.mark.postgres,
                 pytest.mark.skipif(
-                    not PG_URL, reason="PLANNER_TEST_PG_URL not set (source .ci/postgres.sh to start a server)"
+                    not PG_URL, reason="PLANNER_TEST_PG_URL not set (source .ci/postgres.sh to start one)"
                 ),
             ],
         ),

@@ -92,7 +92,7 @@ def test_batch_id_changes_with_the_base_scenario(tmp_path):
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
-        ("bad-unknown-field.yaml", "axes.workforce.pcsos.headcount: unknown scenario field 'workforce.pcsos'"),
+        ("bad-unknown-field.yaml", "axes.workforce.pcsos.headcount: unknown scenario field 'workforce.pcs"),
         ("bad-empty-axis.yaml", "axes.workforce.pcso.headcount: empty axis"),
         ("bad-empty-range.yaml", "axes.rules.supervision.sergeant_span: empty axis: range stop 6 is below"),
         ("bad-malformed.yaml", "line 4, column 34: malformed YAML"),
