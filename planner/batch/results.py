@@ -70,7 +70,7 @@ def table(store: Store, level: str = "runs", batch: str | None = None) -> pd.Dat
     return runs_table(store, batch) if level == "runs" else detail_table(store, level, batch)
 
 
-def export(frame: pd.DataFrame, out: str | Path | None, fmt: str, stdout: TextIO = sys.stdout) -> None:
+def export(frame: pd.DataFrame, out: str | Path | None, fmt: str, stdout: TextIO | None = None) -> None:
     """Write ``frame`` as CSV or Parquet to ``out`` (CSV may go to ``stdout`` when out is None).
 
     The file is written to a temporary name first and renamed, so a failed
@@ -82,7 +82,7 @@ def export(frame: pd.DataFrame, out: str | Path | None, fmt: str, stdout: TextIO
     if out is None:
         if fmt == "parquet":
             raise InputError("--format parquet needs --out FILE (Parquet is binary)")
-        frame.to_csv(stdout, index=False)
+        frame.to_csv(stdout or sys.stdout, index=False)
         return
     path = Path(out)
     if not path.parent.is_dir():
