@@ -93,10 +93,10 @@ def _text(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _rows(positions: Iterable[int], limit: int = 20) -> str:
-    """Human row numbers (1-based) for 0-based positions."""
+    """ "row 3" / "rows 3, 7" for 0-based positions (rows count from 1)."""
     nums = [str(int(p) + 1) for p in positions]
     more = f" and {len(nums) - limit} more" if len(nums) > limit else ""
-    return ", ".join(nums[:limit]) + more
+    return ("row " if len(nums) == 1 else "rows ") + ", ".join(nums[:limit]) + more
 
 
 def _check_columns(gdf: gpd.GeoDataFrame, wanted: Mapping[str, str | None], source: str) -> None:
@@ -114,20 +114,20 @@ def _check_columns(gdf: gpd.GeoDataFrame, wanted: Mapping[str, str | None], sour
 
 def _check_codes(codes: np.ndarray, missing: np.ndarray, column: str, found: Problems) -> None:
     if missing.any():
-        found.add(f"rows {_rows(np.flatnonzero(missing))}: ward code (column {column!r}) is missing")
+        found.add(f"{_rows(np.flatnonzero(missing))}: ward code (column {column!r}) is missing")
     present = pd.Series(np.flatnonzero(~missing), index=codes[~missing])
     dup = present[present.index.duplicated(keep=False)]
     for code, rows in dup.groupby(level=0, sort=True):
-        found.add(f"ward code {code} (column {column!r}) appears in rows {_rows(rows.to_numpy())}")
+        found.add(f"ward code {code} (column {column!r}) appears in {_rows(rows.to_numpy())}")
 
 
 def _check_geometries(geoms: np.ndarray, codes: np.ndarray, found: Problems) -> None:
     none = pd.isna(geoms)
     if none.any():
-        found.add(f"rows {_rows(np.flatnonzero(none))}: no geometry")
+        found.add(f"{_rows(np.flatnonzero(none))}: no geometry")
     empty = ~none & shapely.is_empty(geoms)
     if empty.any():
-        found.add(f"rows {_rows(np.flatnonzero(empty))}: empty geometry")
+        found.add(f"{_rows(np.flatnonzero(empty))}: empty geometry")
     for pos in np.flatnonzero(~none & ~empty):
         geom = geoms[pos]
         if geom.geom_type in _POLYGONAL:
@@ -266,7 +266,7 @@ def read_wards(
     boroughs, no_borough = _text(gdf[borough_code])
     if no_borough.any():
         rows = _rows(np.flatnonzero(no_borough))
-        found.add(f"rows {rows}: borough code (column {borough_code!r}) is missing")
+        found.add(f"{rows}: borough code (column {borough_code!r}) is missing")
     names = _text(gdf[ward_name])[0] if ward_name else codes
     bnames = _text(gdf[borough_name])[0] if borough_name else boroughs
     names = np.where(names == "", codes, names)

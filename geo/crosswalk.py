@@ -165,7 +165,7 @@ def lookup_crosswalk(path: str | Path, old_col: str = "WD11CD", new_col: str = "
         blank = np.flatnonzero((pairs[name] == "").to_numpy())
         if len(blank):
             lines = ", ".join(str(i + 2) for i in blank[:20])
-            found.add(f"lines {lines}: column {col!r} is empty")
+            found.add(f"line{'s' if len(blank) > 1 else ''} {lines}: column {col!r} is empty")
     found.raise_if_any()
     pairs = pairs.drop_duplicates()
     pairs["weight"] = 1.0 / pairs.groupby("old_code")["new_code"].transform("size").astype(float)

@@ -253,8 +253,8 @@ def _group_edges(edges: np.ndarray, group: np.ndarray) -> np.ndarray:
 
 
 def _check_sizes(wards: int, boroughs: int, bcus: int) -> None:
-    if wards < 10:
-        raise ValueError(f"a synthetic city needs at least 10 wards, got {wards}")
+    if wards < 4:
+        raise ValueError(f"a synthetic city needs at least 4 wards, got {wards}")
     if not 1 <= bcus <= boroughs <= wards:
         raise ValueError(f"need 1 <= bcus <= boroughs <= wards, got {bcus}, {boroughs}, {wards}")
     if boroughs > len(naming.compounds()) // 2:
@@ -276,7 +276,7 @@ def synthetic_city(
     boroughs : int
         Number of boroughs (contiguous groups of wards).
     wards : int
-        Number of wards (at least 10); the area is ``1570 km² x wards / 680``.
+        Number of wards (at least 4); the area is ``1570 km² x wards / 680``.
     bcus : int
         Number of Basic Command Units (contiguous groups of boroughs).
 
@@ -287,7 +287,7 @@ def synthetic_city(
     Raises
     ------
     ValueError
-        Unless ``10 <= wards`` and ``1 <= bcus <= boroughs <= wards``.
+        Unless ``4 <= wards`` and ``1 <= bcus <= boroughs <= wards``.
     """
     _check_sizes(wards, boroughs, bcus)
     geo_rng, group_rng, name_rng, crime_rng = (
