@@ -1,0 +1,144 @@
+"""The ``teams:`` block of a scenario, validated strictly.
+
+:class:`planner.scenario.Scenario` keeps ``teams`` as a free mapping; this
+module turns it into an immutable :class:`TeamsSpec` or raises a
+:class:`~planner.errors.ScenarioError` listing every problem, each prefixed
+``teams.`` (``teams.tolerance: Input should be less than 1 (got 1.5)``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from planner.errors import ScenarioError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, populate_by_name=True)
+
+
+class SizeSpec(_Strict):
+    """How many teams each borough gets. Set at most one of the three keys.
+
+    With none set, a team is one inspector's command: ``sergeants_per_team``
+    defaults to ``rules.supervision.inspector_span`` (rounded down).
+    """
+
+    sergeants_per_team: int | None = Field(None, ge=1)
+    """Target sergeants per team: teams = ceil(borough supervisees / (this x sergeant_span))."""
+    wards_per_team: float | None = Field(None, gt=0)
+    """Target wards per team: teams = round(borough wards / this)."""
+    teams_per_borough: int | dict[str, int] | None = None
+    """A fixed number of teams, for every borough or per borough code (others use the default)."""
+    max_sergeants_per_team: int | None = Field(None, ge=1)
+    """Optional hard cap: a team's supervisees at most this many sergeants' spans."""
+    adjust: bool = True
+    """When a borough's count cannot meet the tolerance or contiguity, try nearby counts (noted);
+    false: fail with the wards at fault instead."""
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> SizeSpec:
+        chosen = [
+            k for k in ("sergeants_per_team", "wards_per_team", "teams_per_borough") if getattr(self, k)
+        ]
+        if len(chosen) > 1:
+            raise ValueError(f"set only one of {', '.join(chosen)}")
+        count = self.teams_per_borough
+        values = count.values() if isinstance(count, dict) else [count] if count is not None else []
+        if any(v < 1 for v in values):
+            raise ValueError("teams_per_borough must be at least 1")
+        return self
+
+
+class TeamsSpec(_Strict):
+    """Neighbourhood team design settings (scenario key ``teams``)."""
+
+    from_: Literal["plan", "need"] = Field("plan", alias="from")
+    """plan: design on the solved allocation (officers per ward); need: on need alone, before allocation."""
+    balance: Literal["auto", "need", "officers"] = "auto"
+    """Workload balanced across a borough's teams. auto: officers (constables + PCSOs) from a plan, need
+    otherwise."""
+    tolerance: float = Field(0.15, gt=0, lt=1)
+    """Every team's workload within this fraction of its borough's mean team workload (hard)."""
+    balance_target: float = Field(0.05, ge=0, lt=1)
+    """Deviations up to this count as balanced; among those, the most compact teams win."""
+    size: SizeSpec = SizeSpec()
+    current: str | None = None
+    """CSV with ward_code, team_id: the current team map (seeds the design; locked teams come from it)."""
+    locked: tuple[str, ...] = ()
+    """team_id values of the current map kept exactly as they are."""
+    seed_from_current: bool = True
+    """Start the search from the current map's unlocked teams."""
+    method: Literal["auto", "exact", "heuristic"] = "auto"
+    """auto: heuristic everywhere, then CP-SAT on boroughs of at most exact_max_wards free wards."""
+    exact_max_wards: int = Field(28, ge=2, le=80)
+    time_limit: float = Field(20.0, gt=0)
+    """Seconds for the whole design, shared between boroughs."""
+    seed: int | None = None
+    """Random seed; default: solver.seed."""
+    restarts: int = Field(16, ge=1, le=10_000)
+    """Heuristic restarts per borough."""
+    joint: bool = True
+    """Size sergeants and inspectors from the teams (rather than the borough ratio) and report the change."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TeamsSpec:
+        if self.balance_target > self.tolerance:
+            raise ValueError(
+                f"balance_target ({self.balance_target}) must not exceed tolerance ({self.tolerance})"
+            )
+        if self.locked and not self.current:
+            raise ValueError("locked teams need a current team map (teams.current)")
+        if self.balance == "officers" and self.from_ == "need":
+            raise ValueError("balance 'officers' needs an allocation: use from: plan, or balance: need")
+        return self
+
+    @property
+    def balance_on(self) -> Literal["need", "officers"]:
+        """The workload actually balanced."""
+        if self.balance == "auto":
+            return "officers" if self.from_ == "plan" else "need"
+        return self.balance
+
+
+def _format(err: Mapping[str, Any]) -> str:
+    loc = ".".join(str(p) for p in err.get("loc", ()) if not str(p).startswith("function-"))
+    loc = "teams" + (f".{loc}" if loc else "")
+    if err.get("type") == "extra_forbidden":
+        return f"{loc}: unknown key"
+    msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+    got = err.get("input")
+    shown = f" (got {got!r})" if got is not None and not isinstance(got, dict | list) else ""
+    return f"{loc}: {msg}{shown}"
+
+
+def parse_teams(raw: Mapping[str, Any] | None, source: str = "scenario") -> TeamsSpec:
+    """Validate a scenario's ``teams`` block.
+
+    Parameters
+    ----------
+    raw : Mapping or None
+        ``scenario.teams``; None gives every default.
+    source : str
+        Named in the error message (the scenario file).
+
+    Returns
+    -------
+    TeamsSpec
+
+    Raises
+    ------
+    ScenarioError
+        Every problem at once, each prefixed ``teams.``.
+    """
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, Mapping):
+        raise ScenarioError(f"teams: expected a mapping, got {type(raw).__name__}", source=source)
+    try:
+        return TeamsSpec.model_validate(dict(raw))
+    except ValidationError as exc:
+        raise ScenarioError([_format(e) for e in exc.errors()], source=source) from None
