@@ -18,8 +18,9 @@ The annual cost of one person in a month is::
     total          = gross + employer_pension + employer_ni + apprenticeship_levy + non_pay_annual
 
 where ``award_factor`` multiplies ``(1 + rate)`` over the pay awards dated after
-the plan's first month and on or before the month. A financial year's cost is
-the sum over its months of ``total / 12``, rounded to the penny.
+the plan's first month and on or before the month. A financial year's (or a
+quarter's) cost is the sum over its months of ``total / 12``, rounded to the
+penny (half up, in exact integer arithmetic).
 """
 
 from __future__ import annotations
@@ -188,8 +189,9 @@ class CostRates:
         return self._cache[key]
 
     def months_cost(self, rank: str, months: list[int] | range) -> float:
-        """Cost of one person over the given months (``annual / 12`` each), to the penny."""
-        return round_pence(sum(self.annual_rate(rank, m) for m in months) / 12.0)
+        """Cost of one person over the given months (``annual / 12`` each), to the penny (half up)."""
+        pence = sum(to_pence(self.annual_rate(rank, m)) for m in months)
+        return ((2 * pence + 12) // 24) / 100
 
     def fy_cost(self, rank: str, year: int) -> float:
         """Cost of one person over financial year ``year`` (April to March)."""

@@ -57,7 +57,7 @@ def _target_reasons(pb: PhasingProblem) -> list[str]:
             places = pb.intake[k].copy()
             places[:first] = 0
             best = _stock_at(0, bp, lag, places, (), tau)
-            if best + len(due) >= needed:
+            if best + len(due) - 1 >= needed:
                 continue
             lo, hi = 0, max(needed, 1) * 4
             while lo < hi:
@@ -103,12 +103,28 @@ def max_stock(pb: PhasingProblem) -> np.ndarray:
     return out
 
 
+def min_stock(pb: PhasingProblem) -> np.ndarray:
+    """(4, T) fewest people of each rank in post each period: no recruits, streams at their targets."""
+    T = pb.n_periods
+    out = np.zeros((4, T), dtype=np.int64)
+    for p in pb.pools:
+        bp = int(pb.attrition_bp[p.rank])
+        stock = p.initial
+        for t in range(T):
+            grad = p.pipeline[t] if t < len(p.pipeline) else 0
+            stock = stock - leavers_of(bp, stock) + grad
+            floor = p.target if p.by is not None and t >= p.by else 0
+            out[p.rank, t] += max(stock, floor)
+    return out
+
+
 def _floor_reasons(pb: PhasingProblem) -> list[str]:
     reasons: list[str] = []
     top = max_stock(pb)
     need = pb.lo.sum(axis=1)
     for k, rank in enumerate(RANKS):
-        short = np.nonzero(top[k] + len([p for p in pb.pools if p.rank == k]) < need[k])[0]
+        slack = len([p for p in pb.pools if p.rank == k]) - 1  # per-pool rounding of leavers
+        short = np.nonzero(top[k] + slack < need[k])[0]
         if short.size:
             t = int(short[0])
             what = "ward floors" if k < 2 else "spans of control and borough minima at the floors"
@@ -120,12 +136,9 @@ def _floor_reasons(pb: PhasingProblem) -> list[str]:
                 f"{_places_text(pb.intake[k])} places a quarter, {int(pb.lag[k])}-quarter training)"
             )
     if pb.deploy_all:
-        targets = np.zeros(pb.n_periods, dtype=np.int64)
-        for p in pb.pools:
-            if p.is_stream and p.rank in (0, 1) and p.by is not None:
-                targets[p.by :] += p.target
+        low = min_stock(pb)
         for t in range(pb.n_periods):
-            supervised = need[0] + need[1] + targets[t]
+            supervised = int(max(need[0], low[0, t]) + max(need[1], low[1, t]))
             sgt = int(np.ceil(supervised / pb.span_sergeant))
             if sgt > top[2, t]:
                 reasons.append(
@@ -138,9 +151,27 @@ def _floor_reasons(pb: PhasingProblem) -> list[str]:
     return reasons
 
 
+def _pipeline_reasons(pb: PhasingProblem) -> list[str]:
+    reasons = []
+    for p in pb.pools:
+        if not p.pipeline:
+            continue
+        bp, stock = int(pb.attrition_bp[p.rank]), p.initial
+        for t in range(min(len(p.pipeline), pb.n_periods)):
+            stock = stock - leavers_of(bp, stock) + p.pipeline[t]
+            if stock > p.cap:
+                reasons.append(
+                    f"the {p.pipeline[t]:,} {_PLURAL[RANKS[p.rank]]} in training who join in {pb.labels[t]} "
+                    f"take the stock to {stock:,}, above the establishment of {p.cap:,} "
+                    f"(raise finance.phasing.ranks.{RANKS[p.rank]}.establishment or shorten the pipeline)"
+                )
+                break
+    return reasons
+
+
 def precheck(pb: PhasingProblem) -> list[str]:
     """Conflicts found by simulation before solving (empty when none found)."""
-    return _target_reasons(pb) + _floor_reasons(pb)
+    return _target_reasons(pb) + _floor_reasons(pb) + _pipeline_reasons(pb)
 
 
 def diagnose(pb: PhasingProblem) -> list[str]:

@@ -1,0 +1,148 @@
+"""Command-line parts of finance: ``planner cost`` and ``planner phase``.
+
+The lead's ``planner/cli.py`` wires them in::
+
+    from planner.finance import cli as finance_cli
+    finance_cli.add_cost_parser(subparsers)    # sets func=run_cost
+    finance_cli.add_phase_parser(subparsers)   # sets func=run_phase
+
+Each ``run_*`` returns the exit code: 0 done, 2 bad input (scenario, data,
+finance block, unwritable output), 3 infeasible. Messages go to stderr; the
+table goes to stdout; output files are written atomically.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from planner.errors import InputError, PlannerError
+
+
+def _guard(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return fn(args)
+        except PlannerError as exc:
+            print(f"planner: error: {exc}", file=sys.stderr)
+            return exc.exit_code
+        except OSError as exc:
+            print(f"planner: error: cannot write output: {exc}", file=sys.stderr)
+            return InputError.exit_code
+
+    run.__name__, run.__doc__ = fn.__name__, fn.__doc__
+    return run
+
+
+def add_cost_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register ``planner cost SCENARIO...``."""
+    p = subparsers.add_parser(
+        "cost",
+        help="compare what options cost: per year, per unit of need served, marginal PCSOs",
+        description="Solve each scenario and compare: annual cost by rank, cost per financial year "
+        "in cash and real terms, cost per unit of need and harm served, the marginal cost of the "
+        "last 100 PCSOs, and what the same money buys as constables instead.",
+    )
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario YAML files")
+    p.add_argument("--data-dir", default=None, help="folder the scenarios' data paths are relative to")
+    p.add_argument("--out", default=None, metavar="DIR", help="write finance.xlsx, CSVs and charts here")
+    p.add_argument("--time-limit", type=float, default=None, help="seconds per solve (default: scenario)")
+    p.add_argument("--seed", type=int, default=None, help="solver seed (default: scenario)")
+    p.add_argument("--no-marginal", action="store_true", help="skip the re-solves (last 100 PCSOs)")
+    p.add_argument("--no-charts", action="store_true", help="no PNG charts")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=run_cost)
+    return p  # type: ignore[no-any-return]
+
+
+def add_phase_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register ``planner phase SCENARIO``."""
+    p = subparsers.add_parser(
+        "phase",
+        help="phase recruitment and deployment quarter by quarter (e.g. the 1,600 PCSOs, 2023-25)",
+        description="Decide how many to recruit each quarter and where to deploy them, within training "
+        "places, training lag, attrition, funding streams and yearly budgets, maximising need served.",
+    )
+    p.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file with a finance.phasing block")
+    p.add_argument("--data-dir", default=None, help="folder the scenario's data paths are relative to")
+    p.add_argument("--out", default=None, metavar="DIR", help="write phasing.xlsx, CSVs and charts here")
+    p.add_argument("--time-limit", type=float, default=None, help="seconds (default: scenario)")
+    p.add_argument("--seed", type=int, default=None, help="solver seed (default: scenario)")
+    p.add_argument("--no-charts", action="store_true", help="no PNG charts")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=run_phase)
+    return p  # type: ignore[no-any-return]
+
+
+def _money(x: Any) -> str:
+    try:
+        return f"£{float(x):,.0f}"
+    except (TypeError, ValueError):
+        return str(x)
+
+
+@_guard
+def run_cost(args: argparse.Namespace) -> int:
+    """Run ``planner cost``."""
+    from planner.finance.compare import compare_options
+    from planner.finance.export import write_comparison
+    from planner.scenario import load_scenario
+
+    scenarios = [load_scenario(p) for p in args.scenarios]
+    comp = compare_options(
+        scenarios,
+        data_dir=args.data_dir,
+        time_limit=args.time_limit,
+        seed=args.seed,
+        marginal=not args.no_marginal,
+    )
+    summary = comp.summary()
+    written = write_comparison(comp, args.out, charts=not args.no_charts) if args.out else []
+    if args.json:
+        print(summary.to_json(orient="records", indent=2))
+    else:
+        for row in summary.to_dict(orient="records"):
+            print(f"{row['option']}: {_money(row['annual_cost'])} a year "
+                  f"({_money(row['horizon_cash'])} over the horizon, {_money(row['horizon_real'])} real); "
+                  f"£{row['cost_per_need']:,.0f} per unit of need served")  # fmt: skip
+            if "marginal_cost_last_100_pcsos" in row:
+                note = row.get("marginal_note") or ""
+                print(f"  last 100 PCSOs: {_money(row['marginal_cost_last_100_pcsos'])} a year, "
+                      f"{row['marginal_need_last_100_pcsos']:.3f} need served {note}".rstrip())  # fmt: skip
+            if "constables_instead" in row:
+                note = row.get("constables_instead_note") or ""
+                print(f"  same money as constables: {row['constables_instead']} constables, "
+                      f"need served {row['constables_instead_need']:.3f} vs {row['need_served']:.3f} "
+                      f"{note}".rstrip())  # fmt: skip
+    for path in written:
+        print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+@_guard
+def run_phase(args: argparse.Namespace) -> int:
+    """Run ``planner phase``."""
+    import planner
+    from planner.finance.export import write_phasing
+    from planner.finance.phasing import plan_phasing
+    from planner.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    inputs = planner.load_inputs(scenario, args.data_dir)  # type: ignore[attr-defined]
+    res = plan_phasing(scenario, inputs.wards, time_limit=args.time_limit, seed=args.seed)
+    written = write_phasing(res, args.out, charts=not args.no_charts) if args.out else []
+    if args.json:
+        print(json.dumps(res.summary(), indent=2))
+    else:
+        print(res.fy_table().to_string(index=False))
+        print()
+        table = res.period_table()
+        print(table.pivot(index="period", columns="rank", values="stock").to_string())
+        for note in res.notes:
+            print(f"note: {note}", file=sys.stderr)
+    for path in written:
+        print(f"wrote {path}", file=sys.stderr)
+    return 0
