@@ -158,7 +158,8 @@ def test_pipeline_recruits_join_on_time() -> None:
 
 def test_pipeline_beyond_the_establishment_is_explained() -> None:
     sc = small(ranks={"constable": {"pipeline": [4, 2]}})
-    with pytest.raises(InfeasibleError, match="the 4 constables in training who join in 2023Q2 take the stock to 43"):
+    msg = "the 4 constables in training who join in 2023Q2 take the stock to 43"
+    with pytest.raises(InfeasibleError, match=msg):
         plan_phasing(sc, WARDS, seed=0)
 
 

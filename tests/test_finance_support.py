@@ -101,7 +101,8 @@ def simple_solve(scenario: Scenario, *, wards: WardData | None = None, **_: Any)
 
 
 def test_simple_solve_keeps_floors_and_spans() -> None:
-    sc = Scenario(name="t").with_changes({"workforce.constable.headcount": 40, "workforce.pcso.headcount": 20})
+    changes = {"workforce.constable.headcount": 40, "workforce.pcso.headcount": 20}
+    sc = Scenario(name="t").with_changes(changes)
     plan = simple_solve(sc)
     assert plan.constables.sum() == 40 and plan.pcsos.sum() == 20
     assert (plan.constables >= 2).all() and (plan.pcsos >= 1).all()
