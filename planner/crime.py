@@ -331,9 +331,7 @@ def _month_columns(header: Sequence[str], found: Problems) -> dict[str, int]:
     return months
 
 
-def _window(
-    frame: pd.DataFrame, header: Sequence[str], lines: np.ndarray, spec: CrimeSpec, source: str
-) -> CrimeWindow:
+def _window(frame: pd.DataFrame, header: Sequence[str], lines: np.ndarray, spec: CrimeSpec, source: str) -> CrimeWindow:
     found = Problems(source, DataError)
     missing = [c for c in REQUIRED if c not in header]
     if missing:

@@ -84,7 +84,7 @@ class Problems:
     planner.errors.DataError: wards.gpkg: row 3: ward_code is missing
     """
 
-    def __init__(self, source: str | None = None, error: type[InputError] = None) -> None:  # type: ignore[assignment]
+    def __init__(self, source: str | None = None, error: type[InputError] | None = None) -> None:
         self.source = source
         self.error: type[InputError] = error or DataError
         self.items: list[str] = []

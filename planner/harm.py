@@ -237,9 +237,7 @@ def harm_weights_from_frame(
     HarmWeights
     """
     frame = df.reset_index(drop=True).astype(str).map(str.strip)
-    table = CsvTable(
-        tuple(str(c) for c in df.columns), frame, np.arange(2, len(df) + 2, dtype=np.int64), source
-    )
+    table = CsvTable(tuple(str(c) for c in df.columns), frame, np.arange(2, len(df) + 2, dtype=np.int64), source)
     spec = HarmSpec(key=key, value=value, default=default, offence_level=level)
     weights, display = _read_table(table, spec)
     return HarmWeights(weights, default, source, level, keys={k: display[k] for k in weights})

@@ -199,9 +199,7 @@ def _counts_for(codes: list[str], crime: CrimeWindow, allow_no_crime: bool, note
     return counts
 
 
-def _demand(
-    matrix: np.ndarray, weight: np.ndarray, use: np.ndarray, weighted: bool, notes: list[str]
-) -> np.ndarray:
+def _demand(matrix: np.ndarray, weight: np.ndarray, use: np.ndarray, weighted: bool, notes: list[str]) -> np.ndarray:
     if not weighted:
         return np.asarray(matrix.sum(axis=1), dtype=float)
     per = np.where(use, np.sqrt(np.maximum(weight, 0.0)), 0.0)

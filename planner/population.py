@@ -145,9 +145,7 @@ def population_from_lsoa(
         )
     absent = sorted(set(ward_of.index) - set(lsoa))
     if absent:
-        found_c.add(
-            f"{len(absent)} LSOA(s) of the lookup {lookup.source} have no census row: " + _some(absent)
-        )
+        found_c.add(f"{len(absent)} LSOA(s) of the lookup {lookup.source} have no census row: " + _some(absent))
     found_l.raise_if_any()
     found_c.raise_if_any()
     wards = ward_of.reindex(lsoa.to_numpy()).to_numpy()

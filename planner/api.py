@@ -1,0 +1,136 @@
+"""The Python API: ``planner.solve(scenario) -> Plan``.
+
+Consistency check, model building, solving and result assembly are separate
+steps (like PyPSA's ``optimize``): :func:`check_rules` explains conflicts in
+plain words before any solver runs, :func:`planner.model.build_problem`
+creates the arrays, :func:`planner.solver.solve_allocation` solves and
+certifies, and :class:`planner.result.Plan` reports.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from planner.errors import InfeasibleError
+from planner.explain import describe_rows, explain_infeasibility
+from planner.loader import Inputs, load_inputs
+from planner.model import AllocationProblem, build_problem
+from planner.result import Plan
+from planner.scenario import Scenario, load_scenario
+from planner.solver import Status, solve_allocation
+from planner.workforce import Workforce, workforce_from_scenario
+
+
+def prepare(
+    scenario: Scenario,
+    data_dir: str | Path | None = None,
+    *,
+    inputs: Inputs | None = None,
+    scenario_dir: str | Path | None = None,
+) -> tuple[Inputs, Workforce, AllocationProblem]:
+    """Load inputs (reusing what ``inputs`` already holds) and build the problem arrays."""
+    inputs = load_inputs(scenario, data_dir, scenario_dir=scenario_dir, reuse=inputs)
+    workforce = workforce_from_scenario(scenario)
+    problem = build_problem(
+        inputs.wards, scenario, workforce, baseline=inputs.baseline, borough_caps=inputs.borough_caps
+    )
+    return inputs, workforce, problem
+
+
+def check_rules(problem: AllocationProblem, inputs: Inputs) -> None:
+    """Raise :class:`InfeasibleError` if simple arithmetic already shows the rules conflict."""
+    reasons = explain_infeasibility(problem, inputs.wards.codes, inputs.wards.borough_names)
+    if reasons:
+        raise InfeasibleError(reasons)
+
+
+def input_hash(scenario: Scenario, inputs: Inputs) -> str:
+    """Hash of the scenario content and every input file."""
+    return hashlib.sha256((scenario.digest() + inputs.digest).encode()).hexdigest()
+
+
+def solve(
+    scenario: Scenario | str | Path,
+    data_dir: str | Path | None = None,
+    *,
+    inputs: Inputs | None = None,
+    time_limit: float | None = None,
+    seed: int | None = None,
+    scenario_dir: str | Path | None = None,
+) -> Plan:
+    """Solve a scenario: the best deployment per ward, its cost and how close to optimal it is.
+
+    Parameters
+    ----------
+    scenario : Scenario or path
+        A validated scenario, or the path of a scenario YAML file.
+    data_dir : str or Path, optional
+        Folder the scenario's data paths are relative to.
+    inputs : Inputs, optional
+        Inputs loaded before (see :func:`planner.load_inputs`); only what the
+        scenario changed is re-read.
+    time_limit, seed : optional
+        Override ``solver.time_limit`` and ``solver.seed``.
+    scenario_dir : str or Path, optional
+        Second place to look for relative paths (defaults to the scenario
+        file's folder when a path is given).
+
+    Returns
+    -------
+    Plan
+
+    Raises
+    ------
+    planner.errors.InputError
+        Bad scenario or data (every problem listed).
+    planner.errors.InfeasibleError
+        No plan satisfies every rule; the reasons name the rules, with numbers.
+    """
+    if not isinstance(scenario, Scenario):
+        path = Path(scenario)
+        scenario = load_scenario(path)
+        scenario_dir = scenario_dir or path.parent
+    inputs, workforce, problem = prepare(scenario, data_dir, inputs=inputs, scenario_dir=scenario_dir)
+    check_rules(problem, inputs)
+    spec = scenario.solver
+    if scenario.objective.kind == "balance":
+        from planner.balance import solve_balance
+
+        alloc = solve_balance(
+            problem,
+            time_limit=spec.time_limit if time_limit is None else time_limit,
+            gap_target=spec.gap,
+            seed=spec.seed if seed is None else seed,
+            workers=spec.workers,
+        )
+    else:
+        alloc = solve_allocation(
+            problem,
+            time_limit=spec.time_limit if time_limit is None else time_limit,
+            gap_target=spec.gap,
+            seed=spec.seed if seed is None else seed,
+            workers=spec.workers,
+        )
+    if alloc.status is Status.INFEASIBLE:
+        raise InfeasibleError([describe_rows(alloc.violated_rules)])
+    return Plan(
+        status=alloc.status,
+        objective=alloc.objective,
+        bound=alloc.bound,
+        gap=alloc.gap,
+        solve_seconds=alloc.seconds,
+        seed=alloc.seed,
+        scenario=scenario,
+        wards=inputs.wards,
+        problem=problem,
+        workforce=workforce,
+        constables=alloc.x,
+        pcsos=alloc.p,
+        sergeants=alloc.s,
+        inspectors=alloc.i,
+        input_hash=input_hash(scenario, inputs),
+        method=alloc.method,
+        notes=inputs.wards.notes,
+        log=alloc.log,
+    )

@@ -1,0 +1,154 @@
+"""The "balance workload" objective: minimise the largest need per effective officer.
+
+Stage 1 finds the largest ``t`` such that every ward can get at least
+``t * need`` effective officers, by bisection on ``t``: each probe asks CP-SAT
+whether an integer plan exists in which each ward takes one of its minimal
+(PCSOs, constables) pairs for that ``t`` (or more), under every rule. A probe
+that is proved feasible raises the lower end, one proved infeasible lowers
+the upper end, so the bracket is a certificate: the objective ``1 / t_lo`` is
+within ``1 - t_lo / t_hi`` of the best possible.
+
+Stage 2 then deploys everyone left by the value objective, with each ward's
+``t_lo * need`` as a floor (:func:`planner.solver.solve_allocation`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from planner import cpsat
+from planner.model import AllocationProblem
+from planner.solver import Allocation, Status, solve_allocation
+from planner.workforce import CONSTABLE, PCSO
+
+
+def _staircase(prob: AllocationProblem, w: int, t: float) -> tuple[np.ndarray, np.ndarray] | None:
+    """Minimal (x, p) pairs giving ward ``w`` at least ``t * need`` effective officers."""
+    target = t * prob.need[w]
+    p_hi = int(min(prob.hi_p[w], prob.lo_p[w] + max(0, np.ceil((target - prob.eff_x * prob.lo_x[w]) / prob.eff_p))))
+    ps = np.arange(int(prob.lo_p[w]), p_hi + 1)
+    xs = np.maximum(prob.lo_x[w], np.ceil((target - prob.eff_p * ps) / prob.eff_x - 1e-12)).astype(np.int64)
+    ok = (xs <= prob.hi_x[w]) & (prob.eff_x * xs + prob.eff_p * ps >= target - 1e-12)
+    if not ok.any():
+        return None
+    return xs[ok], ps[ok]
+
+
+def feasible_at(
+    prob: AllocationProblem, t: float, *, time_limit: float, seed: int, workers: int
+) -> tuple[bool | None, tuple[np.ndarray, np.ndarray] | None]:
+    """Whether every ward can get ``t * need`` effective officers (None: unknown in time)."""
+    model = cp_model.CpModel()
+    xs, ps, moves = [], [], []
+    cap_x = int(prob.headcount[CONSTABLE])
+    cap_p = int(prob.headcount[PCSO])
+    for w in range(prob.n_wards):
+        stair = _staircase(prob, w, t)
+        if stair is None:
+            return False, None
+        sx, sp = stair
+        pick = [model.new_bool_var(f"b{w}_{k}") for k in range(len(sx))]
+        model.add_exactly_one(pick)
+        x = model.new_int_var(int(prob.lo_x[w]), int(min(prob.hi_x[w], cap_x)), f"x{w}")
+        p = model.new_int_var(int(prob.lo_p[w]), int(min(prob.hi_p[w], cap_p)), f"p{w}")
+        model.add(p == cp_model.LinearExpr.weighted_sum(pick, sp.tolist()))
+        model.add(x >= cp_model.LinearExpr.weighted_sum(pick, sx.tolist()))
+        xs.append(x)
+        ps.append(p)
+        if prob.base_x is not None and prob.base_p is not None and prob.max_moves is not None:
+            dx = model.new_int_var(0, cap_x + int(prob.base_x[w]), f"dx{w}")
+            dp = model.new_int_var(0, cap_p + int(prob.base_p[w]), f"dp{w}")
+            model.add_abs_equality(dx, x - int(prob.base_x[w]))
+            model.add_abs_equality(dp, p - int(prob.base_p[w]))
+            moves.append(dx + dp)
+    s, i = cpsat.add_supervisor_vars(model, prob)
+    v = cpsat.CpVars(xs, ps, s, i, moves or None)
+    cpsat.add_headcount_constraints(model, prob, v)
+    cpsat.add_supervision_constraints(model, prob, v)
+    cpsat.add_budget_constraint(model, prob, v)
+    cpsat.add_borough_constraints(model, prob, v)
+    cpsat.add_stability_constraints(model, prob, v)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.05, time_limit)
+    solver.parameters.random_seed = seed
+    solver.parameters.num_workers = workers
+    status = solver.solve(model)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return True, (
+            np.array([solver.value(e) for e in xs], dtype=np.int64),
+            np.array([solver.value(e) for e in ps], dtype=np.int64),
+        )
+    if status == cp_model.INFEASIBLE:
+        return False, None
+    return None, None
+
+
+def solve_balance(
+    prob: AllocationProblem,
+    *,
+    time_limit: float = 30.0,
+    gap_target: float = 1e-4,
+    seed: int = 0,
+    workers: int = 1,
+) -> Allocation:
+    """Minimise the largest need per effective officer, then deploy the rest by value.
+
+    The returned objective is the largest need per effective officer of the
+    plan; the bound is the proven least possible; the gap is relative.
+    """
+    t0 = time.perf_counter()
+    need = np.maximum(prob.need, 1e-12)
+    total = prob.eff_x * prob.headcount[CONSTABLE] + prob.eff_p * prob.headcount[PCSO]
+    t_lo = float(np.min((prob.eff_x * prob.lo_x + prob.eff_p * prob.lo_p) / need))
+    t_hi = float(total / need.sum()) * (1 + 1e-9)
+    log = [f"balance: bracket [{t_lo:.6g}, {t_hi:.6g}] effective officers per unit of need"]
+    unknown = False
+    probes = 0
+    while (t_hi - t_lo) / t_hi > gap_target * 0.5 and time.perf_counter() - t0 < 0.6 * time_limit:
+        t = 0.5 * (t_lo + t_hi)
+        left = 0.6 * time_limit - (time.perf_counter() - t0)
+        ok, _ = feasible_at(prob, t, time_limit=left, seed=seed, workers=workers)
+        probes += 1
+        if ok is None:
+            unknown = True
+            break
+        if ok:
+            t_lo = t
+        else:
+            t_hi = t
+    log.append(f"balance: {probes} probes, t in [{t_lo:.6g}, {t_hi:.6g}]")
+    floor_prob = dataclasses.replace(prob, min_eff=t_lo * prob.need)
+    rest = solve_allocation(
+        floor_prob,
+        time_limit=max(0.5, time_limit - (time.perf_counter() - t0)),
+        gap_target=gap_target,
+        seed=seed,
+        workers=workers,
+    )
+    seconds = time.perf_counter() - t0
+    if rest.status is Status.INFEASIBLE:
+        return dataclasses.replace(rest, seconds=seconds, log=tuple(log) + rest.log)
+    eff = prob.eff_x * rest.x + prob.eff_p * rest.p
+    worst = float(np.max(prob.need / np.maximum(eff, 1e-12)))
+    best_possible = 1.0 / t_hi
+    gap = max(0.0, (worst - best_possible) / worst)
+    if gap <= gap_target:
+        status = Status.OPTIMAL
+    elif unknown or seconds >= time_limit:
+        status = Status.TIME_LIMIT
+    else:
+        status = Status.FEASIBLE
+    return dataclasses.replace(
+        rest,
+        status=status,
+        objective=worst,
+        bound=best_possible,
+        gap=gap,
+        seconds=seconds,
+        method="bisection with CP-SAT feasibility proofs, then " + rest.method,
+        log=tuple(log) + rest.log,
+    )

@@ -1,0 +1,209 @@
+"""The answer of a solve: the plan, its cost and its certificate.
+
+A :class:`Plan` carries the deployment per ward (constables, PCSOs) and per
+borough (sergeants, inspectors), the objective, the proven bound and the
+relative gap, the runtime and the seed, and everything needed to check it:
+:meth:`Plan.check` recomputes every rule from the plan itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from planner.data import WardData
+from planner.model import INF_INT, AllocationProblem
+from planner.scenario import RANKS, Scenario
+from planner.solver import Status
+from planner.workforce import CONSTABLE, INSPECTOR, PCSO, SERGEANT, Workforce
+
+
+@dataclass(frozen=True, eq=False)
+class Plan:
+    """A solved deployment.
+
+    Attributes
+    ----------
+    status : Status
+    objective, bound, gap : float
+        Objective value of the plan, proven upper bound on any plan's value,
+        and ``(bound - objective) / max(|bound|, 1)``.
+    solve_seconds : float
+        Wall-clock seconds of the solver (model build included).
+    seed : int
+    scenario : Scenario
+    wards : WardData
+    problem : AllocationProblem
+    workforce : Workforce
+    constables, pcsos : (W,) int
+    sergeants, inspectors : (B,) int
+    input_hash : str
+        Hash of the scenario and every input file.
+    notes : tuple of str
+        What the loaders and the solver want a user to know.
+    method : str
+        How the answer was found and certified.
+    """
+
+    status: Status
+    objective: float
+    bound: float
+    gap: float
+    solve_seconds: float
+    seed: int
+    scenario: Scenario
+    wards: WardData
+    problem: AllocationProblem
+    workforce: Workforce
+    constables: np.ndarray
+    pcsos: np.ndarray
+    sergeants: np.ndarray
+    inspectors: np.ndarray
+    input_hash: str
+    method: str = ""
+    notes: tuple[str, ...] = field(default=())
+    log: tuple[str, ...] = field(default=())
+
+    # ----------------------------------------------------------- figures
+    @property
+    def totals(self) -> dict[str, int]:
+        """Headcount deployed per rank."""
+        counts = (self.constables, self.pcsos, self.sergeants, self.inspectors)
+        return {rank: int(np.sum(c)) for rank, c in zip(RANKS, counts)}
+
+    @property
+    def cost_by_rank(self) -> dict[str, float]:
+        """Annual cost per rank, pounds."""
+        return {rank: self.totals[rank] * float(self.workforce.annual_cost[k]) for k, rank in enumerate(RANKS)}
+
+    @property
+    def cost_annual(self) -> float:
+        """Annual pay cost of the plan, pounds."""
+        return float(sum(self.cost_by_rank.values()))
+
+    @property
+    def effective(self) -> np.ndarray:
+        """Effective officers per ward (availability and PCSO effectiveness applied)."""
+        return self.problem.eff_x * self.constables + self.problem.eff_p * self.pcsos
+
+    def marginal_value(self) -> pd.DataFrame:
+        """Per ward: value of one more constable and one more PCSO (objective units)."""
+        prob = self.problem
+        w = np.arange(prob.n_wards)
+        base = prob.choice_value(w, self.constables, self.pcsos)
+        return pd.DataFrame(
+            {
+                "constable": prob.choice_value(w, self.constables + 1, self.pcsos) - base,
+                "pcso": prob.choice_value(w, self.constables, self.pcsos + 1) - base,
+            },
+            index=pd.Index(self.wards.codes, name="ward_code"),
+        )
+
+    # ----------------------------------------------------------- tables
+    def ward_table(self) -> pd.DataFrame:
+        """One row per ward: ward_code, ward_name, borough, bcu, demand, harm, population, need,
+        constables, pcsos (plus effective officers and need per effective officer)."""
+        w = self.wards
+        eff = self.effective
+        return pd.DataFrame(
+            {
+                "ward_code": w.codes,
+                "ward_name": w.names,
+                "borough": w.borough_names[w.borough],
+                "bcu": w.ward_bcu,
+                "demand": w.demand,
+                "harm": w.harm,
+                "population": w.population,
+                "need": w.need,
+                "constables": self.constables,
+                "pcsos": self.pcsos,
+                "effective_officers": eff,
+                "need_per_officer": np.where(eff > 0, w.need / np.maximum(eff, 1e-12), np.inf),
+            }
+        )
+
+    def borough_table(self) -> pd.DataFrame:
+        """One row per borough: borough, bcu, constables, pcsos, sergeants, inspectors, cost (pounds/year)."""
+        w = self.wards
+        nb = w.n_boroughs
+        cx = np.bincount(w.borough, weights=self.constables, minlength=nb).astype(np.int64)
+        cp = np.bincount(w.borough, weights=self.pcsos, minlength=nb).astype(np.int64)
+        c = self.workforce.annual_cost
+        cost = cx * c[CONSTABLE] + cp * c[PCSO] + self.sergeants * c[SERGEANT] + self.inspectors * c[INSPECTOR]
+        return pd.DataFrame(
+            {
+                "borough_code": w.borough_codes,
+                "borough": w.borough_names,
+                "bcu": w.borough_bcu,
+                "constables": cx,
+                "pcsos": cp,
+                "sergeants": self.sergeants,
+                "inspectors": self.inspectors,
+                "cost": cost,
+                "need": np.bincount(w.borough, weights=w.need, minlength=nb),
+            }
+        )
+
+    def summary(self) -> dict[str, Any]:
+        """Plain data for summary.json."""
+        return {
+            "scenario": self.scenario.name,
+            "status": self.status.value,
+            "objective": self.objective,
+            "bound": self.bound,
+            "gap": self.gap,
+            "solve_seconds": self.solve_seconds,
+            "seed": self.seed,
+            "method": self.method,
+            "totals": self.totals,
+            "available": {rank: int(self.workforce.headcount[k]) for k, rank in enumerate(RANKS)},
+            "cost_annual": self.cost_annual,
+            "cost_by_rank": self.cost_by_rank,
+            "cost_source": self.workforce.cost_source,
+            "budget": self.problem.budget,
+            "wards": int(self.wards.n_wards),
+            "boroughs": int(self.wards.n_boroughs),
+            "input_hash": self.input_hash,
+            "checks": self.check(),
+            "notes": list(self.notes),
+        }
+
+    # ----------------------------------------------------------- checks
+    def check(self) -> dict[str, bool]:
+        """Recompute every rule from the plan itself; True where it holds."""
+        return check_plan(self.problem, self.constables, self.pcsos, self.sergeants, self.inspectors)
+
+
+def check_plan(prob: AllocationProblem, x: np.ndarray, p: np.ndarray, s: np.ndarray, i: np.ndarray) -> dict[str, bool]:
+    """Every rule of ``prob`` checked on a plan, by name."""
+    nb = prob.n_boroughs
+    bx = np.bincount(prob.borough, weights=x, minlength=nb)
+    bp = np.bincount(prob.borough, weights=p, minlength=nb)
+    heads = bx + bp
+    out = {
+        "ward_floors": bool((x >= prob.lo_x).all() and (p >= prob.lo_p).all()),
+        "ward_caps": bool((x <= prob.hi_x).all() and (p <= prob.hi_p).all()),
+        "headcount_constable": bool(x.sum() <= prob.headcount[CONSTABLE]),
+        "headcount_pcso": bool(p.sum() <= prob.headcount[PCSO]),
+        "headcount_sergeant": bool(s.sum() <= prob.headcount[SERGEANT]),
+        "headcount_inspector": bool(i.sum() <= prob.headcount[INSPECTOR]),
+        "sergeant_span": bool((heads <= prob.span_sergeant * s + 1e-9).all()),
+        "inspector_span": bool((s <= prob.span_inspector * i + 1e-9).all()),
+        "min_supervisors": bool((s >= prob.min_sergeants).all() and (i >= prob.min_inspectors).all()),
+        "borough_caps": bool(
+            (bx <= prob.borough_cap_x).all()
+            and (bp <= prob.borough_cap_p).all()
+            and (s <= prob.max_sergeants).all()
+            and (i <= prob.max_inspectors).all()
+        ),
+        "borough_share": bool(
+            (heads >= prob.borough_heads_lo).all()
+            and ((prob.borough_heads_hi >= INF_INT) | (heads <= prob.borough_heads_hi)).all()
+        ),
+        "budget": prob.budget is None or prob.annual_cost(x, p, s, i) <= prob.budget + 1e-6,
+        "stability": prob.max_moves is None or prob.moves(x, p) <= prob.max_moves,
+    }
+    return out
