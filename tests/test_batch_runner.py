@@ -210,7 +210,7 @@ def test_running_a_stored_batch_again_needs_resume(sqlite_store, tmp_path):
     assert renamed.ok == 9 and sqlite_store.batch_ids() == [sweep.batch_id(), "second"]
 
 
-def _broken_load(scenario, data_dir=None):
+def _broken_load(scenario, data_dir=None, **kwargs):
     raise DataError("row 3: ward_code is missing", source="wards.gpkg")
 
 
@@ -224,7 +224,7 @@ def test_base_data_that_cannot_be_loaded_stops_the_batch_at_once(sqlite_store):
 _SEEN: list[int] = []
 
 
-def _recording_solve(scenario, data_dir=None, *, inputs=None, time_limit=None, seed=None):
+def _recording_solve(scenario, data_dir=None, *, inputs=None, **kwargs):
     _SEEN.append(scenario.solver.workers)
     return standin.solve(scenario, data_dir, inputs=inputs)
 
@@ -284,9 +284,7 @@ def test_a_1000_run_sweep_killed_at_any_point_resumes_with_nothing_lost_or_dupli
     repo = Path(__file__).resolve().parents[1]
     env = {**os.environ, "PYTHONPATH": str(repo)}
     for stop_at in (150, 600):  # stop twice, at different points
-        proc = subprocess.Popen(
-            [sys.executable, "-c", _DRIVER, str(path), str(db)], env=env, start_new_session=True
-        )
+        proc = subprocess.Popen([sys.executable, "-c", _DRIVER, str(path), str(db)], env=env, start_new_session=True)
         try:
             _wait_for_runs(db, stop_at, proc)
         finally:

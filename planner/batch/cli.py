@@ -47,9 +47,7 @@ def add_batch_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("sweep", help="sweep YAML file (base scenario + axes)")
     p.add_argument("--data-dir", default=None, help="folder the scenario's data paths are relative to")
     p.add_argument("--workers", type=int, default=None, help="local worker processes (default: one per core)")
-    p.add_argument(
-        "--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler, e.g. tcp://host:8786"
-    )
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler, e.g. tcp://host:8786")
     p.add_argument(
         "--store", default=DEFAULT_STORE, metavar="URL",
         help=f"SQLite file or postgresql+psycopg:// URL (default: {DEFAULT_STORE})",

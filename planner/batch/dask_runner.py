@@ -112,9 +112,7 @@ def execute_dask(
             client.close()
 
 
-def _pump(
-    client: Client, shared: Any, ctx: WorkerContext, tasks: list[RunTask], record: Recorder, window: int
-) -> None:
+def _pump(client: Client, shared: Any, ctx: WorkerContext, tasks: list[RunTask], record: Recorder, window: int) -> None:
     pending = list(reversed(tasks))
     by_future: dict[Any, RunTask] = {}
     ac = as_completed()

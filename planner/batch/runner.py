@@ -162,17 +162,13 @@ class Recorder:
 def lost_result(task: RunTask, message: str) -> RunResult:
     """The stored outcome of a run whose worker died and was not retried."""
     now = time.time()
-    return RunResult(
-        task.run_id, task.params, task.attempt, LOST, error=message, started_at=now, finished_at=now
-    )
+    return RunResult(task.run_id, task.params, task.attempt, LOST, error=message, started_at=now, finished_at=now)
 
 
 def failed_result(task: RunTask, message: str) -> RunResult:
     """The stored outcome of a run that could not even be sent to a worker."""
     now = time.time()
-    return RunResult(
-        task.run_id, task.params, task.attempt, FAILED, error=message, started_at=now, finished_at=now
-    )
+    return RunResult(task.run_id, task.params, task.attempt, FAILED, error=message, started_at=now, finished_at=now)
 
 
 # ------------------------------------------------------------------ preparing
@@ -297,6 +293,7 @@ def run_batch(
         solver_threads=threads,
         solve=solve,
         load=load,
+        scenario_dir=str(sweep.base_path.parent),
     )
     summary = BatchSummary(batch_id, str(store), sweep.n_runs, skipped=skipped)
     bar = Progress(f"batch {batch_id}", len(todo), already=skipped, stream=progress)
@@ -439,9 +436,7 @@ def _collect(
     return lost
 
 
-def _requeue(
-    lost: list[RunTask], alone: bool, suspects: deque[RunTask], record: Recorder, max_attempts: int
-) -> None:
+def _requeue(lost: list[RunTask], alone: bool, suspects: deque[RunTask], record: Recorder, max_attempts: int) -> None:
     for task in lost:
         if alone or task.attempt >= max_attempts:
             how = "when run alone" if alone else f"on attempt {task.attempt} of {max_attempts}"

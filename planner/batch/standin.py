@@ -108,7 +108,13 @@ def synthetic_wards(scenario: Scenario) -> WardData:
     )
 
 
-def load_inputs(scenario: Scenario, data_dir: str | Path | None = None) -> StandInInputs:
+def load_inputs(
+    scenario: Scenario,
+    data_dir: str | Path | None = None,
+    *,
+    scenario_dir: str | Path | None = None,
+    reuse: Any = None,
+) -> StandInInputs:
     """Stand-in for ``planner.load_inputs``: the synthetic wards of ``scenario``."""
     LOADS[0] += 1
     return StandInInputs(wards=synthetic_wards(scenario))
@@ -156,6 +162,7 @@ def solve(
     inputs: Any = None,
     time_limit: float | None = None,
     seed: int | None = None,
+    scenario_dir: str | Path | None = None,
 ) -> StandInPlan:
     """Stand-in for ``planner.solve`` (same signature, see the module docstring)."""
     start = time.perf_counter()

@@ -56,6 +56,9 @@ class WorkerContext:
     solve, load : callable or None
         The solve and load functions (module-level, so they pickle by name);
         None means the real ``planner.solve`` and ``planner.load_inputs``.
+        Both are called with ``scenario_dir=`` and the loader with ``reuse=``.
+    scenario_dir : str or None
+        The base scenario file's folder (second place for relative paths).
     """
 
     batch_id: str
@@ -64,6 +67,7 @@ class WorkerContext:
     solver_threads: int
     solve: Callable[..., Any] | None = None
     load: Callable[..., Any] | None = None
+    scenario_dir: str | None = None
 
     @property
     def key(self) -> str:
@@ -158,17 +162,17 @@ def inputs_key(scenario: Scenario) -> str:
 def _loader(ctx: WorkerContext) -> Callable[..., Any]:
     if ctx.load is not None:
         return ctx.load
-    from planner import load_inputs  # type: ignore[attr-defined]
+    from planner.loader import load_inputs
 
-    return load_inputs  # type: ignore[no-any-return]
+    return load_inputs
 
 
 def _solver(ctx: WorkerContext) -> Callable[..., Any]:
     if ctx.solve is not None:
         return ctx.solve
-    from planner import solve  # type: ignore[attr-defined]
+    from planner.api import solve
 
-    return solve  # type: ignore[no-any-return]
+    return solve
 
 
 def cached_inputs(ctx: WorkerContext, scenario: Scenario) -> Any:
@@ -178,7 +182,10 @@ def cached_inputs(ctx: WorkerContext, scenario: Scenario) -> Any:
         if key in _STATE.inputs:
             _STATE.inputs.move_to_end(key)
             return _STATE.inputs[key]
-        inputs = _loader(ctx)(scenario, ctx.data_dir)
+        # the newest inputs of the same loader and folder: only what changed is re-read
+        same = [v for k, v in _STATE.inputs.items() if k[:2] == key[:2]]
+        reuse = same[-1] if same else None
+        inputs = _loader(ctx)(scenario, ctx.data_dir, scenario_dir=ctx.scenario_dir, reuse=reuse)
         _STATE.loads += 1
         _STATE.inputs[key] = inputs
         while len(_STATE.inputs) > CACHE_SIZE:
@@ -265,7 +272,7 @@ def run_one(ctx: WorkerContext, task: RunTask) -> RunResult:
         except PlannerError:
             result.fatal = inputs_key(scenario) == inputs_key(ctx.base)
             raise
-        plan = _solver(ctx)(scenario, ctx.data_dir, inputs=inputs)
+        plan = _solver(ctx)(scenario, ctx.data_dir, inputs=inputs, scenario_dir=ctx.scenario_dir)
         _fill_from_plan(result, scenario, plan, ctx.base)
     except InfeasibleError as exc:
         result.status, result.error = INFEASIBLE, str(exc)
@@ -324,7 +331,12 @@ def _fill_from_plan(result: RunResult, scenario: Scenario, plan: Any, base: Scen
     by_c = np.bincount(wards.borough, weights=constables, minlength=nb).astype(np.int64)
     by_p = np.bincount(wards.borough, weights=pcsos, minlength=nb).astype(np.int64)
     counts = dict(zip(RANKS, (by_c, by_p, sergeants, inspectors)))
-    cost = sum(counts[r] * scenario.workforce.rank(r).annual_cost for r in RANKS)
+    workforce = getattr(plan, "workforce", None)
+    if workforce is not None:  # the costs the solve used (the finance model may set them)
+        pay = [float(c) for c in workforce.annual_cost]
+    else:
+        pay = [scenario.workforce.rank(r).annual_cost for r in RANKS]
+    cost = sum(counts[r] * pay[k] for k, r in enumerate(RANKS))
     result.boroughs = {
         "borough_code": np.asarray(wards.borough_codes),
         "borough_name": np.asarray(wards.borough_names),
