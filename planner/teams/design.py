@@ -63,9 +63,7 @@ class Workload:
         return self.supervisees if self.balance_on == "officers" else self.need
 
     @classmethod
-    def from_plan(
-        cls, need: np.ndarray, constables: np.ndarray, pcsos: np.ndarray, balance_on: str
-    ) -> Workload:
+    def from_plan(cls, need: np.ndarray, constables: np.ndarray, pcsos: np.ndarray, balance_on: str) -> Workload:
         """Workload after allocation: supervisees are the ward's constables plus PCSOs."""
         c = np.asarray(constables, dtype=float)
         p = np.asarray(pcsos, dtype=float)
@@ -195,20 +193,14 @@ def _prepare(
         free = idx[~locked[idx]]
         free_index[b] = free
         pieces = components(free.tolist(), nbrs)
-        k_total, rule = sized_team_count(
-            spec, code, len(idx), float(work.supervisees[idx].sum()), supervision
-        )
+        k_total, rule = sized_team_count(spec, code, len(idx), float(work.supervisees[idx].sum()), supervision)
         rules[b], sized[b] = rule, k_total
         total = float(load[idx].sum())
         heavy = float(load[free].max()) if len(free) else 0.0
-        heavy_cap = (
-            math.floor((1 + spec.tolerance) * total / heavy + 1e-9) if heavy > 0 else len(free) + len(lk)
-        )
+        heavy_cap = math.floor((1 + spec.tolerance) * total / heavy + 1e-9) if heavy > 0 else len(free) + len(lk)
         ks, note = _k_candidates(k_total, len(lk), len(free), len(pieces), heavy_cap, spec.size.adjust)
         if note:
-            notes.append(
-                f"{name}: {note} ({rule} gives {k_total}; adjusted to meet the tolerance and contiguity)"
-            )
+            notes.append(f"{name}: {note} ({rule} gives {k_total}; adjusted to meet the tolerance and contiguity)")
         if not spec.size.adjust and len(free):
             mean = total / k_total
             too_heavy = [int(i) for i in free if load[i] > (1 + spec.tolerance) * mean]
@@ -249,12 +241,11 @@ def _prepare(
                 seed=int(np.random.SeedSequence([seed, b]).generate_state(1)[0]) % (2**31),
                 time_limit=per_job,
                 restarts=spec.restarts,
+                sergeant_span=supervision.sergeant_span if spec.joint and spec.minimise_sergeants else 0.0,
             )
         )
     if infeasible:
-        raise InfeasibleError(
-            [*infeasible, "raise teams.tolerance, change teams.size, or set teams.size.adjust: true"]
-        )
+        raise InfeasibleError([*infeasible, "raise teams.tolerance, change teams.size, or set teams.size.adjust: true"])
     return _Prepared(jobs, locked_sets, free_index, rules, sized, notes)
 
 

@@ -15,8 +15,12 @@ Model (one borough's free wards ``0..n-1``, ``k`` teams):
 - Loads scaled so the mean team load is 10,000: hard ``|load_t - 10,000| <=
   tolerance x 10,000``; supervisees at most the capacity.
 
-Stage 1 minimises the worst deviation ``D`` and proves it optimal (or reports a
-bound). Stage 2 keeps ``D <= max(D*, target)`` and minimises the cut border.
+Stage 1 minimises the worst deviation ``D`` (counting anything up to the
+target as perfect) and proves it optimal or reports a bound; when sergeants are
+counted it first minimises ``sum sgt[t]`` with ``span x sgt[t] >= supervisees
+of t`` (objective ``10,000 x sergeants + D``, lexicographic because ``D <
+10,000``). Stage 2 keeps the sergeants and ``D <= max(D*, target)`` and
+minimises the cut border.
 Both stages are hinted with the best heuristic answer. Runs use CP-SAT's
 deterministic parallel mode with a deterministic time limit (and a wall-clock
 safety limit twice as long), so the same seed gives the same teams.
@@ -30,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.sat.python import cp_model
 
-from planner.teams.problem import RegionProblem
+from planner.teams.problem import RegionProblem, count_sergeants
 
 SCALE = 10_000
 _STATUS = {
@@ -61,6 +65,8 @@ class ExactResult:
     cut_bound: float | None
     seconds: float
     hit_wall_limit: bool
+    sergeants: int | None = None
+    sergeants_bound: int | None = None
 
 
 def _int_weights(problem: RegionProblem) -> tuple[np.ndarray, np.ndarray, int, np.ndarray, float]:
@@ -79,7 +85,7 @@ def _int_weights(problem: RegionProblem) -> tuple[np.ndarray, np.ndarray, int, n
 class _Model:
     """The CP-SAT model of one stage."""
 
-    def __init__(self, problem: RegionProblem, d_limit: int | None) -> None:
+    def __init__(self, problem: RegionProblem, d_limit: int | None, sgt_limit: int | None = None) -> None:
         n, k = problem.n, problem.k
         load, sup, cap, ew, self.unit = _int_weights(problem)
         m = cp_model.CpModel()
@@ -131,6 +137,18 @@ class _Model:
             if cap >= 0:
                 m.add(sum(int(sup[i]) * x[i, t] for i in range(t, n)) <= cap)
         self.cut = sum(int(ew[e]) * (1 - self.same[e]) for e in range(len(edges)))
+        self.sgt: list[cp_model.IntVar] = []
+        if problem.sergeant_span > 0:
+            span = round(problem.sergeant_span * 100)
+            sup100 = np.rint(problem.supervisees * 100).astype(np.int64)
+            top = int(np.ceil(sup100.sum() / span)) + 1
+            for t in range(k):
+                s = m.new_int_var(1, top, f"sgt{t}")
+                m.add(span * s >= sum(int(sup100[i]) * x[i, t] for i in range(t, n)))
+                self.sgt.append(s)
+            if sgt_limit is not None:
+                m.add(sum(self.sgt) <= sgt_limit)
+        self.stage1 = SCALE * sum(self.sgt) + self.d if self.sgt else self.d
 
     def hint(self, problem: RegionProblem, team: np.ndarray) -> None:
         """Hint a complete solution (relabelled canonically, flows on BFS trees)."""
@@ -166,9 +184,7 @@ def canonical(team: np.ndarray) -> np.ndarray:
     return np.array([order[t] for t in team.tolist()], dtype=np.int64)
 
 
-def _tree_flows(
-    problem: RegionProblem, team: np.ndarray, roots: dict[int, int]
-) -> dict[tuple[int, int], int]:
+def _tree_flows(problem: RegionProblem, team: np.ndarray, roots: dict[int, int]) -> dict[tuple[int, int], int]:
     """Flow on a BFS tree of each team: the subtree size below each arc."""
     flows: dict[tuple[int, int], int] = {}
     for t, root in roots.items():
@@ -233,22 +249,27 @@ def solve_exact(
     stage1 = _Model(problem, None)
     if hint is not None:
         stage1.hint(problem, hint)
-    stage1.m.minimize(stage1.d)
+    stage1.m.minimize(stage1.stage1)
     s1 = _solver(time_limit / 2, seed, workers)
     code = s1.solve(stage1.m)
     status1 = _STATUS.get(code, "unknown")
     wall_hit |= s1.wall_time >= s1.parameters.max_time_in_seconds * 0.99
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return ExactResult(
-            None, status1, None, None, "not run", None, None, time.perf_counter() - t0, wall_hit
-        )
+        return ExactResult(None, status1, None, None, "not run", None, None, time.perf_counter() - t0, wall_hit)
     team1 = stage1.team(s1, problem)
-    d_best = round(s1.objective_value)
-    d_bound = float(s1.best_objective_bound) / SCALE
+    d_best = int(s1.value(stage1.d))
+    sgt_best = sgt_lb = None
+    d_bound: float | None = float(s1.best_objective_bound) / SCALE
+    if stage1.sgt:
+        sgt_best = int(sum(s1.value(v) for v in stage1.sgt))
+        sgt_lb = int(np.floor(s1.best_objective_bound / SCALE + 1e-9))
+        rest = float(s1.best_objective_bound) - SCALE * sgt_best
+        d_bound = max(rest, problem.target * SCALE) / SCALE if sgt_lb >= sgt_best else None
     used = s1.deterministic_time
     target = int(np.floor(problem.target * SCALE))
-    stage2 = _Model(problem, max(d_best, target))
-    stage2.hint(problem, hint if hint is not None and _fits(problem, hint, max(d_best, target)) else team1)
+    stage2 = _Model(problem, max(d_best, target), sgt_best)
+    fits = hint is not None and _fits(problem, hint, max(d_best, target), sgt_best)
+    stage2.hint(problem, hint if fits else team1)
     stage2.m.minimize(stage2.cut)
     s2 = _solver(max(time_limit - used, time_limit / 4), seed, workers)
     code2 = s2.solve(stage2.m)
@@ -263,11 +284,16 @@ def solve_exact(
     loads = np.bincount(team, weights=problem.load, minlength=problem.k)
     worst = float(np.abs(loads / problem.mean - 1).max())
     return ExactResult(
-        team, status1, worst, d_bound, status2, cut, cut_bound, time.perf_counter() - t0, wall_hit
+        team, status1, worst, d_bound, status2, cut, cut_bound, time.perf_counter() - t0, wall_hit, sgt_best, sgt_lb
     )
 
 
-def _fits(problem: RegionProblem, team: np.ndarray, d_limit: int) -> bool:
+def _fits(problem: RegionProblem, team: np.ndarray, d_limit: int, sgt_limit: int | None) -> bool:
     load, _sup, _cap, _, _ = _int_weights(problem)
-    loads = np.bincount(np.asarray(team, dtype=np.int64), weights=load, minlength=problem.k)
+    team = np.asarray(team, dtype=np.int64)
+    loads = np.bincount(team, weights=load, minlength=problem.k)
+    if sgt_limit is not None:
+        sup = np.bincount(team, weights=problem.supervisees, minlength=problem.k)
+        if count_sergeants(sup, problem.sergeant_span) > sgt_limit:
+            return False
     return bool(np.abs(loads - SCALE).max() <= d_limit)

@@ -8,6 +8,7 @@ boundary, accepting only changes that keep both teams contiguous (checked by a
 search of the graph on every move) and lower the penalty
 
     1e6 * (excess over tolerance + excess over capacity)
+    + 1e4 * sergeants (when counted: ceil(supervisees / span) per team)
     + 1e3 * sum over teams of (excess of |deviation| over target)
     + cut border / total border.
 
@@ -18,6 +19,7 @@ same seed gives the same teams.
 
 from __future__ import annotations
 
+import math
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -28,6 +30,7 @@ from planner.teams.graph import components, connected_without
 from planner.teams.problem import RegionProblem, Score, evaluate
 
 BIG = 1e6
+SGT = 1e4
 MID = 1e3
 _EPS = 1e-9
 
@@ -76,6 +79,7 @@ class _State:
         self.inv_cap = 1.0 / max(self.cap, 1.0) if self.has_cap else 0.0
         self.tol, self.target = float(problem.tolerance), float(problem.target)
         self.inv_total = 1.0 / problem.total_weight
+        self.span = float(problem.sergeant_span)
         self.members: list[set[int]] = [set() for _ in range(k)]
         self.load = [0.0] * k
         self.sup = [0.0] * k
@@ -100,6 +104,8 @@ class _State:
         if self.has_cap and sup > self.cap:
             hard += (sup - self.cap) * self.inv_cap
         soft = dev - self.target if dev > self.target else 0.0
+        if self.span > 0:
+            return BIG * hard + SGT * max(math.ceil(sup / self.span - 1e-9), 1) + MID * soft
         return BIG * hard + MID * soft
 
     def value(self) -> float:

@@ -1,11 +1,12 @@
 """One borough's partition problem, and the one score every method is judged by.
 
 The free wards of a borough (those not in a locked team) are split into ``k``
-contiguous teams. A team's workload should lie within ``tolerance`` of
-``mean`` (the borough's mean team workload, locked teams included) and its
-supervisees must fit under one inspector (``capacity``). Among partitions
-whose worst deviation is at most ``max(target, best achievable)``, the one
-with the least cut border (sum of edge weights between teams) wins.
+contiguous teams. Hard rules: every team contiguous, its workload within
+``tolerance`` of ``mean`` (the borough's mean team workload, locked teams
+included), its supervisees at most ``capacity``. Then, in order: the fewest
+sergeants (``sum ceil(supervisees / sergeant_span)``, when a span is given),
+the smallest worst deviation counting anything up to ``target`` as perfect,
+and the least cut border (sum of edge weights between teams).
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ class RegionProblem:
         Most supervisees a team may have (``inf`` for none).
     labels : tuple of str
         Ward names for messages, ``"Name (code)"``.
+    sergeant_span : float
+        When positive, fewer sergeants (``ceil(supervisees / span)`` per team)
+        come before balance and compactness; 0 ignores sergeants.
     """
 
     edges: np.ndarray
@@ -56,6 +60,7 @@ class RegionProblem:
     target: float
     capacity: float = float("inf")
     labels: tuple[str, ...] = field(default=())
+    sergeant_span: float = 0.0
 
     @property
     def n(self) -> int:
@@ -96,11 +101,13 @@ class Score:
     """Lexicographic quality of a partition; smaller is better.
 
     ``violation``: how far teams exceed the tolerance, capacity or contiguity
-    (0 for an acceptable partition); ``balance``: ``max(worst deviation,
-    target)``; ``cut``: cut weight.
+    (0 for an acceptable partition); ``sergeants``: sergeants the teams need
+    (0 when not counted); ``balance``: ``max(worst deviation, target)``;
+    ``cut``: cut weight.
     """
 
     violation: float
+    sergeants: int
     balance: float
     cut: float
 
@@ -138,4 +145,12 @@ def evaluate(problem: RegionProblem, team: np.ndarray) -> Score:
         mask = team[problem.edges[:, 0]] != team[problem.edges[:, 1]]
         cut = float(problem.edge_weight[mask].sum())
     worst = float(np.abs(dev).max()) if k else 0.0
-    return Score(round(violation, 9), round(max(worst, problem.target), 9), round(cut, 6))
+    sergeants = count_sergeants(sup, problem.sergeant_span)
+    return Score(round(violation, 9), sergeants, round(max(worst, problem.target), 9), round(cut, 6))
+
+
+def count_sergeants(supervisees: np.ndarray, span: float) -> int:
+    """``sum ceil(supervisees / span)`` (at least one per team); 0 when ``span`` is 0."""
+    if span <= 0:
+        return 0
+    return int(np.maximum(np.ceil(np.asarray(supervisees) / span - 1e-9), 1).sum())

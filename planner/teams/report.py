@@ -49,9 +49,7 @@ def verify_contiguity(wards: WardData, team_of: np.ndarray, team_ids: tuple[str,
         ]
         raise RuntimeError("internal error, teams not contiguous:\n" + "\n".join(lines))
     if (team_of < 0).any():
-        raise RuntimeError(
-            f"internal error, wards without a team: {ward_list(wards, np.flatnonzero(team_of < 0))}"
-        )
+        raise RuntimeError(f"internal error, wards without a team: {ward_list(wards, np.flatnonzero(team_of < 0))}")
 
 
 @dataclass(frozen=True)
@@ -72,6 +70,8 @@ class BoroughReport:
     cut_status: str | None = None
     cut_border_m: float | None = None
     cut_bound_m: float | None = None
+    sergeants: int | None = None
+    sergeants_bound: int | None = None
     attempts: tuple[str, ...] = field(default=())
 
     @classmethod
@@ -80,11 +80,7 @@ class BoroughReport:
         ex = res.exact
         tried = tuple(
             f"{a.k + job.locked_teams} teams: {a.outcome}"
-            + (
-                f" (CP-SAT balance {a.exact.balance_status}, compactness {a.exact.cut_status})"
-                if a.exact
-                else ""
-            )
+            + (f" (CP-SAT balance {a.exact.balance_status}, compactness {a.exact.cut_status})" if a.exact else "")
             for a in res.attempts
         )
         return cls(
@@ -102,6 +98,8 @@ class BoroughReport:
             cut_status=ex.cut_status if ex else None,
             cut_border_m=ex.cut if ex else None,
             cut_bound_m=ex.cut_bound if ex else None,
+            sergeants=ex.sergeants if ex else None,
+            sergeants_bound=ex.sergeants_bound if ex else None,
             attempts=tried,
         )
 
@@ -116,6 +114,8 @@ class BoroughReport:
             "method": self.method,
             "seconds": _r(self.seconds, 3),
             "cp_sat_balance": self.balance_status,
+            "cp_sat_sergeants": self.sergeants,
+            "cp_sat_sergeants_bound": self.sergeants_bound,
             "cp_sat_balance_bound": _r(self.balance_bound),
             "cp_sat_compactness": self.cut_status,
             "cp_sat_cut_border_m": _r(self.cut_border_m, 1),
@@ -235,9 +235,7 @@ class TeamDesign:
         """Recheck contiguity and both spans from scratch; raise RuntimeError if broken."""
         broken = split_groups(self.team_of, self.wards.edges)
         if broken:
-            raise RuntimeError(
-                f"internal error: teams {[self.team_ids[t] for t in broken]} are not contiguous"
-            )
+            raise RuntimeError(f"internal error: teams {[self.team_ids[t] for t in broken]} are not contiguous")
         span = self.supervision.sergeant_span
         over = self.supervisees > self.sergeants * span + 1e-6
         if over.any():
@@ -337,9 +335,7 @@ class TeamDesign:
                 "borough": w.borough_names,
                 "bcu": w.borough_bcu,
                 "teams": np.bincount(self.team_borough, minlength=nb),
-                "supervisees": np.round(
-                    np.bincount(self.team_borough, weights=self.supervisees, minlength=nb), 1
-                ),
+                "supervisees": np.round(np.bincount(self.team_borough, weights=self.supervisees, minlength=nb), 1),
                 "sergeants_teams": sgt,
                 "inspectors_teams": insp,
             }
@@ -388,9 +384,13 @@ class TeamDesign:
             },
             "supervisors": self._supervisor_metrics(sup),
             "boroughs": [b.to_dict() for b in self.boroughs],
+            "cp_sat": {
+                "boroughs_run": sum(b.balance_status is not None for b in self.boroughs),
+                "balance_proven_optimal": sum(b.balance_status == "optimal" for b in self.boroughs),
+                "compactness_proven_optimal": sum(b.cut_status == "optimal" for b in self.boroughs),
+            },
             "methods": {
-                m: sum(b.method == m for b in self.boroughs)
-                for m in sorted({b.method for b in self.boroughs})
+                m: sum(b.method == m for b in self.boroughs) for m in sorted({b.method for b in self.boroughs})
             },
             "seconds": _r(self.seconds, 2),
             "notes": list(self.notes),

@@ -47,6 +47,7 @@ class BoroughJob:
     seed: int
     time_limit: float
     restarts: int
+    sergeant_span: float = 0.0
 
     def problem(self, k: int) -> RegionProblem:
         """The partition problem with ``k`` free teams."""
@@ -62,6 +63,7 @@ class BoroughJob:
             self.target,
             self.capacity,
             self.labels,
+            self.sergeant_span,
         )
 
 
@@ -123,7 +125,7 @@ def solve_borough(job: BoroughJob) -> BoroughResult:
     t0 = time.perf_counter()
     n = len(job.load)
     if n == 0 or not job.k_candidates or job.k_candidates == (0,):
-        return BoroughResult(job.borough, np.zeros(0, dtype=np.int64), 0, "locked", Score(0, 0, 0))
+        return BoroughResult(job.borough, np.zeros(0, dtype=np.int64), 0, "locked", Score(0, 0, 0, 0))
     attempts: list[Attempt] = []
     for pos, k in enumerate(job.k_candidates):
         spent = time.perf_counter() - t0
@@ -146,8 +148,8 @@ def solve_borough(job: BoroughJob) -> BoroughResult:
             ex = solve_exact(problem, seed=rng_seed, time_limit=0.7 * left, hint=hint, workers=1)
             if ex.team is not None:
                 ex_score = evaluate(problem, ex.team)
-                if ex_score <= best_score:
-                    best_team, best_score, method = ex.team, ex_score, "exact"
+                if ex_score < best_score:
+                    best_team, best_score, method = ex.team, ex_score, "cp-sat"
         if best_score.feasible:
             attempts.append(Attempt(k, heur.score, ex, "chosen"))
             return BoroughResult(

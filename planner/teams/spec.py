@@ -41,9 +41,7 @@ class SizeSpec(_Strict):
 
     @model_validator(mode="after")
     def _one_rule(self) -> SizeSpec:
-        chosen = [
-            k for k in ("sergeants_per_team", "wards_per_team", "teams_per_borough") if getattr(self, k)
-        ]
+        chosen = [k for k in ("sergeants_per_team", "wards_per_team", "teams_per_borough") if getattr(self, k)]
         if len(chosen) > 1:
             raise ValueError(f"set only one of {', '.join(chosen)}")
         count = self.teams_per_borough
@@ -83,13 +81,14 @@ class TeamsSpec(_Strict):
     """Heuristic restarts per borough."""
     joint: bool = True
     """Size sergeants and inspectors from the teams (rather than the borough ratio) and report the change."""
+    minimise_sergeants: bool = True
+    """In joint mode, prefer the split needing the fewest sergeants (before balance within the target
+    and compactness)."""
 
     @model_validator(mode="after")
     def _consistent(self) -> TeamsSpec:
         if self.balance_target > self.tolerance:
-            raise ValueError(
-                f"balance_target ({self.balance_target}) must not exceed tolerance ({self.tolerance})"
-            )
+            raise ValueError(f"balance_target ({self.balance_target}) must not exceed tolerance ({self.tolerance})")
         if self.locked and not self.current:
             raise ValueError("locked teams need a current team map (teams.current)")
         if self.balance == "officers" and self.from_ == "need":
