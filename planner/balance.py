@@ -1,12 +1,13 @@
 """The "balance workload" objective: minimise the largest need per effective officer.
 
 Stage 1 finds the largest ``t`` such that every ward can get at least
-``t * need`` effective officers, by bisection on ``t``: each probe asks CP-SAT
-whether an integer plan exists in which each ward takes one of its minimal
-(PCSOs, constables) pairs for that ``t`` (or more), under every rule. A probe
-that is proved feasible raises the lower end, one proved infeasible lowers
-the upper end, so the bracket is a certificate: the objective ``1 / t_lo`` is
-within ``1 - t_lo / t_hi`` of the best possible.
+``t * need`` effective officers, by bisection on ``t``. Each probe runs the
+allocation solver with that floor on every ward: an integer plan found raises
+the lower end; the column-generation LP having no solution at all (a proof)
+lowers the upper end; when neither is settled, CP-SAT is asked whether an
+integer plan exists in which each ward takes one of its minimal (PCSOs,
+constables) pairs for that ``t`` (or more). The bracket is a certificate: the
+objective ``1 / t_lo`` is within ``1 - t_lo / t_hi`` of the best possible.
 
 Stage 2 then deploys everyone left by the value objective, with each ward's
 ``t_lo * need`` as a floor (:func:`planner.solver.solve_allocation`).
@@ -22,6 +23,7 @@ from ortools.sat.python import cp_model
 
 from planner import cpsat
 from planner.model import AllocationProblem
+from planner.primal import PlanState, improve
 from planner.solver import Allocation, Status, solve_allocation
 from planner.workforce import CONSTABLE, PCSO
 
@@ -87,6 +89,19 @@ def feasible_at(
     return None, None
 
 
+def probe(
+    prob: AllocationProblem, t: float, *, time_limit: float, seed: int, workers: int
+) -> tuple[bool | None, tuple[np.ndarray, np.ndarray] | None]:
+    """Whether every ward can get ``t * need`` effective officers: True (with a plan), False (proved), None."""
+    floor_prob = dataclasses.replace(prob, min_eff=t * prob.need)
+    res = solve_allocation(floor_prob, time_limit=max(0.2, 0.5 * time_limit), gap_target=1e-2, seed=seed, polish=False)
+    if res.status.has_plan:
+        return True, (res.x, res.p)
+    if res.proven_infeasible:
+        return False, None
+    return feasible_at(prob, t, time_limit=max(0.1, 0.5 * time_limit), seed=seed, workers=workers)
+
+
 def solve_balance(
     prob: AllocationProblem,
     *,
@@ -108,16 +123,17 @@ def solve_balance(
     log = [f"balance: bracket [{t_lo:.6g}, {t_hi:.6g}] effective officers per unit of need"]
     unknown = False
     probes = 0
+    witness: tuple[np.ndarray, np.ndarray] | None = None
     while (t_hi - t_lo) / t_hi > gap_target * 0.5 and time.perf_counter() - t0 < 0.6 * time_limit:
         t = 0.5 * (t_lo + t_hi)
         left = 0.6 * time_limit - (time.perf_counter() - t0)
-        ok, _ = feasible_at(prob, t, time_limit=left, seed=seed, workers=workers)
+        ok, plan = probe(prob, t, time_limit=left, seed=seed, workers=workers)
         probes += 1
         if ok is None:
             unknown = True
             break
         if ok:
-            t_lo = t
+            t_lo, witness = t, plan
         else:
             t_hi = t
     log.append(f"balance: {probes} probes, t in [{t_lo:.6g}, {t_hi:.6g}]")
@@ -129,6 +145,14 @@ def solve_balance(
         seed=seed,
         workers=workers,
     )
+    if rest.status is Status.INFEASIBLE and witness is not None:
+        # the LP rounding could not keep every ward at its floor: start from the proved plan instead
+        state = PlanState(floor_prob, *witness)
+        improve(state)
+        rest = dataclasses.replace(
+            rest, status=Status.FEASIBLE, x=state.x.copy(), p=state.p.copy(), s=state.s.copy(),
+            i=state.i.copy(), objective=state.objective(), method="marginal analysis from the CP-SAT plan",
+        )  # fmt: skip
     seconds = time.perf_counter() - t0
     if rest.status is Status.INFEASIBLE:
         return dataclasses.replace(rest, seconds=seconds, log=tuple(log) + rest.log)

@@ -78,9 +78,14 @@ def run_validate(args: argparse.Namespace) -> int:
     _err(
         f"{args.scenario}: OK: {w.n_wards} wards in {w.n_boroughs} boroughs and "
         f"{len(set(w.borough_bcu))} command units, {len(w.edges)} adjacencies; "
-        f"workforce {', '.join(f'{k} {v:,}' for k, v in zip(('constables', 'PCSOs', 'sergeants', 'inspectors'), workforce.headcount.tolist()))}"
+        f"workforce {_headcount_text(workforce.headcount.tolist())}"
     )
     return EXIT_OK
+
+
+def _headcount_text(counts: list[int]) -> str:
+    names = ("constables", "PCSOs", "sergeants", "inspectors")
+    return ", ".join(f"{name} {count:,}" for name, count in zip(names, counts))
 
 
 def _add_solve(sub: argparse._SubParsersAction) -> None:

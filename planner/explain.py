@@ -74,7 +74,7 @@ def _supervision(prob: AllocationProblem) -> list[str]:
             f"(and at least {int(prob.min_inspectors.max())} per borough), need {_n(i.sum())} inspectors "
             f"but only {_n(prob.headcount[INSPECTOR])} are available"
         )
-    over_s = np.flatnonzero(s > prob.max_sergeants)
+    over_s = np.flatnonzero((s > prob.max_sergeants) & (prob.max_sergeants < prob.headcount[SERGEANT]))
     for b in over_s[:5]:
         out.append(f"borough {b}: its ward floors need {_n(s[b])} sergeants but its cap is {_n(prob.max_sergeants[b])}")
     return out
@@ -106,9 +106,9 @@ def _boroughs(prob: AllocationProblem, borough_names: np.ndarray | None) -> list
     fx = np.bincount(prob.borough, weights=prob.lo_x, minlength=nb)
     fp = np.bincount(prob.borough, weights=prob.lo_p, minlength=nb)
     for b in range(nb):
-        if fx[b] > prob.borough_cap_x[b]:
+        if fx[b] > prob.borough_cap_x[b] and prob.borough_cap_x[b] < prob.headcount[CONSTABLE]:
             out.append(f"{name(b)}: ward floors need {_n(fx[b])} constables but its cap is {_n(prob.borough_cap_x[b])}")
-        if fp[b] > prob.borough_cap_p[b]:
+        if fp[b] > prob.borough_cap_p[b] and prob.borough_cap_p[b] < prob.headcount[PCSO]:
             out.append(f"{name(b)}: ward floors need {_n(fp[b])} PCSOs but its cap is {_n(prob.borough_cap_p[b])}")
         if prob.borough_heads_hi[b] < INF_INT and fx[b] + fp[b] > prob.borough_heads_hi[b]:
             out.append(

@@ -103,9 +103,9 @@ class AllocationProblem:
     def choice_value(self, ward: np.ndarray, x: np.ndarray, p: np.ndarray) -> np.ndarray:
         """Objective contribution of ward ``ward[k]`` holding ``x[k]`` constables and ``p[k]`` PCSOs."""
         e = self.eff_x * x + self.eff_p * p
-        return self.need[ward] * np.log1p(e / self.kappa) - self.cost_weight * (
-            self.cost[CONSTABLE] * x + self.cost[PCSO] * p
-        )
+        with np.errstate(invalid="ignore", divide="ignore"):  # below-floor probes are masked by callers
+            gain = self.need[ward] * np.log1p(e / self.kappa)
+        return gain - self.cost_weight * (self.cost[CONSTABLE] * x + self.cost[PCSO] * p)
 
     def meets_min_eff(self, ward: np.ndarray, x: np.ndarray, p: np.ndarray) -> np.ndarray:
         """Whether each choice gives its ward at least its minimum effective officers."""

@@ -279,8 +279,10 @@ def _shed_cost(state: PlanState, b: int) -> tuple[float, list[tuple[int, int, in
     cur = prob.choice_value(wards, x, p)
     total, changes = 0.0, []
     for _ in range(excess):
-        lx = np.where(x > prob.lo_x[wards], prob.choice_value(wards, x - 1, p) - cur, -np.inf)
-        lp = np.where(p > prob.lo_p[wards], prob.choice_value(wards, x, p - 1) - cur, -np.inf)
+        ok_x = (x > prob.lo_x[wards]) & prob.meets_min_eff(wards, x - 1, p)
+        ok_p = (p > prob.lo_p[wards]) & prob.meets_min_eff(wards, x, p - 1)
+        lx = np.where(ok_x, prob.choice_value(wards, x - 1, p) - cur, -np.inf)
+        lp = np.where(ok_p, prob.choice_value(wards, x, p - 1) - cur, -np.inf)
         kx, kp = int(np.argmax(lx)), int(np.argmax(lp))
         if not (np.isfinite(lx[kx]) or np.isfinite(lp[kp])):
             return None

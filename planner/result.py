@@ -205,5 +205,6 @@ def check_plan(prob: AllocationProblem, x: np.ndarray, p: np.ndarray, s: np.ndar
         ),
         "budget": prob.budget is None or prob.annual_cost(x, p, s, i) <= prob.budget + 1e-6,
         "stability": prob.max_moves is None or prob.moves(x, p) <= prob.max_moves,
+        "min_effective": bool(prob.meets_min_eff(np.arange(prob.n_wards), x, p).all()),
     }
     return out

@@ -67,6 +67,8 @@ class Allocation:
     iterations: int
     method: str
     violated_rules: tuple[str, ...] = ()
+    proven_infeasible: bool = False
+    """True when the LP relaxation itself has no solution (a proof, not a failed heuristic)."""
     log: tuple[str, ...] = field(default=())
 
 
@@ -200,7 +202,7 @@ def solve_allocation(
     assert master is not None
     seconds = time.perf_counter() - t0
     if master.elastic > 1e-7 and not stopped_by_time:
-        return _infeasible(prob, master.violated, bound.value, seconds, seed, iterations, log)
+        return _infeasible(prob, master.violated, bound.value, seconds, seed, iterations, log, proven=True)
 
     rx, rp = round_lp(prob, cols.ward, cols.x, cols.p, master.weights)
     state = PlanState(prob, rx, rp)
@@ -262,6 +264,7 @@ def _infeasible(
     seed: int,
     iterations: int,
     log: list[str],
+    proven: bool = False,
 ) -> Allocation:
     empty = np.zeros(0, dtype=np.int64)
     return Allocation(
@@ -269,5 +272,5 @@ def _infeasible(
         x=empty, p=empty, s=empty, i=empty,
         objective=float("nan"), bound=bound, gap=float("nan"),
         seconds=seconds, seed=seed, iterations=iterations,
-        method="column generation", violated_rules=tuple(violated), log=tuple(log),
+        method="column generation", violated_rules=tuple(violated), log=tuple(log), proven_infeasible=proven,
     )  # fmt: skip
