@@ -53,19 +53,31 @@ def _group(frame: pd.DataFrame, x: str) -> str | None:
     return None
 
 
-def _plot(frame: pd.DataFrame, x: str, y: str, *, xlabel: str, ylabel: str, title: str, path: Path) -> Path:
+def _plot(
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    *,
+    xlabel: str,
+    ylabel: str,
+    title: str,
+    path: Path,
+    lines: bool = True,
+) -> Path:
     fig = Figure(figsize=(7, 4.5), layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     group = _group(frame, x)
+    if [a for a in _axes(frame) if a not in (x, group)]:
+        lines = False  # a third swept parameter: lines would zig-zag between its values
     data = frame.dropna(subset=[x, y]).sort_values(x)
     if data.empty:
         ax.text(0.5, 0.5, "no finished runs with these figures", ha="center", va="center")
     elif group is None:
-        ax.plot(data[x], data[y], "o-" if data[x].is_monotonic_increasing else "o", label=None)
+        ax.plot(data[x], data[y], "o-" if lines else "o", label=None)
     else:
         for value, part in data.groupby(group, sort=True):
-            ax.plot(part[x], part[y], "o-", label=f"{value}")
+            ax.plot(part[x], part[y], "o-" if lines else "o", label=f"{value}", alpha=0.85)
         ax.legend(title=group, fontsize="small")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
@@ -108,7 +120,7 @@ def write_report(store: Store, out_dir: str | Path, batch: str | None = None) ->
     out.mkdir(parents=True, exist_ok=True)
     files = [
         _plot(ok, "need_covered_pct", "cost_m", xlabel="need covered (%)", ylabel="annual pay cost (£m)",
-              title="Cost against need covered", path=out / "cost_vs_need.png"),
+              title="Cost against need covered", path=out / "cost_vs_need.png", lines=False),
         _plot(ok, PCSO, "worst_load", xlabel="PCSO headcount",
               ylabel="load in worst-served 10 % of wards", title="PCSO uplift against worst-served wards",
               path=out / "pcso_vs_worst.png"),
