@@ -1,0 +1,34 @@
+"""Neighbourhood teams: contiguous, balanced ward clusters led within spans of control.
+
+Entry points:
+
+- :func:`design` - from a scenario: load inputs, solve the allocation unless
+  ``teams.from: need``, design the teams (returns design, plan, inputs).
+- :func:`design_for_plan` / :func:`design_for_need` - from a solved plan or
+  from need alone.
+- :func:`design_teams` - the array-level core (WardData + Workload).
+- :func:`write_teams` - teams.csv, team_wards.csv, supervisors.csv,
+  summary.json and the ``teams`` layer of allocation.gpkg, all or nothing.
+- :func:`parse_teams` - validate a scenario's ``teams:`` block.
+"""
+
+from planner.teams.api import design, design_for_need, design_for_plan
+from planner.teams.current import CurrentMap, read_current_map
+from planner.teams.design import Workload, design_teams
+from planner.teams.outputs import write_teams
+from planner.teams.report import TeamDesign
+from planner.teams.spec import TeamsSpec, parse_teams
+
+__all__ = [
+    "CurrentMap",
+    "TeamDesign",
+    "TeamsSpec",
+    "Workload",
+    "design",
+    "design_for_need",
+    "design_for_plan",
+    "design_teams",
+    "parse_teams",
+    "read_current_map",
+    "write_teams",
+]

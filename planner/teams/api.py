@@ -68,6 +68,7 @@ def design_for_need(
     time_limit: float | None = None,
     seed: int | None = None,
     workers: int | None = None,
+    current: CurrentMap | None = None,
 ) -> TeamDesign:
     """Design teams from need alone, before any allocation.
 
@@ -86,6 +87,8 @@ def design_for_need(
     time_limit, seed, workers : optional
         Override ``teams.time_limit``, ``teams.seed`` (else ``solver.seed``) and
         ``solver.workers``.
+    current : CurrentMap, optional
+        The current team map, already read (default: read ``teams.current``).
     """
     spec = spec or parse_teams(scenario.teams)
     wards = inputs.wards
@@ -98,7 +101,7 @@ def design_for_need(
         spec,
         scenario.rules.supervision,
         shapes=ward_shapes(inputs.layer, wards),
-        current=load_current(spec, wards, data_dir, scenario_dir),
+        current=current if current is not None else load_current(spec, wards, data_dir, scenario_dir),
         seed=seed_,
         time_limit=time_limit,
         workers=workers_,
@@ -115,6 +118,7 @@ def design_for_plan(
     time_limit: float | None = None,
     seed: int | None = None,
     workers: int | None = None,
+    current: CurrentMap | None = None,
 ) -> TeamDesign:
     """Design teams on a solved allocation (joint mode: supervisors from the teams).
 
@@ -127,7 +131,7 @@ def design_for_plan(
     inputs : Inputs, optional
         For the ward polygons (compactness); without it Polsby-Popper is not
         reported.
-    spec, data_dir, scenario_dir, time_limit, seed, workers :
+    spec, data_dir, scenario_dir, time_limit, seed, workers, current :
         As for :func:`design_for_need`.
     """
     scenario = plan.scenario
@@ -141,7 +145,7 @@ def design_for_plan(
         spec,
         scenario.rules.supervision,
         shapes=ward_shapes(inputs.layer if inputs is not None else None, wards),
-        current=load_current(spec, wards, data_dir, scenario_dir),
+        current=current if current is not None else load_current(spec, wards, data_dir, scenario_dir),
         seed=seed_,
         time_limit=time_limit,
         workers=workers_,
@@ -188,7 +192,9 @@ def design(
 
     spec = parse_teams(scenario.teams)
     inputs = load_inputs(scenario, data_dir, scenario_dir=scenario_dir, reuse=inputs)
+    current = load_current(spec, inputs.wards, data_dir, scenario_dir)  # checked before any solve
     kw: dict[str, Any] = {
+        "current": current,
         "spec": spec,
         "data_dir": data_dir,
         "scenario_dir": scenario_dir,

@@ -206,8 +206,8 @@ def _prepare(
             too_heavy = [int(i) for i in free if load[i] > (1 + spec.tolerance) * mean]
             if too_heavy:
                 infeasible.append(
-                    f"{name}: ward(s) {ward_list(wards, too_heavy)} alone carry more than "
-                    f"{1 + spec.tolerance:.0%} of the mean team workload with {k_total} teams"
+                    f"{name}: ward(s) {ward_list(wards, too_heavy)} alone carry more than a team may "
+                    f"(mean team workload + {spec.tolerance:.0%} with {k_total} teams)"
                 )
             if not (len(pieces) <= k_total - len(lk) <= len(free)):
                 infeasible.append(

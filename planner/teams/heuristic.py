@@ -274,7 +274,8 @@ def grow(problem: RegionProblem, rng: np.random.Generator, start: np.ndarray | N
         if not labels:
             extra = max(extra, 1)
         for s in _pick_seeds(comp, free, anchors, extra, problem, rng):
-            team[s] = fresh.pop(0)
+            if fresh:  # none left only when there are more separate pieces than teams
+                team[s] = fresh.pop(0)
     load = np.bincount(team[team >= 0], weights=problem.load[team >= 0], minlength=k)
     border = np.array([sum(problem.edge_weight_of[i].values()) for i in range(n)]) + 1e-9
     while (team < 0).any():
@@ -291,8 +292,12 @@ def grow(problem: RegionProblem, rng: np.random.Generator, start: np.ndarray | N
                     best = key
             if cands:
                 break
-        if best is None:  # cannot happen: every component holds a team
-            raise RuntimeError("region growing left wards unreachable")
+        if best is None:  # more separate pieces than teams: not contiguous, scored as a violation
+            j = int(np.flatnonzero(team < 0)[0])
+            t = int(np.argmin(load))
+            team[j] = t
+            load[t] += problem.load[j]
+            continue
         _, _, j, t = best
         team[j] = t
         load[t] += problem.load[j]
