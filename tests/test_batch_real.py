@@ -125,3 +125,22 @@ def test_demo_uplift_sweep_on_the_demo_city(engine, tmp_path):
                 summary = run_batch(sweep, store, scheduler=client, progress=None)
         assert summary.finished + summary.failed == sweep.n_runs and summary.failed == 0
         _check_every_plan(store, sweep, summary.solver_threads, compare=0)
+
+
+@pytest.mark.london
+def test_london_uplift_sweep_on_real_data(london_data_dir, tmp_path):
+    """Two runs of the London sweep: data paths from --data-dir, the harm mapping beside the scenario."""
+    full = load_sweep(REPO / "scenarios" / "sweeps" / "london-uplift.yaml")
+    raw = yaml.safe_load((REPO / "scenarios" / "sweeps" / "london-uplift.yaml").read_text())
+    raw["base"] = str(full.base_path)
+    raw["axes"] = {"workforce.pcso.headcount": [1300, 2900]}
+    small = tmp_path / "london-small.yaml"
+    small.write_text(yaml.safe_dump(raw))
+    sweep = load_sweep(small)
+    with Store(tmp_path / "b.sqlite") as store:
+        summary = run_batch(sweep, store, data_dir=london_data_dir, workers=2, progress=None)
+        assert summary.complete and summary.ok == 2
+        assert store.count("wards", summary.batch_id) == 2 * 679
+        rows = sorted(store.runs_rows(), key=lambda r: r["params"]["workforce.pcso.headcount"])
+        assert rows[1]["pcsos"] > rows[0]["pcsos"]  # the uplift is deployed
+        assert rows[1]["need_covered"] >= rows[0]["need_covered"]
