@@ -5,10 +5,10 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+from problems import make_problem
 
 from planner.balance import solve_balance
 from planner.result import check_plan
-from tests.problems import make_problem
 
 
 def best_worst_ratio(prob) -> float:

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from plan_checks import recompute
 
 from planner import cli
 from planner.scenario import load_scenario
-from tests.plan_checks import recompute
 
 CLI_DATA = Path(__file__).parent / "data" / "cli"
 REPO = Path(__file__).resolve().parents[1]

@@ -6,10 +6,10 @@ import dataclasses
 
 import numpy as np
 import pytest
+from problems import make_problem
 
 from planner.explain import explain_infeasibility
 from planner.solver import Status, solve_allocation
-from tests.problems import make_problem
 
 
 def test_floors_against_headcount() -> None:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from plan_checks import recompute
 
 from planner import cli, load_inputs, load_scenario, solve
-from tests.plan_checks import recompute
 
 REPO = Path(__file__).resolve().parents[1]
 LONDON = REPO / "scenarios" / "london-2022.yaml"

@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from problems import make_problem
 
 from planner import cpsat
 from planner.result import check_plan
 from planner.solver import Status, relative_gap, solve_allocation
-from tests.problems import make_problem
 
 
 def brute_force(prob) -> float:
