@@ -141,16 +141,17 @@ def _decode(index: int, values: list[tuple[Any, ...]]) -> tuple[Any, ...]:
 
 
 def canonical_value(value: Any) -> Any:
-    """A value in canonical form: integral floats as ints, other floats rounded to 12 digits."""
+    """A value in canonical form: floats rounded to 12 significant digits, integral ones as ints."""
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return value
     if isinstance(value, int | np.integer):
         return int(value)
     if isinstance(value, float | np.floating):
         v = float(value)
-        if math.isfinite(v) and v.is_integer():
-            return int(v)
-        return float(f"{v:.12g}")
+        if not math.isfinite(v):
+            return str(v)
+        v = float(f"{v:.12g}")
+        return int(v) if v.is_integer() else v
     if isinstance(value, list | tuple):
         return [canonical_value(v) for v in value]
     if isinstance(value, dict):
