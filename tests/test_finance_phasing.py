@@ -287,6 +287,7 @@ def test_random_phasings_respect_every_rule(intake: int, lag: int, attrition: fl
     try:
         res = plan_phasing(sc, WARDS, seed=1)
     except InfeasibleError as exc:
-        assert "training places" in str(exc) or "impossible" in str(exc)
+        # only the explained kinds of conflict; the training-place arithmetic is checked above
+        assert any(k in str(exc) for k in ("training places", "impossible", "ward floors need"))
         return
     recheck(sc, res)

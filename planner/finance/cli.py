@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from planner.errors import InputError, PlannerError
+from planner.errors import InputError, PlannerError, ScenarioError
 
 
 def _guard(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
@@ -89,9 +89,12 @@ def run_cost(args: argparse.Namespace) -> int:
     """Run ``planner cost``."""
     from planner.finance.compare import compare_options
     from planner.finance.export import write_comparison
+    from planner.finance.spec import finance_of
     from planner.scenario import load_scenario
 
     scenarios = [load_scenario(p) for p in args.scenarios]
+    for sc in scenarios:
+        finance_of(sc)  # every finance block is checked before any solve
     comp = compare_options(
         scenarios,
         data_dir=args.data_dir,
@@ -108,15 +111,18 @@ def run_cost(args: argparse.Namespace) -> int:
             print(f"{row['option']}: {_money(row['annual_cost'])} a year "
                   f"({_money(row['horizon_cash'])} over the horizon, {_money(row['horizon_real'])} real); "
                   f"£{row['cost_per_need']:,.0f} per unit of need served")  # fmt: skip
-            if "marginal_cost_last_100_pcsos" in row:
-                note = row.get("marginal_note") or ""
-                print(f"  last 100 PCSOs: {_money(row['marginal_cost_last_100_pcsos'])} a year, "
-                      f"{row['marginal_need_last_100_pcsos']:.3f} need served {note}".rstrip())  # fmt: skip
-            if "constables_instead" in row:
-                note = row.get("constables_instead_note") or ""
-                print(f"  same money as constables: {row['constables_instead']} constables, "
-                      f"need served {row['constables_instead_need']:.3f} vs {row['need_served']:.3f} "
-                      f"{note}".rstrip())  # fmt: skip
+            if row.get("marginal_note"):
+                print(f"  last 100 PCSOs: {row['marginal_note']}")
+            elif "marginal_cost_last_100_pcsos" in row:
+                cost, need = row["marginal_cost_last_100_pcsos"], row["marginal_need_last_100_pcsos"]
+                per = f" ({_money(cost / need)} per unit)" if need > 0 else ""
+                print(f"  the last 100 PCSOs cost {_money(cost)} a year with their supervision and serve "
+                      f"{need:.3f} units of need{per}")  # fmt: skip
+            if row.get("constables_instead_note"):
+                print(f"  constables instead: {row['constables_instead_note']}")
+            elif "constables_instead" in row:
+                print(f"  the same money buys {row['constables_instead']} constables instead: need served "
+                      f"{row['constables_instead_need']:.3f} against {row['need_served']:.3f}")  # fmt: skip
     for path in written:
         print(f"wrote {path}", file=sys.stderr)
     return 0
@@ -128,9 +134,12 @@ def run_phase(args: argparse.Namespace) -> int:
     import planner
     from planner.finance.export import write_phasing
     from planner.finance.phasing import plan_phasing
+    from planner.finance.spec import finance_of
     from planner.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
+    if finance_of(scenario).phasing is None:
+        raise ScenarioError("finance.phasing: missing (add `phasing: {}` for the defaults)", source=args.scenario)
     inputs = planner.load_inputs(scenario, args.data_dir)  # type: ignore[attr-defined]
     res = plan_phasing(scenario, inputs.wards, time_limit=args.time_limit, seed=args.seed)
     written = write_phasing(res, args.out, charts=not args.no_charts) if args.out else []

@@ -131,9 +131,7 @@ def _default_solve() -> Callable[..., Any]:
     return planner.solve  # type: ignore[attr-defined,no-any-return]
 
 
-def _variant(
-    base: Scenario, label: str, changes: dict[str, Any], solve: Callable[..., Any], **kw: Any
-) -> Variant:
+def _variant(base: Scenario, label: str, changes: dict[str, Any], solve: Callable[..., Any], **kw: Any) -> Variant:
     v = Variant(label=label, changes=changes)
     real = {k: val for k, val in changes.items() if not k.startswith("_")}
     try:

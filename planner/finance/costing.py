@@ -434,6 +434,4 @@ def plan_costs(plan: Any) -> PlanCosts:
         A solved plan (``wards``, ``constables``, ``pcsos``, ``sergeants``,
         ``inspectors``, ``scenario``).
     """
-    return costs_of_counts(
-        plan.scenario, plan.wards, plan.constables, plan.pcsos, plan.sergeants, plan.inspectors
-    )
+    return costs_of_counts(plan.scenario, plan.wards, plan.constables, plan.pcsos, plan.sergeants, plan.inspectors)

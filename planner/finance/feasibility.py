@@ -10,7 +10,7 @@ LP relaxation to say which budget is too small, and by how much.
 from __future__ import annotations
 
 import numpy as np
-from ortools.linear_solver import pywraplp
+from ortools.linear_solver import pywraplp  # type: ignore[attr-defined]
 
 from planner.finance.flows import PhasingProblem, leavers_of
 from planner.finance.periods import fy_label
@@ -19,9 +19,7 @@ from planner.scenario import RANKS
 _PLURAL = {"constable": "constables", "pcso": "PCSOs", "sergeant": "sergeants", "inspector": "inspectors"}
 
 
-def _stock_at(
-    initial: int, bp: int, lag: int, recruits: np.ndarray, pipeline: tuple[int, ...], until: int
-) -> int:
+def _stock_at(initial: int, bp: int, lag: int, recruits: np.ndarray, pipeline: tuple[int, ...], until: int) -> int:
     """Stock after period ``until`` (inclusive) from a recruitment profile, exact rounding."""
     stock = initial
     for t in range(until + 1):
@@ -87,19 +85,21 @@ def max_stock(pb: PhasingProblem) -> np.ndarray:
         pools = [p for p in pb.pools if p.rank == k]
         cap = sum(p.cap for p in pools)
         initial = sum(p.initial for p in pools)
-        pipeline = tuple(
-            sum(p.pipeline[t] for p in pools if t < len(p.pipeline)) for t in range(int(pb.lag[k]))
-        )
+        pipeline = tuple(sum(p.pipeline[t] for p in pools if t < len(p.pipeline)) for t in range(int(pb.lag[k])))
         lag, bp = int(pb.lag[k]), int(pb.attrition_bp[k])
         recruits = np.zeros(T, dtype=np.int64)
         stock = initial
         for t in range(T):
+            after = stock - leavers_of(bp, stock)
+            if lag == 0:
+                recruits[t] = min(int(pb.intake[k, t]), max(0, cap - after))
             grad = int(recruits[t - lag]) if t >= lag else (pipeline[t] if t < len(pipeline) else 0)
-            stock = min(cap, stock - leavers_of(bp, stock) + grad)
+            stock = min(cap, after + grad)
             out[k, t] = stock
-            # recruit as many as will fit when they graduate (estimate: current stock)
-            in_training = int(recruits[max(0, t - lag + 1) : t].sum())
-            recruits[t] = min(int(pb.intake[k, t]), max(0, cap - stock - in_training))
+            if lag > 0:
+                # recruit as many as will fit when they graduate (estimate: the current stock)
+                in_training = int(recruits[max(0, t - lag + 1) : t].sum())
+                recruits[t] = min(int(pb.intake[k, t]), max(0, cap - stock - in_training))
     return out
 
 

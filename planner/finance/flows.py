@@ -121,9 +121,7 @@ def build_phasing(scenario: Scenario, wards: WardData, rates: CostRates | None =
     spec = rates.spec
     ph: PhasingSpec | None = spec.phasing
     if ph is None:
-        raise ScenarioError(
-            "finance.phasing: missing (add a phasing block, e.g. `phasing: {}` for the defaults)"
-        )
+        raise ScenarioError("finance.phasing: missing (add a phasing block, e.g. `phasing: {}` for the defaults)")
     start, T = parse_quarter(spec.start), spec.periods
     months = [start + 3 * t for t in range(T)]
     labels = tuple(quarter_label(m) for m in months)

@@ -1,6 +1,6 @@
 """Phasing the uplift: who to recruit when, and where to deploy them, quarter by quarter.
 
-A mixed-integer programme (SCIP, bundled with OR-Tools) over T periods decides,
+A mixed-integer programme (CBC, bundled with OR-Tools) over T periods decides,
 per pool (each rank's base establishment and each funding stream) and period,
 how many to recruit, and per rank, borough and period how many to deploy. It
 maximises the need served over the plan::
@@ -29,7 +29,7 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
-from ortools.linear_solver import pywraplp
+from ortools.linear_solver import pywraplp  # type: ignore[attr-defined]
 
 from planner.data import WardData
 from planner.errors import InfeasibleError
@@ -43,9 +43,10 @@ _BUDGET_MARGIN = 2e-6
 an exact recomputation exceed them."""
 
 
-def _scip_params(seed: int) -> str:
-    """SCIP settings: the seed, one thread (deterministic)."""
-    return f"randomization/randomseedshift = {int(seed)}\nparallel/maxnthreads = 1\n"
+MIP_SOLVER = "CBC"
+"""The MIP solver bundled with OR-Tools used for both stages. CBC is single-threaded and
+deterministic here (SCIP 10 through pywraplp was measured to take different search paths on
+repeated identical solves); OR-Tools passes CBC no seed, so ``seed`` is recorded, not used."""
 
 
 class _Model:
@@ -58,7 +59,7 @@ class _Model:
         self.relax = relax
         self.int_deploy = int_deploy
         self.elastic = elastic
-        name = "GLOP" if relax else "SCIP"
+        name = "GLOP" if relax else MIP_SOLVER
         solver = pywraplp.Solver.CreateSolver(name)
         if solver is None:  # pragma: no cover - ortools always bundles both
             raise RuntimeError(f"OR-Tools has no {name} solver")
@@ -191,7 +192,6 @@ class _Model:
         s.SetTimeLimit(int(max(time_limit, 0.001) * 1000))
         params = pywraplp.MPSolverParameters()
         if not self.relax:
-            s.SetSolverSpecificParametersAsString(_scip_params(seed))
             params.SetDoubleParam(params.RELATIVE_MIP_GAP, gap)
         return int(s.Solve(params))
 
@@ -218,7 +218,7 @@ def deploy_period(
 
     Returns ``(deploy (4, B), bound on the tangent value)``, or None if no deployment fits.
     """
-    s = pywraplp.Solver.CreateSolver("SCIP")
+    s = pywraplp.Solver.CreateSolver(MIP_SOLVER)
     B, inf = pb.n_boroughs, s.infinity()
     D = {}
     for k in range(4):
@@ -241,7 +241,6 @@ def deploy_period(
         vs.append(v)
     s.Maximize(sum(vs))
     s.SetTimeLimit(int(max(time_limit, 0.001) * 1000))
-    s.SetSolverSpecificParametersAsString(_scip_params(seed))
     params = pywraplp.MPSolverParameters()
     params.SetDoubleParam(params.RELATIVE_MIP_GAP, gap)
     status = s.Solve(params)
@@ -302,7 +301,7 @@ def plan_phasing(
     assert ph is not None
     limit = float(time_limit or ph.time_limit or scenario.solver.time_limit)
     seed = seed if seed is not None else (ph.seed if ph.seed is not None else scenario.solver.seed)
-    gap = ph.gap if ph.gap is not None else scenario.solver.gap
+    gap = ph.gap
     reasons = precheck(pb)
     if reasons:
         raise InfeasibleError(reasons)
