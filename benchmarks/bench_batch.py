@@ -14,7 +14,9 @@ if the data folder is absent) into a fresh SQLite store, and prints:
 * steady runs/min: from the first to the last stored run (start-up excluded);
 * overhead/run: time lost to scheduling, storing and start-up per run,
   (wall x workers - sum of the runs' own times) / runs;
-* scaling: runs/min on N workers / (N x runs/min on one worker).
+* scaling: runs/min on N workers / (N x runs/min on one worker);
+* load: the machine's 1-minute load average before the configuration (other
+  processes on the machine skew every figure; run it on a quiet machine).
 
 Then it demonstrates stop and resume: a ``--resume-runs`` sweep run with the
 fast stand-in solve is killed (SIGKILL of the driver and its pool) three
@@ -75,9 +77,7 @@ def _stats(store: Store, summary: Any, workers: int) -> dict[str, float]:
     rows = [r for r in store.runs_rows() if r["status"] in ("ok", "infeasible")]
     n = len(rows)
     ends = sorted(r["finished_at"].timestamp() for r in rows if r["finished_at"] is not None)
-    steady = (
-        (len(ends) - 1) / (ends[-1] - ends[0]) * 60 if len(ends) > 2 and ends[-1] > ends[0] else float("nan")
-    )
+    steady = (len(ends) - 1) / (ends[-1] - ends[0]) * 60 if len(ends) > 2 and ends[-1] > ends[0] else float("nan")
     busy = sum(r["run_seconds"] or 0.0 for r in rows)
     solve = sum(r["solve_seconds"] or 0.0 for r in rows)
     wall = summary.wall_seconds
@@ -123,13 +123,14 @@ def throughput(args: argparse.Namespace) -> None:
     print(f"\nThroughput on {label}: {args.runs} runs per configuration, {available_cores()} cores")
     head = f"{'engine':7} {'workers':>7} {'threads':>7} {'runs':>5} {'wall s':>7} {'runs/min':>9} "
     head += f"{'steady/min':>10} {'solve s':>8} {'overhead/run s':>14} {'max gap':>9} {'failed':>6} "
-    head += f"{'scaling':>8}"
+    head += f"{'scaling':>8} {'load':>5}"
     print(head)
     with tempfile.TemporaryDirectory() as tmp:
         sweep_path = _write_sweep(Path(tmp), base, args.runs, "bench")
         for engine in engines:
             one = None
             for w in workers_list:
+                load = os.getloadavg()[0]  # other work on the machine skews the figures
                 s = _run(engine, w, sweep_path, data_dir, fake)
                 if w == 1:
                     one = s["rate"]
@@ -137,7 +138,7 @@ def throughput(args: argparse.Namespace) -> None:
                 print(
                     f"{engine:7} {w:>7} {s['threads']:>7} {s['runs']:>5} {s['wall']:>7.1f} {s['rate']:>9.0f} "
                     f"{s['steady']:>10.0f} {s['solve']:>8.3f} {s['overhead']:>14.3f} {s['gap']:>9.2e} "
-                    f"{s['failed']:>6} {scaling}",
+                    f"{s['failed']:>6} {scaling} {load:>5.1f}",
                     flush=True,
                 )
 
@@ -206,19 +207,13 @@ def _wait_then_kill(proc: subprocess.Popen, db: Path, target: int) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", default=str(REPO.parent / "shared" / "data"))
     parser.add_argument("--runs", type=int, default=60, help="runs per configuration (a multiple of 4)")
     parser.add_argument("--workers", default="1,2", help="worker counts to compare, e.g. 1,2")
     parser.add_argument("--no-dask", action="store_true", help="local pool only")
-    parser.add_argument(
-        "--standin", action="store_true", help="use the fast stand-in solve for throughput too"
-    )
-    parser.add_argument(
-        "--resume-runs", type=int, default=1000, help="size of the stop/resume sweep (0: skip)"
-    )
+    parser.add_argument("--standin", action="store_true", help="use the fast stand-in solve for throughput too")
+    parser.add_argument("--resume-runs", type=int, default=1000, help="size of the stop/resume sweep (0: skip)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the kill points")
     args = parser.parse_args()
     throughput(args)

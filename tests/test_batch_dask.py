@@ -91,3 +91,10 @@ def test_a_dask_worker_process_killed_mid_batch_is_replaced(tmp_path):
         rows = store.runs_rows()
         assert sorted(r["run_id"] for r in rows) == sorted(r.run_id for r in sweep.runs())
         assert all(r["status"] == OK for r in rows)
+
+
+def test_a_scheduler_address_is_connected_to(client, tmp_path):
+    sweep = load_sweep(DATA / "tiny-sweep.yaml")
+    with Store(tmp_path / "addr.sqlite") as store:
+        summary = run_batch(sweep, store, scheduler=client.scheduler.address, **FAKE)
+        assert summary.complete and summary.ok == 9 and summary.workers == 2
