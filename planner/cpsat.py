@@ -18,6 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -35,11 +36,11 @@ LinearLike = cp_model.LinearExprT
 class CpVars:
     """The decision expressions every constraint family works on."""
 
-    x: Sequence[LinearLike]
-    p: Sequence[LinearLike]
-    s: list[cp_model.IntVar]
-    i: list[cp_model.IntVar]
-    moves: Sequence[LinearLike] | None = None
+    x: Sequence[Any]
+    p: Sequence[Any]
+    s: list[Any]
+    i: list[Any]
+    moves: Sequence[Any] | None = None
 
 
 def add_supervisor_vars(model: cp_model.CpModel, prob: AllocationProblem) -> tuple[list, list]:
@@ -70,7 +71,7 @@ def add_supervision_constraints(model: cp_model.CpModel, prob: AllocationProblem
     s_span = round(prob.span_sergeant * 1000)
     i_span = round(prob.span_inspector * 1000)
     for b in range(prob.n_boroughs):
-        wards = np.flatnonzero(prob.borough == b)
+        wards = np.flatnonzero(prob.borough == b).tolist()
         heads = sum(v.x[w] + v.p[w] for w in wards)
         model.add(1000 * heads <= s_span * v.s[b])
         model.add(1000 * v.s[b] <= i_span * v.i[b])
@@ -90,7 +91,7 @@ def add_budget_constraint(model: cp_model.CpModel, prob: AllocationProblem, v: C
 def add_borough_constraints(model: cp_model.CpModel, prob: AllocationProblem, v: CpVars) -> None:
     """Borough share bounds and per-borough caps."""
     for b in range(prob.n_boroughs):
-        wards = np.flatnonzero(prob.borough == b)
+        wards = np.flatnonzero(prob.borough == b).tolist()
         xs = sum(v.x[w] for w in wards)
         ps = sum(v.p[w] for w in wards)
         if prob.borough_heads_lo[b] > 0:
@@ -110,7 +111,7 @@ def add_stability_constraints(model: cp_model.CpModel, prob: AllocationProblem, 
     model.add(sum(v.moves) <= 2 * int(prob.max_moves))
 
 
-def _supervisor_objective(prob: AllocationProblem, v: CpVars) -> LinearLike:
+def _supervisor_objective(prob: AllocationProblem, v: CpVars) -> Any:
     cs = round(prob.cost_weight * prob.cost[SERGEANT] * SCALE)
     ci = round(prob.cost_weight * prob.cost[INSPECTOR] * SCALE)
     return cs * sum(v.s) + ci * sum(v.i)

@@ -288,7 +288,7 @@ def solve_master(prob: AllocationProblem, cols: Columns, penalty: float) -> Mast
         [np.ones(lay.n_cols), prob.max_sergeants, prob.max_inspectors, np.full(n_el, np.inf)]
     ).astype(float)
     model = mb.Model()
-    model.helper.fill_model_from_sparse_data(var_lo, var_hi, obj, lo, hi, matrix)
+    model.helper.fill_model_from_sparse_data(var_lo, var_hi, obj, lo, hi, matrix)  # type: ignore[arg-type]
     model.helper.set_maximize(True)
     solver = mb.Solver("glop")
     solver.set_solver_specific_parameters(GLOP_PARAMETERS)
