@@ -256,6 +256,37 @@ def test_progress_line_reports_done_failed_rate_and_time_left(sqlite_store, tmp_
     assert "8/8 done" in last and "2 failed" in last and "runs/s" in last and "left" in last
 
 
+class _CtrlC:
+    """A terminal-like progress stream whose n-th write is a Ctrl-C in the driver."""
+
+    def __init__(self, n: int) -> None:
+        self.n, self.writes = n, 0
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, text: str) -> None:
+        self.writes += 1
+        if self.writes == self.n:
+            raise KeyboardInterrupt
+
+    def flush(self) -> None:
+        pass
+
+
+def test_ctrl_c_keeps_what_finished_and_resume_completes(sqlite_store, tmp_path):
+    faults = ["sleep:0.3", "sleep:0.31", "sleep:0.32"]
+    sweep = load_sweep(_sweep(tmp_path, {"teams.standin_fault": faults, "workforce.pcso.headcount": [60, 100]}))
+    summary = run_batch(sweep, sqlite_store, workers=1, **{**FAKE, "progress": _CtrlC(3)})
+    assert summary.interrupted and not summary.complete
+    stored = sqlite_store.runs_rows()
+    assert 1 <= len(stored) < 6 and all(r["status"] == OK for r in stored)
+    assert sqlite_store.count("wards", summary.batch_id) == 40 * len(stored)  # no half-stored run
+    again = run_batch(sweep, sqlite_store, workers=2, resume=True, **FAKE)
+    assert again.complete and again.skipped == len(stored) and again.ok == 6 - len(stored)
+    assert sorted(r["run_id"] for r in sqlite_store.runs_rows()) == sorted(r.run_id for r in sweep.runs())
+
+
 # --------------------------------------------------------- stop and resume
 
 

@@ -367,11 +367,12 @@ def execute_local(
     context = _mp_context()
     while queue or suspects:
         pool = ProcessPoolExecutor(workers, mp_context=context, initializer=init_worker, initargs=(ctx,))
-        broken = False
+        broken = clean = False
         try:
             broken = _drive(pool, ctx, queue, suspects, record, workers, max_attempts)
-        finally:
-            _close(pool, force=broken or bool(queue or suspects))
+            clean = True
+        finally:  # after Ctrl-C or a fatal error, stop the workers rather than wait for them
+            _close(pool, force=broken or not clean)
         restarts += int(broken)
     return restarts
 

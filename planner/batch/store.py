@@ -185,11 +185,15 @@ class Store:
     # ------------------------------------------------------------- batches
     def add_batch(self, batch_id: str, row: dict[str, Any]) -> None:
         """Create the batch row (no-op if it exists)."""
-        with self.engine.begin() as conn:
-            if conn.execute(sa.select(batches.c.batch_id).where(batches.c.batch_id == batch_id)).first():
-                return
-            values = {"batch_id": batch_id, "created_at": dt.datetime.now(dt.timezone.utc), **row}
-            conn.execute(batches.insert().values(**values))
+        values = {"batch_id": batch_id, "created_at": dt.datetime.now(dt.timezone.utc), **row}
+        try:
+            with self.engine.begin() as conn:
+                if conn.execute(sa.select(batches.c.batch_id).where(batches.c.batch_id == batch_id)).first():
+                    return
+                conn.execute(batches.insert().values(**values))
+        except sa.exc.IntegrityError:
+            if self.batch(batch_id) is None:  # not a race with another driver: a real fault
+                raise
 
     def batch(self, batch_id: str) -> dict[str, Any] | None:
         """The batch row, or None."""
@@ -231,6 +235,15 @@ class Store:
         Replaces an earlier failed or lost row of the same run; never replaces a
         finished (ok / infeasible) row. Returns True if the run was written.
         """
+        try:
+            return self._record(batch_id, result)
+        except sa.exc.IntegrityError:
+            # another driver resuming the same batch stored this run first: keep theirs
+            if self.run_statuses(batch_id).get(result.run_id) in DONE_STATUSES:
+                return False
+            raise
+
+    def _record(self, batch_id: str, result: RunResult) -> bool:
         with self.engine.begin() as conn:
             where = (runs.c.batch_id == batch_id) & (runs.c.run_id == result.run_id)
             old = conn.execute(sa.select(runs.c.status, runs.c.attempts).where(where)).first()
