@@ -17,6 +17,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from planner.errors import InputError, PlannerError, ScenarioError
@@ -97,6 +98,7 @@ def run_cost(args: argparse.Namespace) -> int:
         finance_of(sc)  # every finance block is checked before any solve
     comp = compare_options(
         scenarios,
+        scenario_dirs=[Path(p).parent for p in args.scenarios],
         data_dir=args.data_dir,
         time_limit=args.time_limit,
         seed=args.seed,
@@ -140,7 +142,7 @@ def run_phase(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     if finance_of(scenario).phasing is None:
         raise ScenarioError("finance.phasing: missing (add `phasing: {}` for the defaults)", source=args.scenario)
-    inputs = planner.load_inputs(scenario, args.data_dir)  # type: ignore[attr-defined]
+    inputs = planner.load_inputs(scenario, args.data_dir, scenario_dir=Path(args.scenario).parent)
     res = plan_phasing(scenario, inputs.wards, time_limit=args.time_limit, seed=args.seed)
     written = write_phasing(res, args.out, charts=not args.no_charts) if args.out else []
     if args.json:

@@ -150,6 +150,7 @@ def cost_option(
     *,
     name: str | None = None,
     data_dir: str | Path | None = None,
+    scenario_dir: str | Path | None = None,
     time_limit: float | None = None,
     seed: int | None = None,
     marginal: bool = True,
@@ -162,8 +163,8 @@ def cost_option(
     scenario : Scenario
     name : str, optional
         Label (default the scenario name).
-    data_dir, time_limit, seed : optional
-        Passed to ``planner.solve``.
+    data_dir, scenario_dir, time_limit, seed : optional
+        Passed to ``planner.solve`` (``scenario_dir``: where the scenario file's relative paths start).
     marginal : bool
         Also re-solve with 100 fewer PCSOs, and with constables for the same money.
     solve : callable, optional
@@ -176,6 +177,8 @@ def cost_option(
     """
     solve = solve or _default_solve()
     kw: dict[str, Any] = {"data_dir": data_dir, "time_limit": time_limit, "seed": seed}
+    if scenario_dir is not None:
+        kw["scenario_dir"] = scenario_dir
     plan = solve(scenario, **kw)
     costs = plan_costs(plan)
     rates = cost_rates(scenario)
@@ -225,6 +228,7 @@ class Comparison:
 def compare_options(
     scenarios: Sequence[Scenario],
     *,
+    scenario_dirs: Sequence[str | Path | None] | None = None,
     data_dir: str | Path | None = None,
     time_limit: float | None = None,
     seed: int | None = None,
@@ -234,7 +238,8 @@ def compare_options(
     """Cost every scenario (see :func:`cost_option`); option names are made unique."""
     seen: dict[str, int] = {}
     out = []
-    for sc in scenarios:
+    dirs = list(scenario_dirs) if scenario_dirs is not None else [None] * len(scenarios)
+    for sc, where in zip(scenarios, dirs):
         n = seen.get(sc.name, 0)
         seen[sc.name] = n + 1
         name = sc.name if n == 0 else f"{sc.name} ({n + 1})"
@@ -243,6 +248,7 @@ def compare_options(
                 sc,
                 name=name,
                 data_dir=data_dir,
+                scenario_dir=where,
                 time_limit=time_limit,
                 seed=seed,
                 marginal=marginal,

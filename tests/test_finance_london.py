@@ -1,0 +1,49 @@
+"""Finance on the real London data (skipped without ../shared/data): phasing the 1,600 PCSOs
+on the 679 Met wards respects every rule, and the plan, borough table and export agree."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import planner
+from planner.finance.compare import compare_options
+from planner.finance.costing import to_pence, unit_costs
+from planner.finance.export import write_comparison
+from planner.finance.phasing import plan_phasing
+from planner.finance.phasing_result import check_phasing
+
+SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "finance" / "london-phasing-2023-25.yaml"
+
+pytestmark = [pytest.mark.london, pytest.mark.slow]
+
+
+def test_london_phasing_reaches_the_uplift(london_data_dir: Path) -> None:
+    sc = planner.load_scenario(SCENARIO)
+    inputs = planner.load_inputs(sc, london_data_dir, scenario_dir=SCENARIO.parent)
+    assert inputs.wards.n_wards == 679 and inputs.wards.n_boroughs == 32
+    res = plan_phasing(sc, inputs.wards, time_limit=60, seed=0)
+    assert check_phasing(res) == []
+    streams = res.summary()["streams"]
+    assert streams == {"mayor": 500, "turnaround": 1_100}
+    assert to_pence(res.fy_table()["cash"].sum()) == int(res.cost_pence.sum())
+
+
+def test_london_plan_and_finance_export_agree(london_data_dir: Path, tmp_path: Path) -> None:
+    sc = planner.load_scenario(SCENARIO)
+    comp = compare_options([sc], scenario_dirs=[SCENARIO.parent], data_dir=london_data_dir, marginal=False)
+    write_comparison(comp, tmp_path, charts=False)
+    plan = comp.options[0].plan
+    rates = unit_costs(sc)
+    wards = pd.read_csv(tmp_path / f"{sc.name}-wards.csv")
+    supervisors = plan.sergeants.sum() * rates["sergeant"] + plan.inspectors.sum() * rates["inspector"]
+    figures = [
+        plan.cost_annual,
+        plan.borough_table()["cost"].sum(),
+        pd.read_csv(tmp_path / f"{sc.name}-boroughs.csv")["cost"].sum(),
+        wards["cost"].sum() + supervisors,
+        pd.read_csv(tmp_path / "summary.csv")["annual_cost"].item(),
+    ]
+    assert len({round(f) for f in figures}) == 1, figures
