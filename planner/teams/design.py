@@ -14,7 +14,7 @@ import time
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from multiprocessing import get_context
+from multiprocessing import get_all_start_methods, get_context
 
 import numpy as np
 
@@ -184,10 +184,9 @@ def _prepare(
         if not len(idx):
             continue
         code, name = str(wards.borough_codes[b]), str(wards.borough_names[b])
-        lk = [
-            (t, np.flatnonzero((current.team == t) & (wards.borough == b)).tolist())
-            for t in (current.locked if current else ())
-        ]
+        lk = []
+        if current is not None:
+            lk = [(t, np.flatnonzero((current.team == t) & (wards.borough == b)).tolist()) for t in current.locked]
         lk = [(t, m) for t, m in lk if m]
         locked_sets[b] = lk
         free = idx[~locked[idx]]
@@ -241,7 +240,7 @@ def _prepare(
                 seed=int(np.random.SeedSequence([seed, b]).generate_state(1)[0]) % (2**31),
                 time_limit=per_job,
                 restarts=spec.restarts,
-                sergeant_span=supervision.sergeant_span if spec.joint and spec.minimise_sergeants else 0.0,
+                sergeant_span=supervision.sergeant_span if spec.counts_sergeants else 0.0,
             )
         )
     if infeasible:
@@ -252,11 +251,8 @@ def _prepare(
 def _run(jobs: list[BoroughJob], workers: int) -> list[BoroughResult]:
     if workers <= 1 or len(jobs) <= 1:
         return [solve_borough(j) for j in jobs]
-    try:
-        ctx = get_context("fork")
-    except ValueError:  # pragma: no cover - platforms without fork
-        ctx = get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    method = "fork" if "fork" in get_all_start_methods() else "spawn"
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method)) as pool:
         return list(pool.map(solve_borough, jobs))
 
 

@@ -269,7 +269,7 @@ def solve_exact(
     target = int(np.floor(problem.target * SCALE))
     stage2 = _Model(problem, max(d_best, target), sgt_best)
     fits = hint is not None and _fits(problem, hint, max(d_best, target), sgt_best)
-    stage2.hint(problem, hint if fits else team1)
+    stage2.hint(problem, hint if fits and hint is not None else team1)
     stage2.m.minimize(stage2.cut)
     s2 = _solver(max(time_limit - used, time_limit / 4), seed, workers)
     code2 = s2.solve(stage2.m)

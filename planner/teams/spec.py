@@ -81,9 +81,9 @@ class TeamsSpec(_Strict):
     """Heuristic restarts per borough."""
     joint: bool = True
     """Size sergeants and inspectors from the teams (rather than the borough ratio) and report the change."""
-    minimise_sergeants: bool = True
-    """In joint mode, prefer the split needing the fewest sergeants (before balance within the target
-    and compactness)."""
+    minimise_sergeants: bool | None = None
+    """Prefer the split needing the fewest sergeants (before balance within the target and compactness).
+    Default: on when designing from a plan in joint mode, off from need (supervisees are only estimated)."""
 
     @model_validator(mode="after")
     def _consistent(self) -> TeamsSpec:
@@ -94,6 +94,13 @@ class TeamsSpec(_Strict):
         if self.balance == "officers" and self.from_ == "need":
             raise ValueError("balance 'officers' needs an allocation: use from: plan, or balance: need")
         return self
+
+    @property
+    def counts_sergeants(self) -> bool:
+        """Whether fewer sergeants come first in the objective."""
+        if self.minimise_sergeants is None:
+            return self.joint and self.from_ == "plan"
+        return self.minimise_sergeants
 
     @property
     def balance_on(self) -> Literal["need", "officers"]:
