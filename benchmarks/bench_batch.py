@@ -14,6 +14,9 @@ if the data folder is absent) into a fresh SQLite store, and prints:
 * steady runs/min: from the first to the last stored run (start-up excluded);
 * overhead/run: time lost to scheduling, storing and start-up per run,
   (wall x workers - sum of the runs' own times) / runs;
+* cpu s: CPU seconds per run in the worker (all its threads);
+* cpu-bound/min: 60 x workers / cpu s, the rate if every worker had a core to
+  itself (what a quiet machine gives; compare with runs/min to see contention);
 * scaling: runs/min on N workers / (N x runs/min on one worker);
 * load: the machine's 1-minute load average before the configuration (other
   processes on the machine skew every figure; run it on a quiet machine).
@@ -79,6 +82,7 @@ def _stats(store: Store, summary: Any, workers: int) -> dict[str, float]:
     ends = sorted(r["finished_at"].timestamp() for r in rows if r["finished_at"] is not None)
     steady = (len(ends) - 1) / (ends[-1] - ends[0]) * 60 if len(ends) > 2 and ends[-1] > ends[0] else float("nan")
     busy = sum(r["run_seconds"] or 0.0 for r in rows)
+    cpu = sum(r["cpu_seconds"] or 0.0 for r in rows)
     solve = sum(r["solve_seconds"] or 0.0 for r in rows)
     wall = summary.wall_seconds
     return {
@@ -88,6 +92,7 @@ def _stats(store: Store, summary: Any, workers: int) -> dict[str, float]:
         "steady": steady,
         "overhead": (wall * workers - busy) / n if n else float("nan"),
         "solve": solve / n if n else float("nan"),
+        "cpu": cpu / n if n else float("nan"),
         "gap": max((r["gap"] or 0.0) for r in rows) if rows else float("nan"),
         "failed": summary.failed + summary.lost,
     }
@@ -122,7 +127,8 @@ def throughput(args: argparse.Namespace) -> None:
     engines = ["local"] + ([] if args.no_dask else ["dask"])
     print(f"\nThroughput on {label}: {args.runs} runs per configuration, {available_cores()} cores")
     head = f"{'engine':7} {'workers':>7} {'threads':>7} {'runs':>5} {'wall s':>7} {'runs/min':>9} "
-    head += f"{'steady/min':>10} {'solve s':>8} {'overhead/run s':>14} {'max gap':>9} {'failed':>6} "
+    head += f"{'steady/min':>10} {'solve s':>8} {'cpu s':>6} {'cpu-bound/min':>13} {'overhead/run s':>14} "
+    head += f"{'max gap':>9} {'failed':>6} "
     head += f"{'scaling':>8} {'load':>5}"
     print(head)
     with tempfile.TemporaryDirectory() as tmp:
@@ -137,7 +143,8 @@ def throughput(args: argparse.Namespace) -> None:
                 scaling = f"{s['rate'] / (w * one):8.0%}" if one else f"{'-':>8}"
                 print(
                     f"{engine:7} {w:>7} {s['threads']:>7} {s['runs']:>5} {s['wall']:>7.1f} {s['rate']:>9.0f} "
-                    f"{s['steady']:>10.0f} {s['solve']:>8.3f} {s['overhead']:>14.3f} {s['gap']:>9.2e} "
+                    f"{s['steady']:>10.0f} {s['solve']:>8.3f} {s['cpu']:>6.3f} {60 * w / s['cpu']:>13.0f} "
+                    f"{s['overhead']:>14.3f} {s['gap']:>9.2e} "
                     f"{s['failed']:>6} {scaling} {load:>5.1f}",
                     flush=True,
                 )

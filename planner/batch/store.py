@@ -7,7 +7,7 @@ A SQLite file by default; PostgreSQL by URL (``postgresql+psycopg://user@host/db
                      planned runs, software version, created time.
 ``runs``             one row per (batch, run id): parameters (JSON), status (ok, infeasible,
                      failed, lost), solver status, objective, bound, gap, cost, need covered,
-                     worst-served load, totals by rank, seed, timings, worker, attempts,
+                     worst-served load, totals by rank, seed, timings (solve, run, CPU), worker, attempts,
                      input hash, scenario digest, software version, error message.
 ``ward_results``     (batch, run, ward): constables, PCSOs.
 ``borough_results``  (batch, run, borough): constables, PCSOs, sergeants, inspectors, pay cost.
@@ -72,6 +72,7 @@ runs = sa.Table(
     sa.Column("seed", sa.BigInteger),
     sa.Column("solve_seconds", sa.Double),
     sa.Column("run_seconds", sa.Double),
+    sa.Column("cpu_seconds", sa.Double),
     sa.Column("started_at", sa.DateTime(timezone=True)),
     sa.Column("finished_at", sa.DateTime(timezone=True)),
     sa.Column("worker", sa.String(200)),

@@ -110,6 +110,8 @@ class RunResult:
     seed: int | None = None
     solve_seconds: float | None = None
     run_seconds: float | None = None
+    cpu_seconds: float | None = None
+    """CPU time of the worker process during the run (all its threads)."""
     started_at: float | None = None
     finished_at: float | None = None
     worker: str | None = None
@@ -274,7 +276,7 @@ def run_one(ctx: WorkerContext, task: RunTask) -> RunResult:
         ``failed`` with the error message (``fatal`` if the base data itself
         cannot be loaded).
     """
-    started, t0 = time.time(), time.perf_counter()
+    started, t0, c0 = time.time(), time.perf_counter(), time.process_time()
     result = RunResult(task.run_id, task.params, task.attempt, FAILED, started_at=started)
     result.worker = f"{socket.gethostname()}:{os.getpid()}"
     result.software_version = software_version()
@@ -299,6 +301,7 @@ def run_one(ctx: WorkerContext, task: RunTask) -> RunResult:
         result.status, result.error = FAILED, _describe(exc)
     result.finished_at = time.time()
     result.run_seconds = time.perf_counter() - t0
+    result.cpu_seconds = time.process_time() - c0
     result.loads = load_count()
     return result
 
