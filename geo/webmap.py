@@ -1,0 +1,254 @@
+"""Ward maps for the browser: light GeoJSON, borough and BCU outlines, views and a pydeck map.
+
+The heavy part (simplifying and reprojecting ~700 polygons) is done once per
+data set by :func:`base_map`; each redraw only swaps the per-ward colours and
+tooltips into the features (:func:`ward_map`). The map has no basemap by
+default, so nothing is fetched from a tile server: the ward, borough and BCU
+outlines are the map.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+from pydeck.bindings.json_tools import default_serialize
+
+from geo.export import dissolve_groups, to_wgs84_geojson
+from geo.projection import WGS84
+
+Bounds = tuple[float, float, float, float]
+"""(west, south, east, north) in degrees."""
+
+ALL = "All wards"
+
+
+class CompactDeck(pdk.Deck):  # type: ignore[misc]
+    """A pydeck Deck whose JSON has no indentation (a third smaller to send to the browser)."""
+
+    def to_json(self) -> str:
+        return json.dumps(self, default=default_serialize, separators=(",", ":"))
+
+
+@dataclass(frozen=True, eq=False)
+class BaseMap:
+    """What every redraw of a data set's map reuses.
+
+    Attributes
+    ----------
+    wards : dict
+        GeoJSON FeatureCollection (EPSG:4326) of the wards, in layer order,
+        properties ``ward_code, ward_name, borough_name, bcu``.
+    boroughs, bcus : dict
+        Dissolved outlines (``name`` property); ``bcus`` has no features when
+        the wards carry no BCU.
+    bounds : dict of str -> Bounds
+        Extent of all wards (key :data:`ALL`), of each borough and each BCU.
+    labels : pandas.DataFrame
+        ``name, lon, lat`` of a point inside each borough (for its label).
+    """
+
+    wards: dict[str, Any]
+    boroughs: dict[str, Any]
+    bcus: dict[str, Any]
+    bounds: dict[str, Bounds]
+    labels: pd.DataFrame
+
+
+def _bounds_by(lonlat: gpd.GeoDataFrame, column: str) -> dict[str, Bounds]:
+    out: dict[str, Bounds] = {}
+    for name, rows in lonlat.groupby(column, sort=True):
+        if str(name) == "":
+            continue
+        w, s, e, n = rows.total_bounds
+        out[str(name)] = (float(w), float(s), float(e), float(n))
+    return out
+
+
+def _outlines(layer: gpd.GeoDataFrame, column: str, tolerance_m: float) -> dict[str, Any]:
+    if (layer[column].astype(str) == "").any():
+        return {"type": "FeatureCollection", "features": []}
+    groups = dissolve_groups(layer, layer.set_index("ward_code")[column].astype(str), name="name")
+    return to_wgs84_geojson(groups, ["name"], tolerance_m=tolerance_m, precision=5)
+
+
+def base_map(layer: gpd.GeoDataFrame, *, tolerance_m: float = 20.0) -> BaseMap:
+    """Build the reusable parts of a ward map from a ward layer (EPSG:27700).
+
+    Parameters
+    ----------
+    layer : geopandas.GeoDataFrame
+        ``ward_code, ward_name, borough_code, borough_name, bcu, geometry`` (as
+        :attr:`planner.loader.Inputs.layer`).
+    tolerance_m : float
+        Simplification of the ward polygons, metres (outlines use 2.5 times this).
+    """
+    wards = to_wgs84_geojson(
+        layer, ["ward_code", "ward_name", "borough_name", "bcu"], tolerance_m=tolerance_m, precision=5
+    )
+    lonlat = layer[["borough_name", "bcu", "geometry"]].to_crs(WGS84)
+    bounds = {ALL: tuple(float(v) for v in lonlat.total_bounds)}
+    bounds.update(_bounds_by(lonlat, "bcu"))
+    bounds.update(_bounds_by(lonlat, "borough_name"))
+    boroughs = dissolve_groups(layer, layer.set_index("ward_code")["borough_name"].astype(str), name="name")
+    points = boroughs.geometry.representative_point().to_crs(WGS84)
+    labels = pd.DataFrame({"name": boroughs["name"].to_numpy(), "lon": points.x.to_numpy(), "lat": points.y.to_numpy()})
+    return BaseMap(
+        wards=wards,
+        boroughs=to_wgs84_geojson(boroughs, ["name"], tolerance_m=2.5 * tolerance_m, precision=5),
+        bcus=_outlines(layer, "bcu", 2.5 * tolerance_m),
+        bounds=bounds,  # type: ignore[arg-type]
+        labels=labels,
+    )
+
+
+def view_for(bounds: Bounds, width_px: int = 900, height_px: int = 600, padding: float = 0.08) -> dict[str, float]:
+    """Centre and zoom (deck.gl's 512-pixel world at zoom 0) that fit ``bounds`` in a map of that size."""
+    west, south, east, north = bounds
+
+    def merc(lat: float) -> float:
+        lat = max(min(lat, 85.0), -85.0)
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    fx = max(east - west, 1e-6) / 360.0
+    fy = max(merc(north) - merc(south), 1e-6) / (2 * math.pi)
+    usable = 1.0 - 2 * padding
+    zoom = math.log2(min(width_px * usable / (512 * fx), height_px * usable / (512 * fy)))
+    mid_y = (merc(north) + merc(south)) / 2
+    lat = math.degrees(2 * math.atan(math.exp(mid_y)) - math.pi / 2)
+    return {"latitude": lat, "longitude": (west + east) / 2, "zoom": max(0.0, min(zoom, 16.0))}
+
+
+def _with_properties(base: dict[str, Any], extra: Sequence[dict[str, Any]], keep: np.ndarray | None) -> dict[str, Any]:
+    feats = base["features"]
+    idx = range(len(feats)) if keep is None else np.flatnonzero(keep)
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "geometry": feats[i]["geometry"], "properties": {**feats[i]["properties"], **extra[i]}}
+            for i in idx
+        ],
+    }
+
+
+def ward_map(
+    base: BaseMap,
+    fill: np.ndarray,
+    tooltips: Sequence[str],
+    *,
+    view: dict[str, float],
+    selected: int | None = None,
+    show_boroughs: bool = True,
+    show_bcus: bool = True,
+    show_labels: bool = False,
+    basemap: bool = False,
+    value_text: Sequence[str] | None = None,
+) -> CompactDeck:
+    """A pydeck map of the wards coloured by ``fill``, with outlines and a hover tooltip.
+
+    Parameters
+    ----------
+    base : BaseMap
+    fill : (W, 4) uint8
+        RGBA per ward, in layer order.
+    tooltips : sequence of str
+        HTML per ward shown under the ward's name on hover.
+    view : dict
+        ``latitude, longitude, zoom`` (see :func:`view_for`).
+    selected : int, optional
+        Ward to outline as selected.
+    show_boroughs, show_bcus, show_labels : bool
+        Borough outlines, BCU outlines, borough names.
+    basemap : bool
+        Draw CARTO's light street basemap under the wards (fetches tiles from
+        CARTO's servers); off by default.
+    value_text : sequence of str, optional
+        The layer's value per ward as text (tooltip ``{value}``).
+    """
+    n = len(base.wards["features"])
+    texts = value_text if value_text is not None else [""] * n
+    extra = [{"fill": [int(c) for c in fill[i]], "tip": tooltips[i], "value": texts[i], "i": i} for i in range(n)]
+    layers = [
+        pdk.Layer(
+            "GeoJsonLayer",
+            data=_with_properties(base.wards, extra, None),
+            id="wards",
+            pickable=True,
+            auto_highlight=True,
+            highlight_color=[255, 255, 255, 90],
+            filled=True,
+            stroked=True,
+            get_fill_color="properties.fill",
+            get_line_color=[255, 255, 255, 160],
+            line_width_min_pixels=0.5,
+            get_line_width=10,
+        )
+    ]
+    if show_boroughs and base.boroughs["features"]:
+        layers.append(_outline_layer("boroughs", base.boroughs, [60, 60, 60, 220], 1.2))
+    if show_bcus and base.bcus["features"]:
+        layers.append(_outline_layer("bcus", base.bcus, [20, 20, 20, 255], 3.0))
+    if selected is not None and 0 <= selected < n:
+        keep = np.zeros(n, dtype=bool)
+        keep[selected] = True
+        layers.append(
+            pdk.Layer(
+                "GeoJsonLayer",
+                data=_with_properties(base.wards, extra, keep),
+                id="selected",
+                pickable=False,
+                filled=False,
+                stroked=True,
+                get_line_color=[0, 200, 255, 255],
+                line_width_min_pixels=4,
+            )
+        )
+    if show_labels:
+        layers.append(
+            pdk.Layer(
+                "TextLayer",
+                data=base.labels.to_dict(orient="records"),
+                id="labels",
+                get_position=["lon", "lat"],
+                get_text="name",
+                get_size=12,
+                get_color=[20, 20, 20, 230],
+                outline_width=2,
+                outline_color=[255, 255, 255, 230],
+                font_settings={"sdf": True},
+                pickable=False,
+            )
+        )
+    tooltip = {
+        "html": "<b>{ward_name}</b> <span style='opacity:.7'>{ward_code}</span><br/><b>{value}</b><br/>{tip}",
+        "style": {"fontSize": "12px", "maxWidth": "340px", "backgroundColor": "#1f2430", "color": "white"},
+    }
+    # No basemap: map_provider=None and the default style sentinel tell Streamlit to fetch nothing.
+    style: dict[str, Any] = {"map_provider": "carto", "map_style": "light"} if basemap else {"map_provider": None}
+    return CompactDeck(
+        layers=layers,
+        initial_view_state=pdk.ViewState(pitch=0, bearing=0, **view),
+        tooltip=tooltip,  # type: ignore[arg-type]
+        **style,
+    )
+
+
+def _outline_layer(layer_id: str, data: dict[str, Any], colour: list[int], width_px: float) -> pdk.Layer:
+    return pdk.Layer(
+        "GeoJsonLayer",
+        data=data,
+        id=layer_id,
+        pickable=False,
+        filled=False,
+        stroked=True,
+        get_line_color=colour,
+        line_width_min_pixels=width_px,
+        get_line_width=1,
+    )

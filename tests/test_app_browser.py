@@ -1,0 +1,247 @@
+"""End to end: the real app server driven in headless Chromium (Debian's package) with Playwright.
+
+Starts ``streamlit run app.py`` on a free port, waits for the first page to be
+interactive on the demo city, presses the 1,600 PCSO uplift, checks that the
+metrics and the map change, moves a slider and checks the re-solve, and saves
+screenshots to ``test-artifacts/``. With the real London data present it also
+switches to London (Data page) and times a re-solve after a slider change.
+Times are printed and written to ``test-artifacts/app-timings.json``; they are
+reported, never asserted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+REPO = Path(__file__).resolve().parents[1]
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]  # fmt: skip
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_http(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the app server exited with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url + "_stcore/health", timeout=1) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"the app server did not answer at {url} within {timeout} s")
+
+
+@pytest.fixture
+def app_server(tmp_path):
+    """Start the real server (demo data, no data folder) on a free port; yield (url, start time)."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k != "PLANNER_DATA_DIR"}
+    env["PLANNER_SCENARIO"] = "demo.yaml"
+    log = open(tmp_path / "server.log", "w")  # noqa: SIM115
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
+        "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        yield f"http://localhost:{port}/", t0, proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def _london_dir() -> Path | None:
+    for cand in (os.environ.get("PLANNER_DATA_DIR"), str(REPO.parent / "shared" / "data")):
+        if cand and (Path(cand) / "london_wards_2022_bng.gpkg").is_file():
+            return Path(cand)
+    return None
+
+
+def _idle(page, timeout: float = 60_000) -> None:
+    """Wait until Streamlit has finished running the script (its 'running' indicator is gone)."""
+    page.wait_for_function(
+        """() => {
+            const w = document.querySelector('[data-testid="stStatusWidget"]');
+            return !w || !w.innerText.toLowerCase().includes('running');
+        }""",
+        timeout=timeout,
+    )
+    page.wait_for_timeout(150)
+    page.wait_for_function(
+        """() => {
+            const w = document.querySelector('[data-testid="stStatusWidget"]');
+            return !w || !w.innerText.toLowerCase().includes('running');
+        }""",
+        timeout=timeout,
+    )
+
+
+def _plan_id(page) -> str:
+    """The 'plan xxxxxxxx' id in the page caption (changes whenever the plan is solved anew)."""
+    text = page.locator("[data-testid='stCaptionContainer']", has_text=" · plan ").first.inner_text()
+    return text.split(" · plan ")[1].split(" ")[0]
+
+
+def _metric(page, label: str) -> str:
+    box = page.locator("[data-testid='stMetric']", has_text=label).first
+    return str(box.locator("[data-testid='stMetricValue']").inner_text())
+
+
+def _wait_new_plan(page, old: str, timeout: float = 60_000) -> str:
+    page.wait_for_function(
+        """(old) => [...document.querySelectorAll('[data-testid="stCaptionContainer"]')]
+            .some(e => e.innerText.includes(' · plan ') && !e.innerText.includes(' · plan ' + old))""",
+        arg=old,
+        timeout=timeout,
+    )
+    return _plan_id(page)
+
+
+def _map_png(page) -> bytes:
+    return bytes(page.locator("[data-testid='stDeckGlJsonChart']").first.screenshot())
+
+
+def test_app_end_to_end(app_server):
+    if not Path(CHROMIUM).is_file():
+        pytest.skip(f"{CHROMIUM} not found: install Debian's chromium package (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (pip) is not installed")
+    url, t0, proc = app_server
+    ARTIFACTS.mkdir(exist_ok=True)
+    timings: dict[str, float] = {}
+    _wait_http(url, proc)
+    timings["server_up_s"] = time.perf_counter() - t0
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1000})
+            external: list[str] = []
+            page.on("request", lambda r: external.append(r.url) if "localhost" not in r.url else None)
+            page.goto(url)
+            page.get_by_text("Optimal").first.wait_for(timeout=60_000)
+            page.locator("[data-testid='stDeckGlJsonChart'] canvas").first.wait_for(timeout=60_000)
+            _idle(page)
+            timings["first_page_interactive_s"] = time.perf_counter() - t0
+            plan0 = _plan_id(page)
+            pcsos0 = _metric(page, "PCSOs (of")
+            map0 = _map_png(page)
+            page.screenshot(path=str(ARTIFACTS / "app-demo-first.png"), full_page=True)
+
+            # the 1,600 PCSO uplift: one click, solved again
+            t = time.perf_counter()
+            page.get_by_role("button", name="+1,600 PCSOs").click()
+            plan1 = _wait_new_plan(page, plan0)
+            timings["demo_resolve_uplift_s"] = time.perf_counter() - t
+            _idle(page)
+            assert plan1 != plan0
+            assert page.locator("[data-testid='stMetric']", has_text="PCSOs (of 2,900)").count() == 1
+            assert _metric(page, "PCSOs (of") != pcsos0
+
+            # the map shows the change against the scenario as filed
+            page.get_by_label("Colour wards by").click()
+            page.get_by_role("option", name="Change: constables + PCSOs").click()
+            _idle(page)
+            page.wait_for_timeout(500)
+            map1 = _map_png(page)
+            assert map1 != map0, "the map did not change"
+            assert page.get_by_text("no change").first.is_visible()
+
+            # a slider: the sergeant span, one step up with the keyboard
+            slider = _span_slider(page)
+            t = time.perf_counter()
+            slider.press("ArrowRight")
+            plan2 = _wait_new_plan(page, plan1)
+            timings["demo_resolve_slider_s"] = time.perf_counter() - t
+            _idle(page)
+            assert plan2 != plan1
+            page.screenshot(path=str(ARTIFACTS / "app-demo-resolved.png"), full_page=True)
+            assert not [u for u in external if not u.startswith("data:")], f"the page fetched {external}"
+
+            london = _london_dir()
+            if london is not None:
+                timings.update(_london(page, london))
+        finally:
+            browser.close()
+    timings["server_log_errors"] = float(_errors_in_log(proc))
+    (ARTIFACTS / "app-timings.json").write_text(json.dumps(timings, indent=2) + "\n")
+    print("app timings:", json.dumps(timings))
+
+
+def _london(page, london: Path) -> dict[str, float]:
+    """Switch to real London through the Data page and time a re-solve after a slider change."""
+    out: dict[str, float] = {}
+    page.get_by_role("link", name="Data").click()
+    _idle(page)
+    box = page.get_by_role("textbox", name="Data folder")
+    box.fill(str(london))
+    box.press("Enter")
+    page.get_by_role("button", name="Use this folder").click()
+    _idle(page)
+    before = _plan_id(page)
+    t = time.perf_counter()
+    page.get_by_role("button", name="Plan on real London").click()
+    plan = _wait_new_plan(page, before, timeout=120_000)
+    out["london_first_solve_s"] = time.perf_counter() - t
+    _idle(page)
+    page.get_by_role("link", name="Map").click()
+    _idle(page)
+    slider = _span_slider(page)
+    t = time.perf_counter()
+    slider.press("ArrowRight")
+    plan2 = _wait_new_plan(page, plan)
+    out["london_resolve_slider_s"] = time.perf_counter() - t
+    _idle(page)
+    out["london_resolve_slider_idle_s"] = time.perf_counter() - t
+    assert plan2 != plan
+    assert page.get_by_text("london-2022").first.is_visible()
+    page.screenshot(path=str(ARTIFACTS / "app-london.png"), full_page=True)
+    return out
+
+
+def _span_slider(page):
+    """The sergeant span slider, focused (its sidebar section opened if closed)."""
+    slider = page.get_by_role("slider", name="Sergeant span (constables + PCSOs per sergeant)")
+    if not slider.is_visible():
+        page.get_by_text("Rules: ward floors, spans, budget").click()
+        slider.wait_for(state="visible")
+    slider.focus()
+    return slider
+
+
+def _errors_in_log(proc: subprocess.Popen) -> int:
+    return 0 if proc.poll() is None else 1
+
+
+def test_chromium_reason_is_clear():
+    """The skip reason names the missing browser and how to install it."""
+    if shutil.which("chromium") or Path(CHROMIUM).is_file():
+        return
+    with pytest.raises(pytest.skip.Exception, match="apt-get install chromium"):
+        pytest.skip(f"{CHROMIUM} not found: install Debian's chromium package (apt-get install chromium)")
