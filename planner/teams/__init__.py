@@ -10,14 +10,34 @@ Entry points:
 - :func:`write_teams` - teams.csv, team_wards.csv, supervisors.csv,
   summary.json and the ``teams`` layer of allocation.gpkg, all or nothing.
 - :func:`parse_teams` - validate a scenario's ``teams:`` block.
+
+The scenario-level functions are imported on first use, so the solver core
+(:mod:`planner.teams.design` and below) loads without the rest of the planner.
 """
 
-from planner.teams.api import design, design_for_need, design_for_plan
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
 from planner.teams.current import CurrentMap, read_current_map
 from planner.teams.design import Workload, design_teams
-from planner.teams.outputs import write_teams
 from planner.teams.report import TeamDesign
 from planner.teams.spec import TeamsSpec, parse_teams
+
+_LAZY = {
+    "design": "planner.teams.api",
+    "design_for_need": "planner.teams.api",
+    "design_for_plan": "planner.teams.api",
+    "write_teams": "planner.teams.outputs",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'planner.teams' has no attribute {name!r}")
+
 
 __all__ = [
     "CurrentMap",

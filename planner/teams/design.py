@@ -367,6 +367,13 @@ def _assemble(
             borough_of.append(b)
             is_locked.append(any(t == name for name, _ in prep.locked_sets[b]))
         reports.append(BoroughReport.from_result(job, res, prep.rules[b], prep.sized[b]))
+    hit = [r.name for r in reports if r.wall_limit_hit]
+    notes = list(prep.notes)
+    if hit:
+        notes.append(
+            f"CP-SAT was stopped by the wall-clock safety limit in {', '.join(hit)} (a busy machine): "
+            "a rerun with the same seed may differ there"
+        )
     return TeamDesign.build(
         wards=wards,
         work=work,
@@ -378,7 +385,7 @@ def _assemble(
         team_borough=np.array(borough_of, dtype=np.int64),
         team_locked=np.array(is_locked, dtype=bool),
         boroughs=tuple(reports),
-        notes=tuple([*work.notes, *prep.notes]),
+        notes=tuple([*work.notes, *notes]),
         seconds=seconds,
     )
 

@@ -22,8 +22,8 @@ of t`` (objective ``10,000 x sergeants + D``, lexicographic because ``D <
 10,000``). Stage 2 keeps the sergeants and ``D <= max(D*, target)`` and
 minimises the cut border.
 Both stages are hinted with the best heuristic answer. Runs use CP-SAT's
-deterministic parallel mode with a deterministic time limit (and a wall-clock
-safety limit twice as long), so the same seed gives the same teams.
+deterministic parallel mode with a deterministic time limit (and a generous
+wall-clock safety limit), so the same seed gives the same teams.
 """
 
 from __future__ import annotations
@@ -129,7 +129,8 @@ class _Model:
             m.add(sum(inflow[v]) - sum(outflow[v]) >= 1 - n * is_root)
         slack = int(np.floor(problem.tolerance * SCALE))
         floor = min(int(np.floor(problem.target * SCALE)), slack)
-        self.d = m.new_int_var(floor, slack if d_limit is None else max(floor, min(slack, d_limit)), "D")
+        self.d_range = (floor, slack if d_limit is None else max(floor, min(slack, d_limit)))
+        self.d = m.new_int_var(*self.d_range, "D")
         for t in range(k):
             lt = sum(int(load[i]) * x[i, t] for i in range(t, n))
             m.add(lt - SCALE <= self.d)
@@ -164,6 +165,15 @@ class _Model:
         flows = _tree_flows(problem, canon, roots)
         for arc, var in self.flow.items():
             self.m.add_hint(var, flows.get(arc, 0))
+        load = np.rint(problem.load * SCALE / problem.mean).astype(np.int64)
+        team_load = np.bincount(canon, weights=load, minlength=k)
+        lo, hi = self.d_range
+        self.m.add_hint(self.d, int(min(max(np.abs(team_load - SCALE).max(), lo), hi)))
+        if self.sgt:
+            span = round(problem.sergeant_span * 100)
+            sup100 = np.bincount(canon, weights=np.rint(problem.supervisees * 100), minlength=k)
+            for t, var in enumerate(self.sgt):
+                self.m.add_hint(var, max(int(np.ceil(sup100[t] / span - 1e-9)), 1))
         del n
 
     def team(self, solver: cp_model.CpSolver, problem: RegionProblem) -> np.ndarray:
@@ -206,8 +216,8 @@ def _tree_flows(problem: RegionProblem, team: np.ndarray, roots: dict[int, int])
 def _solver(seconds: float, seed: int, workers: int) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     p = solver.parameters
-    p.max_deterministic_time = max(seconds, 0.01)
-    p.max_time_in_seconds = max(2 * seconds, 0.05)
+    p.max_deterministic_time = max(seconds, 0.05)
+    p.max_time_in_seconds = 3 * max(seconds, 0.05) + 0.5  # a safety net; the deterministic limit governs
     p.random_seed = seed
     p.num_workers = workers
     p.interleave_search = workers > 1

@@ -72,6 +72,7 @@ class BoroughReport:
     cut_bound_m: float | None = None
     sergeants: int | None = None
     sergeants_bound: int | None = None
+    wall_limit_hit: bool = False
     attempts: tuple[str, ...] = field(default=())
 
     @classmethod
@@ -100,6 +101,7 @@ class BoroughReport:
             cut_bound_m=ex.cut_bound if ex else None,
             sergeants=ex.sergeants if ex else None,
             sergeants_bound=ex.sergeants_bound if ex else None,
+            wall_limit_hit=any(a.exact is not None and a.exact.hit_wall_limit for a in res.attempts),
             attempts=tried,
         )
 
@@ -120,6 +122,7 @@ class BoroughReport:
             "cp_sat_compactness": self.cut_status,
             "cp_sat_cut_border_m": _r(self.cut_border_m, 1),
             "cp_sat_cut_border_bound_m": _r(self.cut_bound_m, 1),
+            "cp_sat_wall_limit_hit": self.wall_limit_hit,
             "attempts": list(self.attempts),
         }
 
