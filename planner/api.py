@@ -12,13 +12,15 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from threadpoolctl import threadpool_limits
+
 from planner.errors import InfeasibleError
 from planner.explain import describe_rows, explain_infeasibility
 from planner.loader import Inputs, load_inputs
 from planner.model import AllocationProblem, build_problem
 from planner.result import Plan
 from planner.scenario import Scenario, load_scenario
-from planner.solver import Status, solve_allocation
+from planner.solver import Allocation, Status, solve_allocation
 from planner.workforce import Workforce, workforce_from_scenario
 
 
@@ -48,6 +50,19 @@ def check_rules(problem: AllocationProblem, inputs: Inputs) -> None:
 def input_hash(scenario: Scenario, inputs: Inputs) -> str:
     """Hash of the scenario content and every input file."""
     return hashlib.sha256((scenario.digest() + inputs.digest).encode()).hexdigest()
+
+
+def _run_solver(
+    scenario: Scenario, problem: AllocationProblem, time_limit: float | None, seed: int | None
+) -> Allocation:
+    spec = scenario.solver
+    limit = spec.time_limit if time_limit is None else time_limit
+    chosen = spec.seed if seed is None else seed
+    if scenario.objective.kind == "balance":
+        from planner.balance import solve_balance
+
+        return solve_balance(problem, time_limit=limit, gap_target=spec.gap, seed=chosen, workers=spec.workers)
+    return solve_allocation(problem, time_limit=limit, gap_target=spec.gap, seed=chosen, workers=spec.workers)
 
 
 def solve(
@@ -93,25 +108,10 @@ def solve(
         scenario_dir = scenario_dir or path.parent
     inputs, workforce, problem = prepare(scenario, data_dir, inputs=inputs, scenario_dir=scenario_dir)
     check_rules(problem, inputs)
-    spec = scenario.solver
-    if scenario.objective.kind == "balance":
-        from planner.balance import solve_balance
-
-        alloc = solve_balance(
-            problem,
-            time_limit=spec.time_limit if time_limit is None else time_limit,
-            gap_target=spec.gap,
-            seed=spec.seed if seed is None else seed,
-            workers=spec.workers,
-        )
-    else:
-        alloc = solve_allocation(
-            problem,
-            time_limit=spec.time_limit if time_limit is None else time_limit,
-            gap_target=spec.gap,
-            seed=spec.seed if seed is None else seed,
-            workers=spec.workers,
-        )
+    # the solver's numpy work is vector-sized: BLAS threads only spin against each other (and
+    # against batch workers), so they are limited for the duration of this solve only
+    with threadpool_limits(limits=1, user_api="blas"):
+        alloc = _run_solver(scenario, problem, time_limit, seed)
     if alloc.status is Status.INFEASIBLE:
         raise InfeasibleError([describe_rows(alloc.violated_rules)])
     return Plan(
