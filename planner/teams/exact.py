@@ -217,7 +217,7 @@ def _solver(seconds: float, seed: int, workers: int) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     p = solver.parameters
     p.max_deterministic_time = max(seconds, 0.05)
-    p.max_time_in_seconds = 3 * max(seconds, 0.05) + 0.5  # a safety net; the deterministic limit governs
+    p.max_time_in_seconds = 10 * max(seconds, 0.05) + 1.0  # a safety net; the deterministic limit governs
     p.random_seed = seed
     p.num_workers = workers
     p.interleave_search = workers > 1
