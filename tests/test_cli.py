@@ -148,3 +148,11 @@ def test_repaired_geometry_is_reported(tmp_path: Path, capsys: pytest.CaptureFix
     code, err = run(["solve", str(tmp_path / "s.yaml"), "--out", str(tmp_path / "out")], capsys)
     assert code == 0, err
     assert "repaired 1 invalid ward geometry" in err and "E05999991" in err
+
+
+def test_validate_checks_teams_and_finance_blocks_together(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text("name: t\nteams: {tolerance: -1}\nfinance: {periods: 0}\n")
+    code, err = run(["validate", str(path)], capsys)
+    assert code == 2
+    assert "2 problems" in err and "teams.tolerance" in err and "finance.periods" in err
