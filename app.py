@@ -31,7 +31,8 @@ page = st.navigation(PAGES, position="top")
 # Pages have no Material icons and the favicon is an emoji (drawn locally): a Material favicon would make the
 # browser fetch it from fonts.gstatic.com, and the app fetches nothing from outside.
 st.set_page_config(page_title=f"{page.title} · Neighbourhood policing planner", page_icon="🚓", layout="wide")
+st.html("<style>[data-testid='stMainBlockContainer']{padding-top:2.5rem}</style>")
 choice = sidebar.render()
 state.update(choice)
-sidebar.status()
+sidebar.status(choice)
 page.run()

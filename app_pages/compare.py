@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import state, view
-from planner.appsupport.layers import Deployment, layer_view, tooltip_html
+from planner.appsupport.layers import Deployment, layer_view, tooltip_fields
 from planner.appsupport.metrics import (
     borough_difference,
     change_summary,
@@ -27,7 +27,8 @@ st.caption(
     "The current plan and every plan kept with **Keep for comparison** (sidebar). The scenario as filed is kept "
     "automatically when it is first solved."
 )
-chosen = st.multiselect("Plans to compare", list(plans), default=list(plans)[:4], key="c_plans")
+order = sorted(plans, key=lambda k: plans[k] is not s.kept.get(s.reference or ""))
+chosen = st.multiselect("Plans to compare", order, default=order[:4], key="c_plans")
 if chosen:
     first = plans[chosen[0]].plan
     std = st.number_input(
@@ -37,9 +38,15 @@ if chosen:
         step=0.1,
         key="c_standard",
         help="A ward with at least this many effective officers per unit of need counts as fully covered. "
-        "The default is the London average of the first plan chosen.",
+        "The default is the London average of the first plan chosen (the scenario as filed, when kept).",
     )
-    st.dataframe(compare_table({k: plans[k].plan for k in chosen}, standard=std), width="stretch")
+    table = compare_table({k: plans[k].plan for k in chosen}, standard=std)
+    st.dataframe(
+        table,
+        width="stretch",
+        height=38 + 35 * len(table),
+        column_config={"_index": st.column_config.TextColumn("Figure", width="large")},
+    )
 
 st.markdown("#### Difference between two plans")
 names = list(plans)
@@ -72,7 +79,7 @@ base = state.cached_base_map(b.inputs)
 left, right = st.columns([3.2, 1])
 with left:
     view.draw_map(
-        base, lv, tooltip_html(b.plan.wards, b.plan, ref, ctx), focus=view.ALL, selected=None, key="cmap",
+        base, lv, tooltip_fields(b.plan.wards, b.plan, ref, ctx), focus=view.ALL, selected=None, key="cmap",
         options={"boroughs": True, "bcus": True}, wards=b.plan.wards,
     )  # fmt: skip
 with right:

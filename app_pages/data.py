@@ -39,11 +39,11 @@ inputs = s.current.inputs if s.current else s.inputs
 if inputs is not None:
     w = inputs.wards
     months = inputs.geography.crime.months
-    c = st.columns(4)
-    c[0].metric("Wards", f"{w.n_wards:,}")
-    c[1].metric("Boroughs", f"{w.n_boroughs:,}")
-    c[2].metric("BCUs", f"{len({b for b in w.borough_bcu if b}):,}")
-    c[3].metric("Crime months", f"{len(months)}", f"{months[0]}–{months[-1]}" if months else None, delta_color="off")
+    top = st.columns(4)
+    top[0].metric("Wards", f"{w.n_wards:,}")
+    top[1].metric("Boroughs", f"{w.n_boroughs:,}")
+    top[2].metric("BCUs", f"{len({b for b in w.borough_bcu if b}):,}")
+    top[3].metric("Crime months", f"{len(months)}", f"{months[0]}–{months[-1]}" if months else None, delta_color="off")
     with st.expander("What the data readers noted", expanded=False):
         for note in w.notes:
             st.markdown(f"- {note}")
@@ -103,8 +103,10 @@ st.caption(
     "with the planner's own readers; the plan then uses plain offence counts for harm and no population."
 )
 u1, u2 = st.columns(2)
-bfile = u1.file_uploader("Ward boundaries", type=list(BOUNDARY_TYPES), key="d_bounds")
-cfile = u2.file_uploader("Crime CSV", type=list(CRIME_TYPES), key="d_crime")
+bfile = u1.file_uploader(
+    "Ward boundaries", type=list(BOUNDARY_TYPES), key="d_bounds", max_upload_size=MAX_BOUNDARY_BYTES // MB
+)
+cfile = u2.file_uploader("Crime CSV", type=list(CRIME_TYPES), key="d_crime", max_upload_size=MAX_CRIME_BYTES // MB)
 with st.expander("Columns of the boundary file"):
     k1, k2, k3, k4, k5 = st.columns(5)
     cols = BoundaryColumns(
@@ -118,23 +120,25 @@ bcu_table = None
 has_bcu = bool(s.data_dir) and (Path(str(s.data_dir)) / "borough_bcu.csv").is_file()
 if has_bcu and st.checkbox("Label BCUs with borough_bcu.csv from the data folder", value=True, key="d_use_bcu"):
     bcu_table = str(Path(str(s.data_dir)) / "borough_bcu.csv")
-if st.button("Check the files", disabled=bfile is None or cfile is None, key="d_check"):
+pressed = st.button("Check the files", disabled=bfile is None or cfile is None, key="d_check")
+if pressed and bfile is not None and cfile is not None:
     folder = Path(s.workdir) / "uploads"
-    b = check_boundaries(bfile.name, bfile.getvalue(), folder, cols, bcu_table)
-    c = check_crime(cfile.name, cfile.getvalue(), folder)
-    ss.d_result = (b, c)
+    ss.d_result = (
+        check_boundaries(bfile.name, bfile.getvalue(), folder, cols, bcu_table),
+        check_crime(cfile.name, cfile.getvalue(), folder),
+    )
 result = ss.get("d_result")
 if result is not None:
-    b, c = result
-    for check, what in ((b, "Boundaries"), (c, "Crime")):
+    b, cr = result
+    for check, what in ((b, "Boundaries"), (cr, "Crime")):
         if check.ok:
             st.success(f"**{what}:** {check.summary}")
             for note in check.notes:
                 st.caption(note)
         else:
             st.error(f"**{what}: not usable.**\n\n" + "\n".join(f"- {p}" for p in check.problems))
-    if b.ok and c.ok:
-        problems, notes = check_match(b, c)
+    if b.ok and cr.ok:
+        problems, notes = check_match(b, cr)
         for p in problems:
             st.error(p)
         for n in notes:
@@ -142,7 +146,7 @@ if result is not None:
         if not problems and s.current is not None:
             try:
                 sc = uploaded_scenario(
-                    s.current.scenario, b, c, cols, bcu_table, base_wards=s.current.plan.wards.n_wards
+                    s.current.scenario, b, cr, cols, bcu_table, base_wards=s.current.plan.wards.n_wards
                 )
             except (PlannerError, ValueError) as exc:
                 st.error(str(exc))
@@ -155,7 +159,7 @@ if result is not None:
 
 # ------------------------------------------------------------------ scenario file
 st.markdown("#### Open a scenario file")
-yfile = st.file_uploader("Scenario (YAML)", type=["yaml", "yml"], key="d_yaml")
+yfile = st.file_uploader("Scenario (YAML)", type=["yaml", "yml"], key="d_yaml", max_upload_size=1)
 if yfile is not None:
     data = yfile.getvalue()
     try:

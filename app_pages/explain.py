@@ -46,4 +46,4 @@ with left:
         st.markdown(f"- {sentence}")
     st.caption(story.sentences[-1])
 with right:
-    st.dataframe(story.facts, hide_index=True, width="stretch")
+    view.facts(story.facts)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import state, view
-from planner.appsupport.layers import LAYERS, Context, available_layers, layer_view, tooltip_html
+from planner.appsupport.layers import LAYERS, Context, available_layers, layer_view, tooltip_fields
 from planner.appsupport.wardinfo import explain_ward
 
 ss = st.session_state
@@ -37,7 +37,7 @@ layer = c1.selectbox("Colour wards by", keys, format_func=lambda k: LAYERS[k].la
 focus_opts = view.focus_options(base, wards)
 if ss.get("m_focus") not in focus_opts:
     ss.m_focus = next(iter(focus_opts))
-focus = focus_opts[c2.selectbox("Show", list(focus_opts), key="m_focus", help="Zoom to a BCU or a borough.")]
+focus = focus_opts[c2.selectbox("Area", list(focus_opts), key="m_focus", help="Zoom to a BCU or a borough.")]
 ref = None
 if LAYERS[layer].needs_reference:
     names = list(refs)
@@ -49,13 +49,18 @@ else:
 with c4:
     options = view.map_options()
 
-clicked = view.pending_pick(view.map_key("map", focus))
+# A click selects a ward; the map is then drawn afresh (new key) so that Streamlit's own selection styling,
+# which fades every other ward, does not hide the colours: the selected ward gets an outline instead.
+map_name = f"map{ss.get('m_nonce', 0)}"
+clicked = view.pending_pick(view.map_key(map_name, focus))
 if clicked is not None:
     s.selected_ward = clicked
+    ss.m_nonce = ss.get("m_nonce", 0) + 1
+    map_name = f"map{ss.m_nonce}"
 
 mask = view.focus_mask(wards, focus) if ss.get("m_fit", False) else None
 lv = layer_view(layer, wards, plan, ref, ctx, mask=mask)
-tips = tooltip_html(wards, plan, ref, ctx)
+tips = tooltip_fields(wards, plan, ref, ctx)
 codes = [str(c) for c in wards.codes]
 index_of = {c: i for i, c in enumerate(codes)}
 if s.selected_ward not in index_of:
@@ -64,7 +69,7 @@ if s.selected_ward not in index_of:
 left, right = st.columns([3.2, 1])
 with left:
     view.draw_map(
-        base, lv, tips, focus=focus, selected=index_of.get(s.selected_ward or ""), key="map", options=options,
+        base, lv, tips, focus=focus, selected=index_of.get(s.selected_ward or ""), key=map_name, options=options,
         wards=wards,
     )  # fmt: skip
     st.caption(
@@ -94,7 +99,7 @@ with right:
     )
     if s.selected_ward and plan is not None:
         story = explain_ward(plan, s.selected_ward, ref, ctx)
-        st.dataframe(story.facts, hide_index=True, width="stretch", height=460)
+        view.facts(story.facts)
         st.page_link("app_pages/explain.py", label="Why this allocation?", icon=":material/help:")
     elif s.selected_ward:
         w = index_of[s.selected_ward]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
@@ -34,6 +35,7 @@ class Choice:
     unchanged: bool
     problems: list[str]
     solve_now: bool
+    status_box: Any = None
 
 
 def _load_widgets(scenario: Scenario) -> None:
@@ -145,6 +147,7 @@ def _workforce(base: Scenario) -> None:
         st.button(
             f"+{UPLIFT_PCSOS:,} PCSOs (Turnaround Plan uplift)",
             on_click=_uplift,
+            key="w_uplift",
             help="The Turnaround Plan uplift: adds 1,600 PCSOs to the headcount above.",
             width="stretch",
         )
@@ -153,6 +156,7 @@ def _workforce(base: Scenario) -> None:
         st.button(
             "Sergeants and inspectors to match",
             on_click=_match_supervisors,
+            key="w_match",
             args=(nb,),
             help="Set sergeants and inspectors to enough to supervise every constable and PCSO at the spans below.",
             width="stretch",
@@ -224,13 +228,14 @@ def render() -> Choice:
         if base is None:
             st.error("\n\n".join(problems))
             return Choice(None, None, None, "", False, problems, False)
+        box = st.container()
         _workforce(base)
         _rules(base)
         _need(base)
         _stability(base)
         st.toggle("Solve on every change", value=True, key="w_auto")
-        solve_now = st.button("Solve", type="primary", width="stretch", icon=":material/play_arrow:")
-        st.button("Reset to the file", on_click=_reset, width="stretch")
+        solve_now = st.button("Solve", type="primary", width="stretch", icon=":material/play_arrow:", key="w_solve")
+        st.button("Reset to the file", on_click=_reset, width="stretch", key="w_reset")
     settings = _read_settings()
     schemes = harm_schemes(base)
     harm = schemes.get(settings.harm_scheme, next(iter(schemes.values())))
@@ -239,9 +244,9 @@ def render() -> Choice:
         scenario = apply_settings(base, settings, harm=harm[1], baseline=baseline)
     except PlannerError as exc:
         problems = list(getattr(exc, "problems", ()) or [str(exc)])
-        return Choice(base, None, scenario_dir, "", False, problems, solve_now)
+        return Choice(base, None, scenario_dir, "", False, problems, solve_now, box)
     label = plan_label(base, settings, harm[0])
-    return Choice(base, scenario, scenario_dir, label, scenario is base, [], solve_now)
+    return Choice(base, scenario, scenario_dir, label, scenario is base, [], solve_now, box)
 
 
 def start_name() -> str:
@@ -250,10 +255,10 @@ def start_name() -> str:
     return key.removeprefix("session:") if key.startswith("session:") else Path(key).name
 
 
-def status() -> None:
-    """Under the controls: the last solve's status and a button to keep the plan for comparison."""
+def status(choice: Choice) -> None:
+    """Above the controls: the last solve's status and a button to keep the plan for comparison."""
     s = state.session()
-    with st.sidebar:
+    with choice.status_box if choice.status_box is not None else st.sidebar:
         if s.current is not None:
             p = s.current.plan
             st.success(

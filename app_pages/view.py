@@ -10,7 +10,7 @@ import streamlit as st
 
 from app_pages import state
 from geo.webmap import ALL, BaseMap, view_for, ward_map
-from planner.appsupport.layers import LayerView, classes_count
+from planner.appsupport.layers import TOOLTIP_HTML, LayerView, classes_count
 from planner.appsupport.metrics import london_standard, need_covered, same_wards, unused_headcount
 from planner.data import WardData
 
@@ -47,9 +47,9 @@ def metrics_row(entry: state.Entry) -> None:
     )
     d_x = d_p = d_c = None
     if ref is not None and ref is not entry and same_wards(ref.plan, plan):
-        d_x = t["constable"] - ref.plan.totals["constable"]
-        d_p = t["pcso"] - ref.plan.totals["pcso"]
-        d_c = (plan.cost_annual - ref.plan.cost_annual) / 1e6
+        d_x = t["constable"] - ref.plan.totals["constable"] or None
+        d_p = t["pcso"] - ref.plan.totals["pcso"] or None
+        d_c = (plan.cost_annual - ref.plan.cost_annual) / 1e6 or None
     vs = f" against {ref.label}" if ref is not None else ""
     cols[1].metric(
         f"Constables (of {int(avail[0]):,})", f"{t['constable']:,}", None if d_x is None else f"{d_x:+,}",
@@ -63,7 +63,7 @@ def metrics_row(entry: state.Entry) -> None:
     cols[4].metric(
         "Annual pay cost",
         f"£{plan.cost_annual / 1e6:,.1f}m",
-        None if d_c is None else f"£{d_c:+,.1f}m",
+        None if d_c is None else f"{'+' if d_c > 0 else '-'}£{abs(d_c):,.1f}m",
         delta_color="inverse",
     )
     std = london_standard(ref.plan) if ref is not None and same_wards(ref.plan, plan) else london_standard(plan)
@@ -141,7 +141,7 @@ def focus_mask(wards: WardData, focus: str) -> np.ndarray:
 def draw_map(
     base: BaseMap,
     view: LayerView,
-    tooltips: list[str],
+    fields: list[dict[str, str]],
     *,
     focus: str,
     selected: int | None,
@@ -156,7 +156,7 @@ def draw_map(
     deck = ward_map(
         base,
         fill,
-        tooltips,
+        fields,
         view=view_for(base.bounds[focus]),
         selected=selected,
         show_boroughs=options.get("boroughs", True),
@@ -164,6 +164,8 @@ def draw_map(
         show_labels=options.get("labels", False),
         basemap=options.get("basemap", False),
         value_text=view.text,
+        layer_label=view.legend.title,
+        tooltip_html=TOOLTIP_HTML,
     )
     st.pydeck_chart(
         deck,
@@ -204,7 +206,7 @@ def pending_pick(key: str) -> str | None:
 
 def map_options() -> dict[str, bool]:
     """Outline and basemap switches (in a popover)."""
-    with st.popover("Map options", icon=":material/layers:"):
+    with st.popover("Options", icon=":material/layers:"):
         st.checkbox("Borough outlines", value=True, key="o_boroughs")
         st.checkbox("BCU outlines (thick)", value=True, key="o_bcus")
         st.checkbox("Borough names", value=False, key="o_labels")
@@ -220,3 +222,13 @@ def map_options() -> dict[str, bool]:
         "labels": ss.get("o_labels", False),
         "basemap": ss.get("o_basemap", False),
     }
+
+
+def facts(table: Any) -> None:
+    """A two-column figure / value table as compact HTML (fits a narrow column, nothing to scroll)."""
+    rows = "".join(
+        f"<tr><td style='padding:2px 10px 2px 0;opacity:.75'>{html.escape(str(a))}</td>"
+        f"<td style='padding:2px 0;font-weight:500'>{html.escape(str(b))}</td></tr>"
+        for a, b in table.itertuples(index=False)
+    )
+    st.markdown(f"<table style='font-size:0.85rem;border:none'>{rows}</table>", unsafe_allow_html=True)

@@ -128,7 +128,7 @@ def view_for(bounds: Bounds, width_px: int = 900, height_px: int = 600, padding:
 
 def _with_properties(base: dict[str, Any], extra: Sequence[dict[str, Any]], keep: np.ndarray | None) -> dict[str, Any]:
     feats = base["features"]
-    idx = range(len(feats)) if keep is None else np.flatnonzero(keep)
+    idx = range(len(feats)) if keep is None else [int(i) for i in np.flatnonzero(keep)]
     return {
         "type": "FeatureCollection",
         "features": [
@@ -141,7 +141,7 @@ def _with_properties(base: dict[str, Any], extra: Sequence[dict[str, Any]], keep
 def ward_map(
     base: BaseMap,
     fill: np.ndarray,
-    tooltips: Sequence[str],
+    fields: Sequence[dict[str, str]],
     *,
     view: dict[str, float],
     selected: int | None = None,
@@ -150,6 +150,8 @@ def ward_map(
     show_labels: bool = False,
     basemap: bool = False,
     value_text: Sequence[str] | None = None,
+    layer_label: str = "",
+    tooltip_html: str = "<b>{ward_name}</b><br/>{value}",
 ) -> CompactDeck:
     """A pydeck map of the wards coloured by ``fill``, with outlines and a hover tooltip.
 
@@ -158,8 +160,8 @@ def ward_map(
     base : BaseMap
     fill : (W, 4) uint8
         RGBA per ward, in layer order.
-    tooltips : sequence of str
-        HTML per ward shown under the ward's name on hover.
+    fields : sequence of dict
+        Per ward, the text fields the hover ``tooltip_html`` template refers to.
     view : dict
         ``latitude, longitude, zoom`` (see :func:`view_for`).
     selected : int, optional
@@ -171,10 +173,16 @@ def ward_map(
         CARTO's servers); off by default.
     value_text : sequence of str, optional
         The layer's value per ward as text (tooltip ``{value}``).
+    layer_label : str
+        Name of the layer (tooltip ``{layer}``).
+    tooltip_html : str
+        Hover template; ``{name}`` is replaced by the ward's property ``name``.
     """
     n = len(base.wards["features"])
     texts = value_text if value_text is not None else [""] * n
-    extra = [{"fill": [int(c) for c in fill[i]], "tip": tooltips[i], "value": texts[i], "i": i} for i in range(n)]
+    extra = [
+        {**fields[i], "fill": [int(c) for c in fill[i]], "value": texts[i], "layer": layer_label} for i in range(n)
+    ]
     layers = [
         pdk.Layer(
             "GeoJsonLayer",
@@ -227,7 +235,7 @@ def ward_map(
             )
         )
     tooltip = {
-        "html": "<b>{ward_name}</b> <span style='opacity:.7'>{ward_code}</span><br/><b>{value}</b><br/>{tip}",
+        "html": tooltip_html,
         "style": {"fontSize": "12px", "maxWidth": "340px", "backgroundColor": "#1f2430", "color": "white"},
     }
     # No basemap: map_provider=None and the default style sentinel tell Streamlit to fetch nothing.

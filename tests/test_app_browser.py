@@ -85,23 +85,17 @@ def _london_dir() -> Path | None:
     return None
 
 
+IDLE_JS = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    return !!app && app.getAttribute('data-test-script-state') === 'notRunning';
+}"""
+
+
 def _idle(page, timeout: float = 60_000) -> None:
-    """Wait until Streamlit has finished running the script (its 'running' indicator is gone)."""
-    page.wait_for_function(
-        """() => {
-            const w = document.querySelector('[data-testid="stStatusWidget"]');
-            return !w || !w.innerText.toLowerCase().includes('running');
-        }""",
-        timeout=timeout,
-    )
-    page.wait_for_timeout(150)
-    page.wait_for_function(
-        """() => {
-            const w = document.querySelector('[data-testid="stStatusWidget"]');
-            return !w || !w.innerText.toLowerCase().includes('running');
-        }""",
-        timeout=timeout,
-    )
+    """Wait until Streamlit has finished running the script (stApp's script state is 'notRunning')."""
+    page.wait_for_function(IDLE_JS, timeout=timeout)
+    page.wait_for_timeout(100)
+    page.wait_for_function(IDLE_JS, timeout=timeout)
 
 
 def _plan_id(page) -> str:

@@ -11,7 +11,6 @@ scale centred on zero, officers per need one centred on the London average.
 
 from __future__ import annotations
 
-import html
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -228,7 +227,7 @@ def quantile_breaks(values: np.ndarray, k: int = 7) -> np.ndarray:
 def _nice(x: np.ndarray) -> np.ndarray:
     """Round breaks to 2 significant figures so legend labels read cleanly."""
     out = np.array(x, dtype=float)
-    nz = out != 0
+    nz = np.abs(out) > 1e-12
     mag = np.zeros_like(out)
     mag[nz] = np.floor(np.log10(np.abs(out[nz])))
     scale = 10.0 ** (mag - 1)
@@ -289,8 +288,8 @@ def change_classes(values: np.ndarray) -> Classes:
 
     edges = np.array([-2 * s + 0.5, -s + 0.5, -0.5, 0.5, s - 0.5, 2 * s - 0.5])
     labels = [
-        f"{-2 * s + 1:+,} or fewer", span(-2 * s + 2, -s), span(-s + 1, -1), "no change",
-        span(1, s - 1), span(s, 2 * s - 2), f"{2 * s - 1:+,} or more",
+        f"{-2 * s:+,} or fewer", span(-2 * s + 1, -s), span(-s + 1, -1), "no change",
+        span(1, s - 1), span(s, 2 * s - 1), f"{2 * s:+,} or more",
     ]  # fmt: skip
     return edges, DIVERGING, labels
 
@@ -387,37 +386,50 @@ def value_text(key: str, v: float) -> str:
 
 
 # --------------------------------------------------------------------------- tooltips
-def tooltip_html(
+#: Hover template of the ward map; the map fills each {field} from :func:`tooltip_fields` (as text, escaped).
+TOOLTIP_HTML = (
+    "<b>{ward_name}</b> <span style='opacity:.65'>{ward_code}</span><br/>"
+    "<span style='opacity:.75'>{area}</span><br/>"
+    "<b>{layer}: {value}</b><br/>"
+    "Need {need} (average ward = 1)<br/>"
+    "Crime {crime} offences a year · harm {harm}<br/>"
+    "Residents {residents}<br/>"
+    "{deployed}<br/>"
+    "{change}"
+)
+
+
+def tooltip_fields(
     wards: WardData,
     plan: Plan | None,
     reference: Deployment | None,
     ctx: Context = Context(),
-) -> list[str]:
-    """Per ward, an HTML block of its figures for the map's hover tooltip (names escaped)."""
+) -> list[dict[str, str]]:
+    """Per ward, the plain-text figures :data:`TOOLTIP_HTML` shows on hover."""
     per_year = 12.0 / max(ctx.months, 1)
-    n = wards.n_wards
     borough = wards.borough_names[wards.borough]
     bcu = wards.ward_bcu
     opn = officers_per_need(plan) if plan is not None else None
     out = []
-    for w in range(n):
-        where = html.escape(str(borough[w])) + (f" · {html.escape(str(bcu[w]))}" if str(bcu[w]) else "")
-        rows = [
-            f"<span style='opacity:.75'>{where}</span>",
-            f"Need <b>{wards.need[w]:.2f}</b> (average ward = 1)",
-            f"Crime {wards.demand[w] * per_year:,.0f} offences a year · harm {wards.harm[w] * per_year:,.0f}",
-            f"Residents {wards.population[w]:,.0f}",
-        ]
+    for w in range(wards.n_wards):
+        row = {
+            "area": str(borough[w]) + (f" · {bcu[w]}" if str(bcu[w]) else ""),
+            "need": f"{wards.need[w]:.2f}",
+            "crime": f"{wards.demand[w] * per_year:,.0f}",
+            "harm": f"{wards.harm[w] * per_year:,.0f} {ctx.harm_unit}",
+            "residents": f"{wards.population[w]:,.0f}",
+            "deployed": "no plan",
+            "change": "",
+        }
         if plan is not None and opn is not None:
-            rows.append(
-                f"Constables <b>{int(plan.constables[w])}</b> · PCSOs <b>{int(plan.pcsos[w])}</b> · "
-                f"{opn[w]:.2f} officers per need"
+            row["deployed"] = (
+                f"Constables {int(plan.constables[w])} · PCSOs {int(plan.pcsos[w])} · {opn[w]:.2f} officers per need"
             )
             if reference is not None:
                 dx = int(plan.constables[w] - reference.constables[w])
                 dp = int(plan.pcsos[w] - reference.pcsos[w])
-                rows.append(f"Change {dx:+d} constables, {dp:+d} PCSOs")
-        out.append("<br/>".join(rows))
+                row["change"] = f"Against {reference.label}: {dx:+d} constables, {dp:+d} PCSOs"
+        out.append(row)
     return out
 
 

@@ -229,7 +229,7 @@ def unused_headcount(plan: Plan) -> list[str]:
     """Why some available people are not deployed, one sentence per rank left over (empty if none)."""
     m = plan_metrics(plan)
     prob = plan.problem
-    out = []
+    out: list[str] = []
     heads_left = (m["constable_available"] - m["constable_deployed"]) + (m["pcso_available"] - m["pcso_deployed"])
     if heads_left <= 0:
         return out

@@ -1,0 +1,1 @@
+"""Pages of the planner app (run through app.py with st.navigation) and the session helpers they share."""

@@ -1,0 +1,68 @@
+"""Helpers of the app tests: start the app in Streamlit's AppTest on the demo city, read what it shows."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from streamlit.testing.v1 import AppTest
+
+REPO = Path(__file__).resolve().parents[1]
+APP = str(REPO / "app.py")
+APP_DATA = Path(__file__).resolve().parent / "data" / "app"
+
+
+def start_app(monkeypatch: Any, *, data_dir: str | None = None, scenario: str = "demo.yaml") -> AppTest:
+    """Run the app once on ``scenario`` (the demo by default), with or without a data folder."""
+    if data_dir is None:
+        monkeypatch.delenv("PLANNER_DATA_DIR", raising=False)
+    else:
+        monkeypatch.setenv("PLANNER_DATA_DIR", data_dir)
+    monkeypatch.setenv("PLANNER_SCENARIO", scenario)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert_ok(at)
+    return at
+
+
+def assert_ok(at: AppTest) -> None:
+    """No exception reached the page."""
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def metric(at: AppTest, label_start: str) -> Any:
+    """The first metric whose label starts with ``label_start``."""
+    for m in at.metric:
+        if m.label.startswith(label_start):
+            return m
+    raise AssertionError(f"no metric {label_start!r}; have {[m.label for m in at.metric]}")
+
+
+def plan_id(at: AppTest) -> str:
+    """The 'plan xxxxxxxx' id of the page caption."""
+    for c in at.caption:
+        if " · plan " in c.value:
+            return str(c.value.split(" · plan ")[1].split(" ")[0])
+    raise AssertionError("no plan id in the captions")
+
+
+def deck(at: AppTest) -> dict[str, Any]:
+    """The pydeck JSON of the (first) map on the page."""
+    charts = at.get("deck_gl_json_chart")
+    assert charts, "no map on the page"
+    return dict(json.loads(charts[0].proto.json))
+
+
+def ward_fills(at: AppTest) -> list[list[int]]:
+    """Fill colour of every ward on the map."""
+    layer = next(layer for layer in deck(at)["layers"] if layer.get("id") == "wards")
+    return [f["properties"]["fill"] for f in layer["data"]["features"]]
+
+
+def texts(at: AppTest) -> str:
+    """Every markdown, caption, info, warning and error text of the page, joined."""
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [e.value for e in at.info] + [e.value for e in at.warning] + [e.value for e in at.error]
+    parts += [e.value for e in at.success]
+    return "\n".join(str(p) for p in parts)

@@ -1,0 +1,57 @@
+"""The Compare page in AppTest: kept plans side by side, difference map and tables between two."""
+
+from __future__ import annotations
+
+from tests.app_testing import assert_ok, deck, start_app, texts
+
+
+def _two_plans(monkeypatch):
+    at = start_app(monkeypatch)
+    at.button(key="w_uplift").click().run()
+    at.button(key="w_match").click().run()
+    at.button(key="w_keep").click().run()
+    at.switch_page("app_pages/compare.py").run()
+    assert_ok(at)
+    return at
+
+
+def test_side_by_side_table(monkeypatch):
+    at = _two_plans(monkeypatch)
+    table = at.dataframe[0].value
+    assert next(iter(table.columns)) == "demo (as filed)"  # the scenario as filed comes first
+    assert table.loc["PCSOs deployed / available"].tolist() == ["1,300 / 1,300", "2,900 / 2,900"]
+    assert any(str(i).startswith("Need covered") for i in table.index)
+    assert "Worst-served wards" in table.index
+
+
+def test_difference_map_and_tables(monkeypatch):
+    at = _two_plans(monkeypatch)
+    assert "Blue: B has more than A" in texts(at)
+    spec = deck(at)
+    assert any(layer["id"] == "wards" for layer in spec["layers"])
+    diff = at.dataframe[1].value
+    assert diff["pcsos_change"].sum() == 1600
+    assert (diff["constables_change"].ne(0) | diff["pcsos_change"].ne(0)).all()
+    boroughs = at.dataframe[2].value
+    assert boroughs["pcsos_change"].sum() == 1600
+
+
+def test_change_the_standard_and_the_pair(monkeypatch):
+    at = _two_plans(monkeypatch)
+    at.number_input(key="c_standard").set_value(4.0).run()
+    assert_ok(at)
+    assert "Need covered (at 4.00 officers per need)" in at.dataframe[0].value.index
+    a, b = at.selectbox(key="c_a").value, at.selectbox(key="c_b").value
+    at.selectbox(key="c_a").set_value(b).run()
+    at.selectbox(key="c_b").set_value(a).run()
+    assert_ok(at)
+    assert at.dataframe[1].value["pcsos_change"].sum() == -1600
+    at.selectbox(key="c_layer").set_value("change_pcsos").run()
+    assert_ok(at)
+
+
+def test_one_plan_only(monkeypatch):
+    at = start_app(monkeypatch)
+    at.switch_page("app_pages/compare.py").run()
+    assert_ok(at)
+    assert "Keep a second plan" in texts(at)

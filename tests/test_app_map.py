@@ -1,0 +1,135 @@
+"""The Map page in AppTest: loads, re-solves after a change, every layer and area, ward pick, infeasible rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from planner.appsupport.layers import Context, layer_unit
+from tests.app_testing import assert_ok, deck, metric, plan_id, start_app, texts, ward_fills
+
+
+@pytest.fixture
+def at(monkeypatch):
+    return start_app(monkeypatch)
+
+
+def test_loads_with_a_plan_and_a_map(at):
+    assert metric(at, "Status").value == "Optimal"
+    assert metric(at, "Constables").value == "4,200"
+    spec = deck(at)
+    wards = next(layer for layer in spec["layers"] if layer["id"] == "wards")
+    assert len(wards["data"]["features"]) == 680
+    assert {layer["id"] for layer in spec["layers"]} >= {"wards", "boroughs", "bcus"}
+    assert "mapStyle" not in spec or spec["mapStyle"] == "__MAP_STYLE__"  # no basemap fetched
+    assert "constables (headcount)" in texts(at)
+
+
+def test_pcso_headcount_change_resolves(at):
+    before = plan_id(at)
+    at.number_input(key="w_pcso").set_value(2900).run()
+    assert_ok(at)
+    assert plan_id(at) != before
+    assert metric(at, "PCSOs").label == "PCSOs (of 2,900)"
+    assert "not deployed" in texts(at)  # sergeants bind: the note says why
+
+
+def test_uplift_button_adds_1600_pcsos(at):
+    at.button(key="w_uplift").click().run()
+    assert_ok(at)
+    assert at.number_input(key="w_pcso").value == 2900
+    assert metric(at, "PCSOs").label == "PCSOs (of 2,900)"
+
+
+def test_match_supervisors_then_all_pcsos_deployed(at):
+    at.number_input(key="w_pcso").set_value(2900).run()
+    at.button(key="w_match").click().run()
+    assert_ok(at)
+    assert metric(at, "PCSOs").value == "2,900"
+
+
+@pytest.mark.parametrize(
+    "layer",
+    ["need", "demand", "harm", "population", "pcsos", "officers_per_need"],
+)
+def test_every_layer_draws_with_a_legend(at, layer):
+    before = ward_fills(at)
+    at.selectbox(key="m_layer").set_value(layer).run()
+    assert_ok(at)
+    assert ward_fills(at) != before
+    assert layer_unit(layer, Context(months=24, harm_unit="illustrative harm days")) in texts(at)
+
+
+def test_change_layer_against_the_scenario_as_filed(at):
+    at.number_input(key="w_pcso").set_value(1500).run()
+    at.selectbox(key="m_layer").set_value("change").run()
+    assert_ok(at)
+    assert "against demo (as filed)" in texts(at)
+    fills = ward_fills(at)
+    assert len({tuple(f) for f in fills}) > 1  # some wards changed
+
+
+def test_area_zooms_and_dims_the_rest(at):
+    view0 = deck(at)["initialViewState"]
+    options = at.selectbox(key="m_focus").options
+    bcu = next(o for o in options if o.startswith("BCU: "))
+    at.selectbox(key="m_focus").set_value(bcu).run()
+    assert_ok(at)
+    view1 = deck(at)["initialViewState"]
+    assert view1["zoom"] > view0["zoom"]
+    alphas = [f[3] for f in ward_fills(at)]
+    assert min(alphas) < max(alphas)
+
+
+def test_pick_a_ward_shows_its_figures(at):
+    label = at.selectbox(key="m_ward").options[1]
+    at.selectbox(key="m_ward").set_value(label).run()
+    assert_ok(at)
+    page = texts(at)
+    assert "Constables (floor)" in page and "Value of one more constable" in page
+    assert any(layer["id"] == "selected" for layer in deck(at)["layers"])
+
+
+def test_infeasible_floors_explained_and_need_still_mapped(at):
+    at.slider(key="w_floor_constable").set_value(7).run()
+    assert_ok(at)
+    page = texts(at)
+    assert "No plan satisfies every rule" in page
+    assert "ward floors need 4,760 constables" in page
+    assert len(ward_fills(at)) == 680  # the need map is still drawn
+    at.slider(key="w_floor_constable").set_value(2).run()
+    assert metric(at, "Status").value == "Optimal"
+
+
+def test_manual_solve_when_auto_is_off(at):
+    at.toggle(key="w_auto").set_value(False).run()
+    before = plan_id(at)
+    at.number_input(key="w_constable").set_value(4000).run()
+    assert_ok(at)
+    assert plan_id(at) == before
+    assert "press **Solve**" in texts(at)
+    at.button(key="w_solve").click().run()
+    assert plan_id(at) != before
+    assert metric(at, "Constables").label == "Constables (of 4,000)"
+
+
+def test_invalid_settings_are_reported_not_raised(at):
+    for key in ("w_demand", "w_harm", "w_population"):
+        at.slider(key=key).set_value(0.0)
+    at.run()
+    assert_ok(at)
+    assert "at least one of demand, harm, population must be positive" in texts(at)
+
+
+@pytest.mark.slow
+def test_stability_limit_against_the_plan_as_filed(at):
+    at.number_input(key="w_pcso").set_value(2900).run()
+    at.number_input(key="w_sergeant").set_value(900).run()
+    free = at.session_state["planner"].current.plan
+    at.checkbox(key="w_stability").check().run()
+    at.number_input(key="w_moves").set_value(50).run()
+    assert_ok(at)
+    plan = at.session_state["planner"].current.plan
+    assert plan.scenario.rules.stability.max_total_moves == 50
+    assert plan.scenario.rules.stability.baseline.endswith(".csv")
+    assert plan.check()["stability"]
+    assert plan.problem.moves(plan.constables, plan.pcsos) <= 50 < plan.problem.moves(free.constables, free.pcsos)
