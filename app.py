@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from app_pages import sidebar, state  # noqa: E402
+from app_pages import auth, sidebar, state  # noqa: E402
 
 PAGES = [
     st.Page("app_pages/map.py", title="Map", default=True),
@@ -31,6 +31,7 @@ page = st.navigation(PAGES, position="top")
 # Pages have no Material icons and the favicon is an emoji (drawn locally): a Material favicon would make the
 # browser fetch it from fonts.gstatic.com, and the app fetches nothing from outside.
 st.set_page_config(page_title=f"{page.title} · Neighbourhood policing planner", page_icon="🚓", layout="wide")
+auth.require_login()
 st.html("<style>[data-testid='stMainBlockContainer']{padding-top:2.5rem}</style>")
 choice = sidebar.render()
 state.update(choice)

@@ -51,7 +51,7 @@ class ScenarioFile:
     @property
     def label(self) -> str:
         """Menu label: the file name, with a hint when it needs the data folder."""
-        return self.path.name + (" (real London data)" if self.needs_data else "")
+        return self.path.name + (" (London data)" if self.needs_data else "")
 
 
 def list_scenarios(folder: str | Path) -> list[ScenarioFile]:
