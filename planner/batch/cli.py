@@ -16,24 +16,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from planner.errors import InputError, PlannerError
+from planner.errors import InputError
 
 DEFAULT_STORE = "batches.sqlite"
-
-
-def _guard(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return fn(args)
-        except PlannerError as exc:
-            print(f"planner: error: {exc}", file=sys.stderr)
-            return exc.exit_code
-
-    run.__name__, run.__doc__ = fn.__name__, fn.__doc__
-    return run
 
 
 def add_batch_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -90,7 +78,6 @@ def add_report_parser(subparsers: Any) -> argparse.ArgumentParser:
     return p  # type: ignore[no-any-return]
 
 
-@_guard
 def run_batch(args: argparse.Namespace) -> int:
     """``planner batch``: run the sweep; 0 when every run is finished."""
     from planner.batch.runner import run_batch as run
@@ -124,7 +111,6 @@ def run_batch(args: argparse.Namespace) -> int:
     return 0
 
 
-@_guard
 def run_results(args: argparse.Namespace) -> int:
     """``planner results``: export the tidy table."""
     from planner.batch.results import export, table
@@ -138,7 +124,6 @@ def run_results(args: argparse.Namespace) -> int:
     return 0
 
 
-@_guard
 def run_report(args: argparse.Namespace) -> int:
     """``planner report``: write the plots and report.md."""
     from planner.batch.report import write_report
@@ -152,11 +137,7 @@ def run_report(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m planner.batch {batch,results,report} ...`` (the same commands, standalone)."""
-    parser = argparse.ArgumentParser(prog="python -m planner.batch")
-    sub = parser.add_subparsers(dest="command", required=True)
-    add_batch_parser(sub)
-    add_results_parser(sub)
-    add_report_parser(sub)
-    args = parser.parse_args(argv)
-    return int(args.func(args))
+    """``python -m planner.batch {batch,results,report} ...``: the planner command line, one error handler."""
+    from planner.cli import main as planner_main
+
+    return planner_main(argv)

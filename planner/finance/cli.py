@@ -16,26 +16,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from planner.errors import InputError, PlannerError, ScenarioError
-
-
-def _guard(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return fn(args)
-        except PlannerError as exc:
-            print(f"planner: error: {exc}", file=sys.stderr)
-            return exc.exit_code
-        except OSError as exc:
-            print(f"planner: error: cannot write output: {exc}", file=sys.stderr)
-            return InputError.exit_code
-
-    run.__name__, run.__doc__ = fn.__name__, fn.__doc__
-    return run
+from planner.errors import ScenarioError
 
 
 def add_cost_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -85,7 +69,6 @@ def _money(x: Any) -> str:
         return str(x)
 
 
-@_guard
 def run_cost(args: argparse.Namespace) -> int:
     """Run ``planner cost``."""
     from planner.finance.compare import compare_options
@@ -130,7 +113,6 @@ def run_cost(args: argparse.Namespace) -> int:
     return 0
 
 
-@_guard
 def run_phase(args: argparse.Namespace) -> int:
     """Run ``planner phase``."""
     import planner
