@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -246,11 +245,3 @@ def _span_slider(page):
         slider.wait_for(state="visible")
     slider.focus()
     return slider
-
-
-def test_chromium_reason_is_clear():
-    """The skip reason names the missing browser and how to install it."""
-    if shutil.which("chromium") or Path(CHROMIUM).is_file():
-        return
-    with pytest.raises(pytest.skip.Exception, match="apt-get install chromium"):
-        pytest.skip(f"{CHROMIUM} not found: install Debian's chromium package (apt-get install chromium)")
