@@ -125,13 +125,23 @@ def _stability(prob: AllocationProblem) -> list[str]:
         np.maximum(prob.lo_x - prob.base_x, 0) + np.maximum(prob.base_x - prob.hi_x, 0)
         + np.maximum(prob.lo_p - prob.base_p, 0) + np.maximum(prob.base_p - prob.hi_p, 0)
     )  # fmt: skip
+    out = []
     need = int((dist.sum() + 1) // 2)
     if need > prob.max_moves:
-        return [
+        out.append(
             f"the baseline breaks ward floors or caps in {int((dist > 0).sum())} wards; bringing them within the "
             f"rules moves at least {_n(need)} people but the stability limit is {_n(prob.max_moves)}"
-        ]
-    return []
+        )
+    cut_x = max(0, int(prob.base_x.sum()) - int(prob.headcount[CONSTABLE]))
+    cut_p = max(0, int(prob.base_p.sum()) - int(prob.headcount[PCSO]))
+    if (cut_x + cut_p + 1) // 2 > prob.max_moves:
+        out.append(
+            f"the baseline deploys {_n(prob.base_x.sum())} constables and {_n(prob.base_p.sum())} PCSOs but only "
+            f"{_n(prob.headcount[CONSTABLE])} and {_n(prob.headcount[PCSO])} are available; taking the "
+            f"{_n(cut_x + cut_p)} extra out of their wards counts as {_n((cut_x + cut_p + 1) // 2)} moves but the "
+            f"stability limit is {_n(prob.max_moves)}"
+        )
+    return out
 
 
 def explain_infeasibility(

@@ -58,3 +58,11 @@ def test_rank_named(kind: str) -> None:
     hc = (5, 10, 4, 2) if kind == "constable" else (10, 1, 4, 2)
     (reason,) = explain_infeasibility(make_problem([1.0, 1.0, 1.0], None, headcount=hc))
     assert ("constables" if kind == "constable" else "PCSOs") in reason
+
+
+def test_headcount_cut_against_the_stability_limit() -> None:
+    prob = make_problem([1.0, 2.0, 3.0], None, headcount=(10, 6, 4, 2))
+    prob = dataclasses.replace(prob, base_x=np.array([4, 4, 4]), base_p=np.array([2, 2, 2]), max_moves=0)
+    reasons = explain_infeasibility(prob)
+    assert any("the baseline deploys 12 constables and 6 PCSOs but only 10 and 6 are available" in r for r in reasons)
+    assert any("counts as 1 moves but the stability limit is 0" in r for r in reasons)
