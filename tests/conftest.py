@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -39,3 +41,17 @@ def scenarios_dir() -> Path:
 @pytest.fixture(scope="session")
 def test_data_dir() -> Path:
     return TEST_DATA
+
+
+@pytest.fixture(autouse=True)
+def _restore_main_module() -> Iterator[None]:
+    """Put ``sys.modules['__main__']`` back after each test.
+
+    Streamlit's AppTest runs app.py as ``__main__`` and leaves it there; worker
+    processes started later by the fork server or spawn would then re-run the
+    app on import and die. Restoring the module keeps tests independent.
+    """
+    main = sys.modules.get("__main__")
+    yield
+    if main is not None:
+        sys.modules["__main__"] = main
