@@ -99,6 +99,11 @@ def best_response(prob: AllocationProblem, y: Prices) -> tuple[np.ndarray, np.nd
     p_top = _stationary(need, prob.eff_p, b - m, prob.kappa, prob.eff_x * prob.lo_x)
     p_top = np.minimum(prob.hi_p, np.ceil(np.minimum(p_top, 1e12)) + 1).astype(np.int64)
     p_top = np.maximum(p_top, prob.lo_p)
+    if prob.min_eff is not None and prob.eff_p > 0:
+        # below the PCSO count at which the floor on effective officers stops asking for more than the
+        # constables' floor, one PCSO fewer may need a constable more: the argument above needs x >= lo_x
+        p_free = np.ceil((prob.min_eff - 1e-9 - prob.eff_x * prob.lo_x) / prob.eff_p - 1e-9)
+        p_top = np.maximum(p_top, np.minimum(prob.hi_p, p_free).astype(np.int64))
     if m:
         assert prob.base_p is not None
         p_top = np.maximum(p_top, np.minimum(prob.base_p, prob.hi_p))

@@ -205,8 +205,15 @@ def _unit(rank: int, w: int, sign: int) -> tuple[int, int, int]:
 # -------------------------------------------------------------------- phases
 
 
-def repair(state: PlanState, max_steps: int = 200_000) -> bool:
-    """Remove (or add) units at least loss until every rule holds. Returns success."""
+def repair(state: PlanState, max_steps: int | None = None) -> bool:
+    """Remove (or add) units at least loss until every rule holds. Returns success.
+
+    Gives up after ``max_steps`` steps (default: four per available person, at
+    most 200,000): beyond that, rules pulling opposite ways (a limit on moves
+    against the supervisors' spans, say) have it going round in circles.
+    """
+    if max_steps is None:
+        max_steps = min(200_000, 4 * int(state.prob.headcount.sum()) + 100)
     try:
         for _ in range(max_steps):
             bad = state.violations()

@@ -10,8 +10,14 @@ over wards, coupled by a handful of rules):
    upper bound on the integer optimum, proved exact over each ward's full range;
 3. the LP's near-integral solution is rounded, repaired and improved by
    exact marginal analysis (:mod:`planner.primal`), giving a feasible plan;
-4. if the gap is still above target, CP-SAT (:mod:`planner.polish`) closes it
-   on the few choices per ward that the Lagrangian prices have not ruled out.
+4. if the gap is still above target (typically because whole sergeants and
+   inspectors bind, which the LP treats as continuous), the borough bound
+   (:mod:`planner.borough_bound`, :mod:`planner.price_search`) prices only the
+   London-wide rules and solves each borough exactly over whole supervisors,
+   and its answers are turned into plans (:mod:`planner.borough_primal`); the
+   reported bound is the smaller of the two valid bounds;
+5. if the gap is still above target, CP-SAT (:mod:`planner.polish`) searches
+   the few choices per ward that the Lagrangian prices have not ruled out.
 
 The answer reports the plan's objective, the best bound, the relative gap,
 runtime and seed. Nothing here reads files or knows about geography.
@@ -25,11 +31,11 @@ from enum import Enum
 
 import numpy as np
 
+from planner.borough_primal import inspectors_bind, polish_plan, refine_with_boroughs
 from planner.columns import Prices, choice_lagrangian, lagrangian_bound
-from planner.exchange import exchange_sergeants
 from planner.master import Columns, solve_master
 from planner.model import AllocationProblem
-from planner.primal import PlanState, improve, repair, round_lp
+from planner.primal import PlanState, repair, round_lp
 from planner.workforce import CONSTABLE, PCSO
 
 
@@ -205,30 +211,54 @@ def solve_allocation(
         return _infeasible(prob, master.violated, bound.value, seconds, seed, iterations, log, proven=True)
 
     rx, rp = round_lp(prob, cols.ward, cols.x, cols.p, master.weights)
-    state = PlanState(prob, rx, rp)
+    state: PlanState | None = PlanState(prob, rx, rp)
+    assert state is not None
+    broken: tuple[str, ...] = ()
     if not repair(state):
-        return _infeasible(prob, tuple(state.violations()), bound.value, seconds, seed, iterations, log)
-    improve(state)
-    for _ in range(3):
-        if not exchange_sergeants(state):
-            break
-        improve(state)
-    objective = state.objective()
-    gap = relative_gap(objective, bound.value)
+        broken, state = tuple(state.violations()), None
+        log.append(f"the rounded LP could not be repaired ({', '.join(broken)})")
+    # when whole inspectors bind, marginal analysis from the rounded LP is slow and poor: the borough
+    # bound's plans come first, and this one is polished only if they fail
+    polished = state is None or not inspectors_bind(prob, master.sergeants)
+    if state is not None and polished:
+        polish_plan(state)
+    objective = -np.inf if state is None else state.objective()
+    gap = relative_gap(objective, bound.value) if state is not None else np.inf
     method = "column generation + marginal analysis"
-    log.append(f"rounded plan {objective:.6f}, gap {gap:.3e}")
+    if state is not None:
+        log.append(f"rounded plan {objective:.6f}, gap {gap:.3e}")
+    cg_bound = bound.value
+    if gap > gap_target and bound.prices is not None and time.perf_counter() - t0 < time_limit:
+        refined = refine_with_boroughs(prob, bound.prices, state, gap_goal=gap_target, deadline=t0 + time_limit)
+        log += refined.log
+        if refined.state is not None and refined.state is not state:
+            state, polished = refined.state, True
+            method += " + borough bound plans"
+        if state is not None:
+            objective = state.objective()
+            # a valid bound is never below a feasible plan; anything else would be a fault, not a certificate
+            if objective - 1e-9 * max(abs(objective), 1.0) <= refined.bound < bound.value:
+                bound.value = refined.bound
+                method += " (borough bound with whole supervisors)"
+            gap = relative_gap(objective, bound.value)
+    if state is None:
+        seconds = time.perf_counter() - t0
+        return _infeasible(prob, broken, bound.value, seconds, seed, iterations, log)
+    if not polished:
+        polish_plan(state)
+        objective = state.objective()
+        gap = relative_gap(objective, bound.value)
     if polish and gap > gap_target and bound.prices is not None and time.perf_counter() - t0 < time_limit:
         from planner.polish import polish_with_cpsat
 
         better = polish_with_cpsat(
-            prob, bound.prices, bound.value, state,
+            prob, bound.prices, cg_bound, state,
             time_limit=max(0.1, min(5.0, 0.25 * time_limit, time_limit - (time.perf_counter() - t0))),
             seed=seed, workers=workers,
         )  # fmt: skip
         if better is not None:
-            state, cp_bound = better
+            state, _ = better
             objective = state.objective()
-            bound.value = min(bound.value, max(cp_bound, objective))
             gap = relative_gap(objective, bound.value)
             method += " + CP-SAT polish"
             log.append(f"CP-SAT polish: plan {objective:.6f}, bound {bound.value:.6f}, gap {gap:.3e}")

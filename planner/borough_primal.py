@@ -1,0 +1,330 @@
+"""Plans with whole supervisors, built from the borough bound's answers.
+
+:mod:`planner.borough_bound` solves, for given London-wide prices, each
+borough's problem over whole sergeants and inspectors. Its answers nearly fit
+the London-wide headcount; this module turns them into a plan:
+
+1. choose each borough's sergeants (and so inspectors) by a small local search
+   over the boroughs' value curves: first cut supervisors where it loses
+   least until the headcounts fit, then take single and paired changes
+   (a sergeant, or an inspector with the sergeants it supervises, moved from
+   one borough to another) while they pay;
+2. give each ward the heads its borough's best answer gives it within the
+   heads those sergeants can supervise;
+3. repair the remaining constable and PCSO totals and improve by exact marginal
+   analysis (:mod:`planner.primal`) and supervisor exchanges
+   (:mod:`planner.exchange`); every move there is checked against every rule.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from planner.borough_bound import (
+    BoroughSolution,
+    Frame,
+    Tables,
+    UnitPrices,
+    best_split,
+    evaluate,
+    make_frame,
+    price_vector,
+    tables,
+)
+from planner.columns import Prices
+from planner.exchange import exchange_sergeants
+from planner.model import AllocationProblem
+from planner.price_search import PriceSearch
+from planner.primal import PlanState, improve, repair
+from planner.workforce import CONSTABLE, INSPECTOR, PCSO, SERGEANT
+
+
+class _Choice:
+    """Per borough, the sergeant options of a :class:`Tables` and their value without supervisor prices."""
+
+    def __init__(self, tab: Tables) -> None:
+        fr, u = tab.fr, tab.u
+        prob = fr.prob
+        nb = prob.n_boroughs
+        money = prob.cost_weight + tab.v[4] / 1e6
+        self.value = tab.heads_value(extension=False) - money * (
+            prob.cost[SERGEANT] * tab.option_s + prob.cost[INSPECTOR] * tab.option_i
+        )
+        self.value = np.where(tab.option_ok, self.value, -np.inf)
+        self.start = np.concatenate([[0], np.cumsum(np.bincount(tab.option_b, minlength=nb))])
+        self.tab = tab
+        del u
+
+    def index(self, b: np.ndarray, s: np.ndarray) -> np.ndarray:
+        """Option index of ``s`` sergeants in borough ``b`` (-1 when not an option)."""
+        tab = self.tab
+        k = self.start[b] + (s - tab.fr.s_lo[b])
+        inside = (s >= tab.fr.s_lo[b]) & (k < self.start[b + 1])
+        return np.where(inside, k, -1)
+
+
+def _moves(ch: _Choice, s: np.ndarray, reach: int) -> tuple[np.ndarray, ...]:
+    """Every change of one borough's sergeants by at most ``reach``: (borough, new s, ds, di, gain)."""
+    tab = ch.tab
+    nb = len(s)
+    d = np.concatenate([np.arange(-reach, 0), np.arange(1, reach + 1)])
+    b = np.repeat(np.arange(nb), len(d))
+    ns = s[b] + np.tile(d, nb)
+    k = ch.index(b, ns)
+    cur = ch.index(np.arange(nb), s)
+    ok = (k >= 0) & (cur[b] >= 0)
+    b, ns, k = b[ok], ns[ok], k[ok]
+    kc = cur[b]
+    gain = ch.value[k] - ch.value[kc]
+    keep = np.isfinite(gain)
+    b, ns, k, kc, gain = b[keep], ns[keep], k[keep], kc[keep], gain[keep]
+    return b, ns, ns - s[b], tab.option_i[k] - tab.option_i[kc], gain
+
+
+def _repair_supervisors(ch: _Choice, s: np.ndarray) -> np.ndarray | None:
+    """Cut sergeants (inspectors first) where it loses least until the London-wide headcounts fit."""
+    fr = ch.tab.fr
+    hc = fr.prob.headcount
+    s = s.copy()
+    for _ in range(int(s.sum()) + 1):
+        i = ch.tab.option_i[ch.index(np.arange(len(s)), s)]
+        over_i = int(i.sum()) - int(hc[INSPECTOR])
+        over_s = int(s.sum()) - int(hc[SERGEANT])
+        if over_i <= 0 and over_s <= 0:
+            return s
+        b, ns, ds, di, gain = _moves(ch, s, int(np.ceil(fr.prob.span_inspector)) + 1)
+        useful = (ds < 0) & ((di < 0) if over_i > 0 else np.ones(len(ds), bool))
+        # loss per unit freed of the rank that is over
+        freed = np.where(over_i > 0, -di, -ds).astype(float)
+        score = np.where(useful & (freed > 0), gain / np.maximum(freed, 1), -np.inf)
+        if not np.isfinite(score).any():
+            return None
+        k = int(np.argmax(score))
+        s[b[k]] = ns[k]
+    return None
+
+
+def _improve_supervisors(ch: _Choice, s: np.ndarray, rounds: int = 500) -> np.ndarray:
+    """Single and paired changes of boroughs' sergeants (and so inspectors) while they pay."""
+    fr = ch.tab.fr
+    hc = fr.prob.headcount
+    reach = int(np.ceil(fr.prob.span_inspector)) + 1
+    s = s.copy()
+    for _ in range(rounds):
+        i = ch.tab.option_i[ch.index(np.arange(len(s)), s)]
+        slack_s = int(hc[SERGEANT]) - int(s.sum())
+        slack_i = int(hc[INSPECTOR]) - int(i.sum())
+        b, ns, ds, di, gain = _moves(ch, s, reach)
+        if len(b) == 0:
+            break
+        best_gain, best = 1e-12, None
+        single = (ds <= slack_s) & (di <= slack_i)
+        if single.any():
+            k = int(np.argmax(np.where(single, gain, -np.inf)))
+            if gain[k] > best_gain:
+                best_gain, best = gain[k], [(b[k], ns[k])]
+        # paired: the two best boroughs per (ds, di), then every pair of signatures
+        key = (ds + 64) * 256 + (di + 64)
+        order = np.lexsort((-gain, key))
+        first = np.r_[True, key[order][1:] != key[order][:-1]]
+        second = np.r_[False, first[:-1]] & ~first
+        top1, top2 = order[first], order[second]
+        sig2 = {int(key[k]): k for k in top2}
+        for k1 in top1:
+            fit = (ds[top1] + ds[k1] <= slack_s) & (di[top1] + di[k1] <= slack_i)
+            tot = np.where(fit, gain[top1] + gain[k1], -np.inf)
+            for j in np.flatnonzero(tot > best_gain):
+                k2 = int(top1[j])
+                if b[k2] == b[k1]:
+                    alt = sig2.get(int(key[k2]))
+                    if alt is None or b[alt] == b[k1] or gain[alt] + gain[k1] <= best_gain:
+                        continue
+                    k2 = alt
+                best_gain, best = gain[k1] + gain[k2], [(b[k1], ns[k1]), (b[k2], ns[k2])]
+        if best is None:
+            break
+        for bo, n_s in best:
+            s[bo] = n_s
+    return s
+
+
+def supervisor_plan(tab: Tables, start: np.ndarray) -> np.ndarray | None:
+    """Sergeants per borough that fit the London-wide headcounts, from ``start`` (None if none found)."""
+    ch = _Choice(tab)
+    s = _repair_supervisors(ch, np.asarray(start, dtype=np.int64))
+    if s is None:
+        return None
+    return _improve_supervisors(ch, s)
+
+
+def plan_from_bound(fr: Frame, sol: BoroughSolution, reach: float = 0.5) -> PlanState | None:
+    """A complete, checked plan from one evaluation of the borough bound (None if repair failed)."""
+    tab = tables(fr, sol.prices, reach)
+    if not isinstance(tab, Tables):
+        return None
+    s = supervisor_plan(tab, sol.sergeants)
+    if s is None:
+        return None
+    ch = _Choice(tab)
+    k = ch.index(np.arange(len(s)), s)
+    h, x, p = tab.ward_choices(tab.option_steps[k])
+    x, p = resplit(fr, tab.u, h)
+    state = PlanState(fr.prob, x, p)
+    if not repair(state):
+        return None
+    polish_plan(state)
+    return state
+
+
+def resplit(fr: Frame, u: UnitPrices, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Re-split each ward's ``h`` heads between constables and PCSOs to suit the London-wide totals.
+
+    Prices the two ranks by their cost alone (with the budget's and the moves'
+    prices of ``u``), then, if one rank's total is over, raises its price
+    relative to the other by bisection until it fits. The heads per ward stay
+    as they are; marginal analysis does the rest.
+    """
+    prob = fr.prob
+    w = np.arange(prob.n_wards)
+    hf = h.astype(float)
+    plain = dataclasses.replace(u, a=u.a - u.a_rank, b=u.b - u.b_rank)
+
+    def split(shift: float) -> np.ndarray:
+        return best_split(fr, dataclasses.replace(plain, a=plain.a + shift), w, hf)[1]
+
+    n_x, n_p = int(prob.headcount[CONSTABLE]), int(prob.headcount[PCSO])
+    total = float(hf.sum())
+    x0 = split(0.0)
+    if x0.sum() > n_x:  # too many constables: raise their price until they fit
+        fit, over = 1.0, 0.0
+        while split(fit).sum() > n_x and fit < 1e6:
+            over, fit = fit, fit * 4.0
+    elif total - x0.sum() > n_p:  # too many PCSOs: lower the constables' price until the PCSOs fit
+        fit, over = -1.0, 0.0
+        while total - split(fit).sum() > n_p and fit > -1e6:
+            over, fit = fit, fit * 4.0
+    else:
+        xs = x0.astype(np.int64)
+        return xs, h - xs
+    for _ in range(40):
+        mid = 0.5 * (fit + over)
+        xs = split(mid)
+        if (xs.sum() <= n_x) if x0.sum() > n_x else (total - xs.sum() <= n_p):
+            fit = mid
+        else:
+            over = mid
+    xs = split(fit).astype(np.int64)
+    return xs, h - xs
+
+
+def inspectors_bind(prob: AllocationProblem, sergeants: np.ndarray) -> bool:
+    """Whether the LP's sergeants per borough, rounded up, would need more inspectors than there are."""
+    return int(prob.inspectors_needed(np.ceil(np.asarray(sergeants) - 1e-6)).sum()) > int(prob.headcount[INSPECTOR])
+
+
+def polish_plan(state: PlanState, rounds: int = 3) -> None:
+    """Marginal analysis, then sergeant and inspector exchanges, while they pay."""
+    improve(state)
+    for _ in range(rounds):
+        moved = exchange_sergeants(state)
+        if not moved:
+            break
+        improve(state)
+
+
+@dataclass
+class Refined:
+    """What :func:`refine_with_boroughs` found: the best plan (None if it built none), the borough bound."""
+
+    state: PlanState | None
+    bound: float
+    evaluations: int
+    log: list[str] = field(default_factory=list)
+
+
+def refine_with_boroughs(
+    prob: AllocationProblem,
+    prices: Prices,
+    state: PlanState | None,
+    *,
+    gap_goal: float,
+    deadline: float,
+    stretch: float = 0.1,
+    stretch_evals: int = 12,
+    max_evals: int = 60,
+    plans: int = 4,
+) -> Refined:
+    """Tighten the bound with whole supervisors and build plans from the boroughs' answers.
+
+    Starts the price search at ``prices`` (e.g. the master LP's duals) and
+    builds a plan from the first evaluation and from each new best one (at
+    most ``plans``). Works until the best plan is within ``gap_goal`` of the
+    bound, then on towards ``stretch * gap_goal`` for at most ``stretch_evals``
+    more evaluations (counted, not timed, so that the answer is repeatable);
+    stops early when the search converges, and in any case at ``deadline``
+    (``time.perf_counter()``). When the search ends above the goal, plans
+    are also built from the other evaluations, best bound first.
+
+    Parameters
+    ----------
+    prob : AllocationProblem
+    prices : Prices
+        Starting prices; only the London-wide ones are used.
+    state : PlanState or None
+        The best plan so far (not modified); the result keeps the better.
+    """
+    fr = make_frame(prob)
+    start = evaluate(fr, price_vector(prices))
+    out = Refined(state, start.value, 1)
+    out.log.append(f"borough bound at the LP prices {start.value:.6f}")
+    if not np.isfinite(start.value):
+        return out
+    search = PriceSearch(fr, start)
+    planned: list[BoroughSolution] = []
+
+    def objective() -> float:
+        return -np.inf if out.state is None else out.state.objective()
+
+    reached: list[int] = []  # evaluations made when the goal was first met
+
+    def goal() -> tuple[float, int] | None:
+        """The gap still worth working for, and how many more evaluations (None: done)."""
+        if time.perf_counter() >= deadline:
+            return None
+        gap = max(0.0, search.best.value - objective()) / max(abs(search.best.value), 1.0)
+        if gap > gap_goal:
+            return gap_goal, max_evals - len(search.cuts)
+        if not reached:
+            reached.append(len(search.cuts))
+        left = min(max_evals, reached[0] + stretch_evals) - len(search.cuts)
+        return (stretch * gap_goal, left) if gap > stretch * gap_goal and left > 0 else None
+
+    def consider(sol: BoroughSolution) -> None:
+        planned.append(sol)
+        cand = plan_from_bound(fr, sol)
+        if cand is not None and not cand.violations() and cand.objective() > objective() + 1e-12:
+            out.state = cand
+            out.log.append(f"plan from borough answers {cand.objective():.6f}")
+
+    consider(start)
+    while (work := goal()) is not None:
+        before = len(search.cuts)
+        best = search.run(target=objective(), gap_goal=work[0], max_evals=min(8, work[1]), deadline=deadline)
+        if all(best is not p for p in planned) and len(planned) < plans:
+            consider(best)
+        elif search.converged or len(search.cuts) == before or len(search.cuts) >= max_evals:
+            break
+    # the search is done: other prices' answers may still give a better plan
+    for sol in sorted(search.cuts, key=lambda c: c.value):
+        if len(planned) >= 2 * plans or goal() is None:
+            break
+        if all(sol is not p for p in planned):
+            consider(sol)
+    out.bound = search.best.value
+    out.evaluations = len(search.cuts)
+    out.log.append(f"borough bound {out.bound:.6f} after {out.evaluations} evaluations")
+    return out
