@@ -40,6 +40,8 @@ class PlanState:
         self.s = prob.sergeants_needed(self.bx + self.bp)
         self.i = prob.inspectors_needed(self.s)
         self.value = prob.ward_value(self.x, self.p)
+        # bumped whenever a borough's wards change, so per-borough caches know when they are stale
+        self.version = getattr(self, "version", np.zeros(nb, dtype=np.int64)) + 1
         self._gains = {(r, sg): self._compute_gains(r, sg, None) for r in (0, 1) for sg in (-1, 1)}
 
     def _compute_gains(self, rank: int, sign: int, wards: np.ndarray | None) -> np.ndarray:
@@ -162,6 +164,7 @@ class PlanState:
             b = int(prob.borough[w])
             self.bx[b] += dx
             self.bp[b] += dp
+            self.version[b] += 1
             self.value[w] = _one_value(prob, w, int(self.x[w]), int(self.p[w]))
             self.s[b] = _sergeants(prob, b, int(self.bx[b] + self.bp[b]))
             self.i[b] = _inspectors(prob, b, int(self.s[b]))
@@ -205,27 +208,51 @@ def _unit(rank: int, w: int, sign: int) -> tuple[int, int, int]:
 # -------------------------------------------------------------------- phases
 
 
-def repair(state: PlanState, max_steps: int | None = None) -> bool:
+def repair(state: PlanState, max_steps: int = 200_000, patience: int = 400) -> bool:
     """Remove (or add) units at least loss until every rule holds. Returns success.
 
-    Gives up after ``max_steps`` steps (default: four per available person, at
-    most 200,000): beyond that, rules pulling opposite ways (a limit on moves
-    against the supervisors' spans, say) have it going round in circles.
+    Gives up after ``max_steps`` steps, or after ``patience`` steps that did not
+    bring the total excess over the rules (:func:`excess`) below its least so
+    far: rules pulling opposite ways (a limit on moves against the
+    supervisors' spans, say) then have it going round in circles.
     """
-    if max_steps is None:
-        max_steps = min(200_000, 4 * int(state.prob.headcount.sum()) + 100)
+    best, since = np.inf, 0
     try:
         for _ in range(max_steps):
             bad = state.violations()
             if not bad:
                 return True
-            if any(k not in ("sergeant", "inspector") for k in bad):
-                state.__dict__.pop("_shed_cache", None)
+            over = excess(state)
+            best, since = (over, 0) if over < best - 1e-9 else (best, since + 1)
+            if since > patience:
+                return False
             if not _repair_step(state, bad):
                 return False
         return not state.violations()
     finally:
         state.__dict__.pop("_shed_cache", None)
+
+
+def excess(state: PlanState) -> float:
+    """How far a plan is over its rules, in heads: every limit's excess (supervisors counted by the heads
+    they supervise, money by constables' pay), summed."""
+    prob = state.prob
+    span_s, span_i = prob.span_sergeant, prob.span_sergeant * prob.span_inspector
+    heads = state.bx + state.bp
+
+    def over(value, limit) -> float:
+        return float(np.maximum(np.asarray(value, dtype=float) - limit, 0.0).sum())
+
+    total = over(state.x.sum(), prob.headcount[CONSTABLE]) + over(state.p.sum(), prob.headcount[PCSO])
+    total += span_s * (over(state.s.sum(), prob.headcount[SERGEANT]) + over(state.s, prob.max_sergeants))
+    total += span_i * (over(state.i.sum(), prob.headcount[INSPECTOR]) + over(state.i, prob.max_inspectors))
+    total += over(heads, prob.borough_heads_hi) + over(prob.borough_heads_lo, heads)
+    total += over(state.bx, prob.borough_cap_x) + over(state.bp, prob.borough_cap_p)
+    if prob.budget is not None:
+        total += over(state.cost(), prob.budget) / max(prob.cost[CONSTABLE], 1.0)
+    if prob.max_moves is not None:
+        total += over(state.moves(), prob.max_moves)
+    return total
 
 
 def _repair_step(state: PlanState, bad: list[str]) -> bool:
@@ -310,18 +337,18 @@ def _shed_cost(state: PlanState, b: int) -> tuple[float, list[tuple[int, int, in
 def _shed_supervisor(state: PlanState) -> bool:
     """Cut heads in the borough where dropping one sergeant costs least."""
     prob = state.prob
-    cache = getattr(state, "_shed_cache", None)
-    if cache is None:
-        cache = {b: _shed_cost(state, b) for b in range(prob.n_boroughs)}
-        state._shed_cache = cache  # type: ignore[attr-defined]
-    options = [(v[0], b) for b, v in cache.items() if v is not None]
+    cache: dict[int, tuple[int, tuple[float, list[tuple[int, int, int]]] | None]]
+    cache = state.__dict__.setdefault("_shed_cache", {})
+    for b in range(prob.n_boroughs):
+        if b not in cache or cache[b][0] != state.version[b]:
+            cache[b] = (int(state.version[b]), _shed_cost(state, b))
+    options = [(v[1][0], b) for b, v in cache.items() if v[1] is not None]
     if not options:
         return False
     _, b = max(options)
-    entry = cache[b]
+    entry = cache[b][1]
     assert entry is not None
     state.apply(entry[1])
-    cache[b] = _shed_cost(state, b)
     return True
 
 
