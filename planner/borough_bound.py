@@ -428,6 +428,8 @@ class Tables:
     seg: np.ndarray  # (B + 1,) offsets of each borough's steps
     prefix: np.ndarray  # prefix[seg[b] + b + k]: sum of borough b's k largest steps
     base: np.ndarray  # (B,) value of every ward at its fewest heads
+    prefix_pay: np.ndarray  # like ``prefix``: the pay (pounds a year) those steps add
+    base_pay: np.ndarray  # (B,) pay of every ward's choice at its fewest heads
     option_b: np.ndarray
     option_s: np.ndarray
     option_i: np.ndarray
@@ -448,6 +450,14 @@ class Tables:
         if extension:
             g = g + self.theta[b] * np.maximum(self.option_heads - hmin_b[b] - kk, 0)
         return g
+
+    def option_pay(self) -> np.ndarray:
+        """Per option: annual pay (pounds) of the borough's choices and supervisors, heads as in ``G_b``
+        without the steps beyond the pool."""
+        b, kk = self.option_b, self.option_steps
+        c = self.fr.prob.cost
+        heads = self.base_pay[b] + self.prefix_pay[self.seg[b] + b + kk]
+        return heads + c[SERGEANT] * self.option_s + c[INSPECTOR] * self.option_i
 
     def ward_choices(self, steps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each ward's heads and best whole split when borough ``b`` takes its ``steps[b]`` largest steps."""
@@ -479,20 +489,25 @@ def tables(fr: Frame, v: np.ndarray, reach: float = 1.0) -> Tables | float:
     if not cur.ok:
         return np.inf
     inc_w, inc_v, vertices = _envelope_steps(fr, cur)
+    # pay of each ward's choice at each enumerated head count, and what each step adds to it
+    ward_pt = np.repeat(np.arange(prob.n_wards), np.diff(cur.start))
+    h_pt = fr.h_min[ward_pt] + np.arange(len(ward_pt)) - cur.start[ward_pt]
+    pay = prob.cost[CONSTABLE] * cur.x + prob.cost[PCSO] * (h_pt - cur.x)
+    at = np.arange(len(inc_w)) + inc_w  # a ward has one step fewer than points
+    inc_c = pay[at + 1] - pay[at]
     keep = inc_v > theta_b[prob.borough[inc_w]]
-    inc_w, inc_v = inc_w[keep], inc_v[keep]
+    inc_w, inc_v, inc_c = inc_w[keep], inc_v[keep], inc_c[keep]
     inc_b = prob.borough[inc_w]
     order = np.lexsort((-inc_v, inc_b))
-    inc_w, inc_v, inc_b = inc_w[order], inc_v[order], inc_b[order]
+    inc_w, inc_v, inc_c, inc_b = inc_w[order], inc_v[order], inc_c[order], inc_b[order]
     seg = _segments(inc_b, nb)
-    n_steps = np.diff(seg)
-    csum = np.cumsum(inc_v)
-    prefix = np.zeros(len(inc_v) + nb)
-    prefix[np.arange(len(inc_v)) + inc_b + 1] = csum - np.repeat(np.concatenate([[0.0], csum])[seg[:-1]], n_steps)
+    prefix = _prefix(inc_v, inc_b, seg)
+    prefix_pay = _prefix(inc_c, inc_b, seg)
     base_b = np.bincount(prob.borough, weights=cur.f[cur.start[:-1]], minlength=nb)
+    base_pay = np.bincount(prob.borough, weights=pay[cur.start[:-1]], minlength=nb)
     hmin_b = np.bincount(prob.borough, weights=fr.h_min, minlength=nb).astype(np.int64)
     # sergeant counts worth trying: beyond s_top the next sergeant's heads are worth at most its price
-    need_h = np.maximum(hmin_b + n_steps, fr.heads_lo)
+    need_h = np.maximum(hmin_b + np.diff(seg), fr.heads_lo)
     s_top = np.minimum(fr.s_hi, np.maximum(fr.s_lo, np.ceil(need_h / span - 1e-9).astype(np.int64) + 1))
     lens = np.maximum(s_top - fr.s_lo + 1, 0)
     bb = np.repeat(np.arange(nb), lens)
@@ -500,8 +515,20 @@ def tables(fr: Frame, v: np.ndarray, reach: float = 1.0) -> Tables | float:
     heads = np.minimum(np.floor(span * s + 1e-9).astype(np.int64), fr.heads_cap[bb])
     i = inspectors_for(fr, s, bb)
     ok = (heads >= np.maximum(fr.heads_lo, hmin_b)[bb]) & (i <= fr.i_hi[bb])
-    kk = np.clip(heads - hmin_b[bb], 0, n_steps[bb])
-    return Tables(fr, v, u, theta_b, cur, vertices, inc_w, inc_v, seg, prefix, base_b, bb, s, i, heads, ok, kk)
+    kk = np.clip(heads - hmin_b[bb], 0, np.diff(seg)[bb])
+    return Tables(
+        fr, v, u, theta_b, cur, vertices, inc_w, inc_v, seg, prefix, base_b, prefix_pay, base_pay,
+        bb, s, i, heads, ok, kk,
+    )  # fmt: skip
+
+
+def _prefix(values: np.ndarray, key: np.ndarray, seg: np.ndarray) -> np.ndarray:
+    """Per-segment prefix sums with a leading zero: out[seg[b] + b + k] = sum of segment b's first k values."""
+    nb = len(seg) - 1
+    csum = np.cumsum(values)
+    out = np.zeros(len(values) + nb)
+    out[np.arange(len(values)) + key + 1] = csum - np.repeat(np.concatenate([[0.0], csum])[seg[:-1]], np.diff(seg))
+    return out
 
 
 def evaluate(fr: Frame, v: np.ndarray, reach: float = 0.5, tries: int = 3) -> BoroughSolution:

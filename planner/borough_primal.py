@@ -44,20 +44,23 @@ from planner.workforce import CONSTABLE, INSPECTOR, PCSO, SERGEANT
 
 
 class _Choice:
-    """Per borough, the sergeant options of a :class:`Tables` and their value without supervisor prices."""
+    """Per borough, the sergeant options of a :class:`Tables`: their value without the supervisors' London-wide
+    prices, and their annual pay."""
 
     def __init__(self, tab: Tables) -> None:
-        fr, u = tab.fr, tab.u
-        prob = fr.prob
+        prob = tab.fr.prob
         nb = prob.n_boroughs
-        money = prob.cost_weight + tab.v[4] / 1e6
-        self.value = tab.heads_value(extension=False) - money * (
-            prob.cost[SERGEANT] * tab.option_s + prob.cost[INSPECTOR] * tab.option_i
+        self.pay = tab.option_pay()
+        supervisors = prob.cost[SERGEANT] * tab.option_s + prob.cost[INSPECTOR] * tab.option_i
+        # the budget is kept as a limit here (see ``slack``), so its price comes off the heads' value again
+        self.value = (
+            tab.heads_value(extension=False)
+            + tab.v[4] / 1e6 * (self.pay - supervisors)
+            - prob.cost_weight * supervisors
         )
         self.value = np.where(tab.option_ok, self.value, -np.inf)
         self.start = np.concatenate([[0], np.cumsum(np.bincount(tab.option_b, minlength=nb))])
         self.tab = tab
-        del u
 
     def index(self, b: np.ndarray, s: np.ndarray) -> np.ndarray:
         """Option index of ``s`` sergeants in borough ``b`` (-1 when not an option)."""
@@ -66,9 +69,26 @@ class _Choice:
         inside = (s >= tab.fr.s_lo[b]) & (k < self.start[b + 1])
         return np.where(inside, k, -1)
 
+    def slack(self, s: np.ndarray) -> np.ndarray:
+        """Sergeants, inspectors and pounds left under the London-wide limits with ``s`` sergeants per borough."""
+        prob = self.tab.fr.prob
+        k = self.index(np.arange(len(s)), s)
+        budget = np.inf if prob.budget is None else prob.budget
+        return np.array(
+            [
+                prob.headcount[SERGEANT] - s.sum(),
+                prob.headcount[INSPECTOR] - self.tab.option_i[k].sum(),
+                budget - self.pay[k].sum(),
+            ],
+            dtype=float,
+        )
 
-def _moves(ch: _Choice, s: np.ndarray, reach: int) -> tuple[np.ndarray, ...]:
-    """Every change of one borough's sergeants by at most ``reach``: (borough, new s, ds, di, gain)."""
+
+def _moves(ch: _Choice, s: np.ndarray, reach: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every change of one borough's sergeants by at most ``reach``.
+
+    Returns (borough, new sergeants, use (n, 3) of sergeants, inspectors and pounds, gain).
+    """
     tab = ch.tab
     nb = len(s)
     d = np.concatenate([np.arange(-reach, 0), np.arange(1, reach + 1)])
@@ -82,25 +102,23 @@ def _moves(ch: _Choice, s: np.ndarray, reach: int) -> tuple[np.ndarray, ...]:
     gain = ch.value[k] - ch.value[kc]
     keep = np.isfinite(gain)
     b, ns, k, kc, gain = b[keep], ns[keep], k[keep], kc[keep], gain[keep]
-    return b, ns, ns - s[b], tab.option_i[k] - tab.option_i[kc], gain
+    use = np.stack([ns - s[b], tab.option_i[k] - tab.option_i[kc], ch.pay[k] - ch.pay[kc]], axis=1).astype(float)
+    return b, ns, use, gain
 
 
 def _repair_supervisors(ch: _Choice, s: np.ndarray) -> np.ndarray | None:
-    """Cut sergeants (inspectors first) where it loses least until the London-wide headcounts fit."""
+    """Cut sergeants where it loses least per unit freed until the inspectors, sergeants and budget fit
+    (in that order)."""
     fr = ch.tab.fr
-    hc = fr.prob.headcount
     s = s.copy()
     for _ in range(int(s.sum()) + 1):
-        i = ch.tab.option_i[ch.index(np.arange(len(s)), s)]
-        over_i = int(i.sum()) - int(hc[INSPECTOR])
-        over_s = int(s.sum()) - int(hc[SERGEANT])
-        if over_i <= 0 and over_s <= 0:
+        slack = ch.slack(s)
+        if (slack >= 0).all():
             return s
-        b, ns, ds, di, gain = _moves(ch, s, int(np.ceil(fr.prob.span_inspector)) + 1)
-        useful = (ds < 0) & ((di < 0) if over_i > 0 else np.ones(len(ds), bool))
-        # loss per unit freed of the rank that is over
-        freed = np.where(over_i > 0, -di, -ds).astype(float)
-        score = np.where(useful & (freed > 0), gain / np.maximum(freed, 1), -np.inf)
+        r = int(np.flatnonzero(slack < 0)[0])
+        b, ns, use, gain = _moves(ch, s, int(np.ceil(fr.prob.span_inspector)) + 1)
+        freed = -use[:, r]
+        score = np.where((use[:, 0] < 0) & (freed > 0), gain / np.maximum(freed, 1e-12), -np.inf)
         if not np.isfinite(score).any():
             return None
         k = int(np.argmax(score))
@@ -109,46 +127,42 @@ def _repair_supervisors(ch: _Choice, s: np.ndarray) -> np.ndarray | None:
 
 
 def _improve_supervisors(ch: _Choice, s: np.ndarray, rounds: int = 500) -> np.ndarray:
-    """Single and paired changes of boroughs' sergeants (and so inspectors) while they pay."""
+    """Single and paired changes of boroughs' sergeants (and so inspectors) while they pay and fit.
+
+    Pairs are drawn from, per (sergeants, inspectors) change, the two best and
+    the cheapest boroughs, so that one borough's loss can fund another's gain.
+    """
     fr = ch.tab.fr
-    hc = fr.prob.headcount
     reach = int(np.ceil(fr.prob.span_inspector)) + 1
     s = s.copy()
     for _ in range(rounds):
-        i = ch.tab.option_i[ch.index(np.arange(len(s)), s)]
-        slack_s = int(hc[SERGEANT]) - int(s.sum())
-        slack_i = int(hc[INSPECTOR]) - int(i.sum())
-        b, ns, ds, di, gain = _moves(ch, s, reach)
+        slack = ch.slack(s)
+        b, ns, use, gain = _moves(ch, s, reach)
         if len(b) == 0:
             break
         best_gain, best = 1e-12, None
-        single = (ds <= slack_s) & (di <= slack_i)
+        single = (use <= slack + 1e-9).all(axis=1)
         if single.any():
             k = int(np.argmax(np.where(single, gain, -np.inf)))
             if gain[k] > best_gain:
-                best_gain, best = gain[k], [(b[k], ns[k])]
-        # paired: the two best boroughs per (ds, di), then every pair of signatures
-        key = (ds + 64) * 256 + (di + 64)
-        order = np.lexsort((-gain, key))
-        first = np.r_[True, key[order][1:] != key[order][:-1]]
+                best_gain, best = gain[k], [k]
+        key = (use[:, 0] + 64) * 256 + (use[:, 1] + 64)
+        by_gain = np.lexsort((-gain, key))
+        by_pay = np.lexsort((use[:, 2], key))
+        first = np.r_[True, key[by_gain][1:] != key[by_gain][:-1]]
         second = np.r_[False, first[:-1]] & ~first
-        top1, top2 = order[first], order[second]
-        sig2 = {int(key[k]): k for k in top2}
-        for k1 in top1:
-            fit = (ds[top1] + ds[k1] <= slack_s) & (di[top1] + di[k1] <= slack_i)
-            tot = np.where(fit, gain[top1] + gain[k1], -np.inf)
-            for j in np.flatnonzero(tot > best_gain):
-                k2 = int(top1[j])
-                if b[k2] == b[k1]:
-                    alt = sig2.get(int(key[k2]))
-                    if alt is None or b[alt] == b[k1] or gain[alt] + gain[k1] <= best_gain:
-                        continue
-                    k2 = alt
-                best_gain, best = gain[k1] + gain[k2], [(b[k1], ns[k1]), (b[k2], ns[k2])]
+        cand = np.unique(np.concatenate([by_gain[first], by_gain[second], by_pay[first]]))
+        tot = gain[cand][:, None] + gain[cand][None, :]
+        fit = ((use[cand][:, None, :] + use[cand][None, :, :]) <= slack + 1e-9).all(axis=2)
+        fit &= b[cand][:, None] != b[cand][None, :]
+        tot = np.where(fit, tot, -np.inf)
+        j = np.unravel_index(int(np.argmax(tot)), tot.shape)
+        if tot[j] > best_gain:
+            best_gain, best = tot[j], [int(cand[j[0]]), int(cand[j[1]])]
         if best is None:
             break
-        for bo, n_s in best:
-            s[bo] = n_s
+        for k in best:
+            s[b[k]] = ns[k]
     return s
 
 
@@ -181,39 +195,46 @@ def plan_from_bound(fr: Frame, sol: BoroughSolution, reach: float = 0.5) -> Plan
 
 
 def resplit(fr: Frame, u: UnitPrices, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Re-split each ward's ``h`` heads between constables and PCSOs to suit the London-wide totals.
+    """Re-split each ward's ``h`` heads between constables and PCSOs, as well as the London-wide rules allow.
 
-    Prices the two ranks by their cost alone (with the budget's and the moves'
-    prices of ``u``), then, if one rank's total is over, raises its price
-    relative to the other by bisection until it fits. The heads per ward stay
-    as they are; marginal analysis does the rest.
+    With the heads fixed, the constable and PCSO headcounts and the budget all
+    limit one number, the constables' total ``X`` (pay is ``c_p * H + (c_c -
+    c_p) * X`` plus the supervisors'). So: split each ward by the objective
+    alone (the cost weight, and the moves' price of ``u``), and if ``X`` falls
+    outside its allowed range, shift the constables' price by bisection until
+    it fits. Marginal analysis does the rest.
     """
     prob = fr.prob
+    c = prob.cost
     w = np.arange(prob.n_wards)
     hf = h.astype(float)
-    plain = dataclasses.replace(u, a=u.a - u.a_rank, b=u.b - u.b_rank)
+    plain = dataclasses.replace(u, a=prob.cost_weight * c[CONSTABLE], b=prob.cost_weight * c[PCSO])
 
     def split(shift: float) -> np.ndarray:
         return best_split(fr, dataclasses.replace(plain, a=plain.a + shift), w, hf)[1]
 
-    n_x, n_p = int(prob.headcount[CONSTABLE]), int(prob.headcount[PCSO])
     total = float(hf.sum())
+    lo, hi = total - float(prob.headcount[PCSO]), float(prob.headcount[CONSTABLE])
+    if prob.budget is not None and c[CONSTABLE] != c[PCSO]:
+        s = prob.sergeants_needed(np.bincount(prob.borough, weights=hf, minlength=prob.n_boroughs))
+        room = prob.budget - c[SERGEANT] * s.sum() - c[INSPECTOR] * prob.inspectors_needed(s).sum() - c[PCSO] * total
+        if c[CONSTABLE] > c[PCSO]:
+            hi = min(hi, np.floor(room / (c[CONSTABLE] - c[PCSO])))
+        else:
+            lo = max(lo, np.ceil(room / (c[CONSTABLE] - c[PCSO])))
     x0 = split(0.0)
-    if x0.sum() > n_x:  # too many constables: raise their price until they fit
-        fit, over = 1.0, 0.0
-        while split(fit).sum() > n_x and fit < 1e6:
-            over, fit = fit, fit * 4.0
-    elif total - x0.sum() > n_p:  # too many PCSOs: lower the constables' price until the PCSOs fit
-        fit, over = -1.0, 0.0
-        while total - split(fit).sum() > n_p and fit > -1e6:
-            over, fit = fit, fit * 4.0
+    if x0.sum() > hi:  # too many constables: raise their price until they fit
+        fit, over, ok = 1.0, 0.0, lambda xs: xs.sum() <= hi
+    elif x0.sum() < lo:  # too few: lower their price
+        fit, over, ok = -1.0, 0.0, lambda xs: xs.sum() >= lo
     else:
         xs = x0.astype(np.int64)
         return xs, h - xs
+    while not ok(split(fit)) and abs(fit) < 1e6:
+        over, fit = fit, fit * 4.0
     for _ in range(40):
         mid = 0.5 * (fit + over)
-        xs = split(mid)
-        if (xs.sum() <= n_x) if x0.sum() > n_x else (total - xs.sum() <= n_p):
+        if ok(split(mid)):
             fit = mid
         else:
             over = mid

@@ -274,7 +274,37 @@ def _repair_step(state: PlanState, bad: list[str]) -> bool:
         return _shed_supervisor(state)
     if "moves" in bad and prob.base_x is not None and prob.base_p is not None:
         return _toward_baseline(state)
+    if bad == ["budget"]:
+        return _save_money(state)
     return _best_single(state, -1, ward_mask=mask, ranks=ranks, require_feasible=False)
+
+
+def _save_money(state: PlanState) -> bool:
+    """Over budget only: take the cut that loses least per pound saved, one person or a whole team
+    (the people beyond what one sergeant fewer can supervise, and that sergeant)."""
+    prob = state.prob
+    c = prob.cost
+    best: tuple[float, list[tuple[int, int, int]]] | None = None
+    for r in (0, 1):
+        g = unit_gains(state, r, -1)
+        for w in _top(g / c[r], 4):
+            ch = [_unit(r, int(w), -1)]
+            d = state.delta(ch)
+            score = (float(g[w]) if d is None else d) / c[r]
+            if best is None or score > best[0]:
+                best = (score, ch)
+    for b in range(prob.n_boroughs):
+        shed = _shed_cost(state, b)
+        if shed is None:
+            continue
+        loss, ch = shed
+        saved = c[SERGEANT] + sum(c[CONSTABLE] if dx else c[PCSO] for _, dx, _ in ch)
+        if best is None or loss / saved > best[0]:
+            best = (loss / saved, ch)
+    if best is None:
+        return False
+    state.apply(best[1])
+    return True
 
 
 def _best_single(
@@ -389,21 +419,41 @@ def _addable(state: PlanState) -> np.ndarray:
 
 
 def _best_single_improving(state: PlanState) -> bool:
+    """Add the unit of best gain (of best gain per pound, supervisors included, when there is a budget)."""
+    prob = state.prob
     best: tuple[float, tuple[int, int, int]] | None = None
     mask = _addable(state)
+    per_pound = prob.budget is not None
+    roomy = (np.floor(prob.span_sergeant * state.s + 1e-9) - (state.bx + state.bp) >= 1)[prob.borough]
     for r in (0, 1):
         g = np.where(mask, unit_gains(state, r, +1), -np.inf)
-        for w in _top(g, 6):
+        cands = _top(g, 6)
+        if per_pound:  # people who need no new supervisor are cheaper
+            cands = np.union1d(cands, _top(np.where(roomy, g, -np.inf), 6))
+        for w in cands:
             if g[w] <= 0:
-                break
+                continue
             ch = [_unit(r, int(w), +1)]
             d = state.delta(ch)
-            if d is not None and d > 1e-12 and (best is None or d > best[0]):
-                best = (d, ch[0])
+            if d is None or d <= 1e-12:
+                continue
+            score = d / _added_pay(state, int(w), r) if per_pound else d
+            if best is None or score > best[0]:
+                best = (score, ch[0])
     if best is None:
         return False
     state.apply([best[1]])
     return True
+
+
+def _added_pay(state: PlanState, w: int, rank: int) -> float:
+    """Annual pay added by one more of ``rank`` in ward ``w``, with any sergeant and inspector it needs."""
+    prob = state.prob
+    b = int(prob.borough[w])
+    s = _sergeants(prob, b, int(state.bx[b] + state.bp[b]) + 1)
+    i = _inspectors(prob, b, s)
+    c = prob.cost
+    return float(c[rank] + c[SERGEANT] * (s - state.s[b]) + c[INSPECTOR] * (i - state.i[b]))
 
 
 def _per_borough_best(state: PlanState, gains: np.ndarray) -> np.ndarray:

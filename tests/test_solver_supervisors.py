@@ -20,7 +20,7 @@ from problems import make_problem
 
 from planner import cpsat
 from planner.borough_bound import UnitPrices, best_split, evaluate, make_frame, price_vector, tables
-from planner.borough_primal import plan_from_bound, refine_with_boroughs, supervisor_plan
+from planner.borough_primal import plan_from_bound, refine_with_boroughs, resplit, supervisor_plan
 from planner.columns import Prices
 from planner.model import AllocationProblem
 from planner.price_search import PriceSearch
@@ -169,6 +169,41 @@ def test_bound_covers_each_borough_by_enumeration() -> None:
             fits = total <= tab.option_heads[k]
             if fits.any():
                 assert g_bound[k] >= value[fits].max() - 1e-9
+
+
+def test_option_pay_is_the_pay_of_the_ward_choices() -> None:
+    prob = tight_city(10)
+    fr = make_frame(prob)
+    tab = tables(fr, np.array([0.02, 0.01, 0.5, 0.2, 0.0, 0.0]), reach=0.5)
+    assert not isinstance(tab, float)
+    pay = tab.option_pay()
+    c = prob.cost
+    for k in range(len(tab.option_b)):
+        b = tab.option_b[k]
+        steps = np.zeros(prob.n_boroughs, np.int64)
+        steps[b] = tab.option_steps[k]
+        _, x, p = tab.ward_choices(steps)
+        mine = prob.borough == b
+        direct = c[0] * x[mine].sum() + c[1] * p[mine].sum() + c[2] * tab.option_s[k] + c[3] * tab.option_i[k]
+        assert pay[k] == pytest.approx(direct, abs=1e-6)
+
+
+@pytest.mark.parametrize("budget_share", [None, 0.995])
+def test_resplit_keeps_heads_and_fits_the_limits(budget_share) -> None:
+    """Re-splitting a plan's heads (its constables made PCSOs where needed) fits every London-wide limit."""
+    prob = _mid_city(3)
+    full = solve_allocation(prob, gap_target=GAP, time_limit=30)
+    if budget_share is not None:
+        prob = dataclasses.replace(prob, budget=budget_share * prob.annual_cost(full.x, full.p, full.s, full.i))
+    fr = make_frame(prob)
+    h = full.x + full.p
+    x, p = resplit(fr, UnitPrices(a=0.0, b=0.0, m=0.0, c_s=0.0, c_i=0.0), h)
+    assert np.array_equal(x + p, h)
+    assert (x >= prob.lo_x).all() and (p >= prob.lo_p).all()
+    assert x.sum() <= prob.headcount[0] and p.sum() <= prob.headcount[1]
+    if prob.budget is not None:
+        s = prob.sergeants_needed(np.bincount(prob.borough, weights=h, minlength=prob.n_boroughs))
+        assert prob.annual_cost(x, p, s, prob.inspectors_needed(s)) <= prob.budget
 
 
 # ----------------------------------------------------------------- validity at any prices
