@@ -56,6 +56,8 @@ from planner.workforce import CONSTABLE, INSPECTOR, PCSO, SERGEANT
 
 MAX_STEPS = 4000
 """Most head counts enumerated per ward before the bound gives up (returns +inf)."""
+MAX_POINTS = 2_000_000
+"""Most (ward, head count) points enumerated in all before the bound gives up (returns +inf)."""
 
 
 # ----------------------------------------------------------------- static data
@@ -293,8 +295,9 @@ def _curves(fr: Frame, u: UnitPrices, theta_w: np.ndarray) -> _Curves:
     best_g = np.full(n, -np.inf)
     prev_gc = np.full(n, -np.inf)  # no step is certified falling before the second point
     parts_w, parts_f, parts_x = [], [], []
+    points = 0
     while active.size:
-        if (h[active] - fr.h_min[active] > MAX_STEPS).any():
+        if (h[active] - fr.h_min[active] > MAX_STEPS).any() or points > MAX_POINTS:
             return _Curves(np.zeros(n + 1, np.int64), np.zeros(0), np.zeros(0), ok=False)
         w = active
         width = int(np.clip(8192 // len(w), 1, 256))
@@ -310,6 +313,7 @@ def _curves(fr: Frame, u: UnitPrices, theta_w: np.ndarray) -> _Curves:
         done = stop.any(axis=1)
         last = np.where(done, np.argmax(stop, axis=1), width - 1)
         keep = np.arange(width)[None, :] <= last[:, None]
+        points += int(keep.sum())
         parts_w.append(ww[keep])
         parts_f.append(f[keep])
         parts_x.append(x[keep])
@@ -471,6 +475,23 @@ class Tables:
         return h, x, h - x
 
 
+def _theta(prob: AllocationProblem, u: UnitPrices) -> float:
+    """The most a head beyond the enumerated ones may be worth: the dearer of two supervision costs per head.
+
+    One more sergeant adds at most ``ceil(S)`` heads and costs ``c_s``; ``K =
+    ceil(I)`` more sergeants add at most ``ceil(S * K)`` heads and cost ``K *
+    c_s`` plus at least one inspector ``c_i`` (once past the minimum
+    inspectors). If every head beyond a borough's pool of steps is worth at most
+    the larger ratio, then past the pool ``s`` sergeants are never better than
+    ``s - 1`` (first ratio) or ``s - K`` (second), so trying ``s`` up to a little
+    past the pool (``s_top`` in :func:`tables`) finds the borough's best.
+    """
+    s_span, k = prob.span_sergeant, np.ceil(prob.span_inspector - 1e-9)
+    one = max(u.c_s, 0.0) / np.ceil(s_span - 1e-9)
+    block = (k * max(u.c_s, 0.0) + max(u.c_i, 0.0)) / np.ceil(s_span * k - 1e-9)
+    return float(max(one, block))
+
+
 def tables(fr: Frame, v: np.ndarray, reach: float = 1.0) -> Tables | float:
     """Build the :class:`Tables` at prices ``v``; a float (``inf``: gave up, ``-inf``: no choice) otherwise.
 
@@ -484,7 +505,7 @@ def tables(fr: Frame, v: np.ndarray, reach: float = 1.0) -> Tables | float:
         return -np.inf
     u = unit_prices(prob, v, fr.active)
     span = prob.span_sergeant
-    theta_b = np.full(nb, reach * max(u.c_s, 0.0) / np.ceil(span - 1e-9))
+    theta_b = np.full(nb, reach * _theta(prob, u))
     cur = _curves(fr, u, theta_b[prob.borough])
     if not cur.ok:
         return np.inf
@@ -506,9 +527,14 @@ def tables(fr: Frame, v: np.ndarray, reach: float = 1.0) -> Tables | float:
     base_b = np.bincount(prob.borough, weights=cur.f[cur.start[:-1]], minlength=nb)
     base_pay = np.bincount(prob.borough, weights=pay[cur.start[:-1]], minlength=nb)
     hmin_b = np.bincount(prob.borough, weights=fr.h_min, minlength=nb).astype(np.int64)
-    # sergeant counts worth trying: beyond s_top the next sergeant's heads are worth at most its price
+    # sergeant counts worth trying: beyond s_top, s sergeants are never better than s - 1 or s - K (see _theta)
     need_h = np.maximum(hmin_b + np.diff(seg), fr.heads_lo)
-    s_top = np.minimum(fr.s_hi, np.maximum(fr.s_lo, np.ceil(need_h / span - 1e-9).astype(np.int64) + 1))
+    k_span = int(np.ceil(prob.span_inspector - 1e-9))
+    floor_s = np.maximum(
+        np.ceil(need_h / span - 1e-9).astype(np.int64) + 1,
+        np.ceil(prob.span_inspector * prob.min_inspectors - 1e-9).astype(np.int64),
+    )
+    s_top = np.minimum(fr.s_hi, np.maximum(fr.s_lo, floor_s) + k_span)
     lens = np.maximum(s_top - fr.s_lo + 1, 0)
     bb = np.repeat(np.arange(nb), lens)
     s = fr.s_lo[bb] + np.arange(len(bb)) - np.repeat(_segments(bb, nb)[:-1], lens)

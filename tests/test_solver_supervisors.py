@@ -352,7 +352,7 @@ def test_refine_is_repeatable_and_valid() -> None:
     b = refine_with_boroughs(prob, y, None, gap_goal=GAP, deadline=float("inf"))
     assert a.state is not None and b.state is not None
     assert np.array_equal(a.state.x, b.state.x) and np.array_equal(a.state.p, b.state.p)
-    assert a.bound == b.bound and a.bound >= a.state.objective()
+    assert a.bound == b.bound and a.bound >= a.state.objective() - 1e-9  # equal when both are optimal
     assert_plan_ok(prob, a.state.x, a.state.p, a.state.s, a.state.i)
 
 
