@@ -11,12 +11,14 @@ evaluation is a valid bound, so stopping early only costs tightness.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import numpy as np
 from ortools.linear_solver.python import model_builder as mb
 
-from planner.borough_bound import BoroughSolution, Frame, evaluate
+from planner.borough_bound import BoroughSolution, Frame, evaluate, make_frame
+from planner.model import AllocationProblem
 from planner.workforce import CONSTABLE
 
 
@@ -109,3 +111,42 @@ class PriceSearch:
             elif trial.value > centre.value:
                 self.radius *= 0.5
         return self.best
+
+
+RULE_KEYS = ("constable", "pcso", "sergeant", "inspector", "budget", "moves")
+"""Names of the priced London-wide rules, in the order of the price vector."""
+
+
+def infeasibility_proof(
+    prob: AllocationProblem, max_evals: int = 30, deadline: float | None = None
+) -> tuple[str, ...] | None:
+    """Prove that no plan exists with whole supervisors, or return None.
+
+    With the objective set to zero, any plan would make ``L(pi) >= 0`` for
+    every ``pi >= 0``; so prices with ``L(pi) < 0`` (each borough's cheapest
+    feasible choice, whole sergeants and inspectors included, already costs
+    more of the priced resources than London has) prove that there is none, as
+    does a borough with no feasible choice at all. The column-generation LP
+    misses such proofs when only the rounding of supervisors makes the rules
+    conflict (a floor on effective officers that needs one inspector too many).
+
+    Returns
+    -------
+    tuple of str or None
+        The rules priced in the proof (keys of :data:`RULE_KEYS`), or None if
+        none was found.
+    """
+    zero = dataclasses.replace(prob, need=np.zeros_like(prob.need), cost_weight=0.0)
+    fr = make_frame(zero)
+    if not fr.feasible:
+        return ("borough",)
+    s, i = prob.span_sergeant, prob.span_inspector
+    v0 = np.array([1.0, 1.0, s, s * i, 1.0 / max(prob.cost[CONSTABLE] / 1e6, 1e-9), 1.0]) * fr.active
+    start = evaluate(fr, v0)
+    if start.value == -np.inf:
+        return ("borough",)
+    search = PriceSearch(fr, start, radius=1.0)
+    best = search.run(max_evals=max_evals - 1, target=-np.inf, deadline=deadline)
+    if best.value < -1e-9 * max(1.0, float(best.prices @ fr.limits)):
+        return tuple(k for k, v in zip(RULE_KEYS, best.prices) if v > 0)
+    return None

@@ -35,6 +35,7 @@ from planner.borough_primal import inspectors_bind, polish_plan, refine_with_bor
 from planner.columns import Prices, choice_lagrangian, lagrangian_bound
 from planner.master import Columns, solve_master
 from planner.model import AllocationProblem
+from planner.price_search import infeasibility_proof
 from planner.primal import PlanState, repair, round_lp
 from planner.workforce import CONSTABLE, PCSO
 
@@ -242,8 +243,12 @@ def solve_allocation(
                 method += " (borough bound with whole supervisors)"
             gap = relative_gap(objective, bound.value)
     if state is None:
+        # no plan found: whole sergeants and inspectors may be what makes the rules conflict
+        proof = infeasibility_proof(prob, deadline=t0 + time_limit)
+        if proof is not None:
+            log.append(f"no plan exists with whole supervisors (priced rules: {', '.join(proof)})")
         seconds = time.perf_counter() - t0
-        return _infeasible(prob, broken, bound.value, seconds, seed, iterations, log)
+        return _infeasible(prob, proof or broken, bound.value, seconds, seed, iterations, log, proven=proof is not None)
     if not polished:
         polish_plan(state)
         objective = state.objective()

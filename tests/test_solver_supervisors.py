@@ -23,7 +23,7 @@ from planner.borough_bound import UnitPrices, best_split, evaluate, make_frame, 
 from planner.borough_primal import plan_from_bound, refine_with_boroughs, resplit, supervisor_plan
 from planner.columns import Prices
 from planner.model import AllocationProblem
-from planner.price_search import PriceSearch
+from planner.price_search import PriceSearch, infeasibility_proof
 from planner.result import check_plan
 from planner.solver import relative_gap, solve_allocation
 
@@ -263,6 +263,32 @@ def test_bound_never_below_the_optimum_at_any_prices(prob, prices) -> None:
     if np.isfinite(optimum):
         search = PriceSearch(fr, evaluate(fr, np.zeros(6)))
         assert search.run(max_evals=10).value >= optimum - 1e-9
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(prob=tiny_problems(), floor=st.floats(0.0, 3.0))
+def test_infeasibility_proofs_are_sound(prob, floor) -> None:
+    """A proof that no plan exists is only ever given when brute force finds none."""
+    prob = dataclasses.replace(prob, min_eff=np.full(prob.n_wards, floor))
+    if infeasibility_proof(prob, max_evals=12) is not None:
+        assert brute_optimum(prob) == -np.inf
+
+
+def test_whole_inspectors_prove_a_floor_impossible() -> None:
+    """Each borough needs 6 sergeants and so 2 inspectors, London has 3: the LP relaxation cannot see it."""
+    prob = make_problem([1.0] * 4, [0, 0, 1, 1], headcount=(70, 8, 12, 3), spans=(6.0, 5.0), caps=(17, 1))
+    # 12 effective officers a ward: 16 heads at least (15.4 constables), 32 a borough, 6 sergeants, 2 inspectors
+    impossible = dataclasses.replace(prob, min_eff=np.full(4, 12.0))
+    assert brute_optimum(impossible) == -np.inf
+    assert infeasibility_proof(impossible) is not None
+    res = solve_allocation(impossible, time_limit=10)
+    assert not res.status.has_plan and res.proven_infeasible
+    # the column-generation LP found no conflict: the proof came from whole supervisors
+    assert any("no plan exists with whole supervisors" in line for line in res.log)
+    # 9 effective officers a ward: 12 heads, 24 a borough, 4 sergeants, 1 inspector each: no proof
+    possible = dataclasses.replace(prob, min_eff=np.full(4, 9.0))
+    assert np.isfinite(brute_optimum(possible))
+    assert infeasibility_proof(possible) is None
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
