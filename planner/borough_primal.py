@@ -6,14 +6,15 @@ the London-wide headcount; this module turns them into a plan:
 
 1. choose each borough's sergeants (and so inspectors) by a small local search
    over the boroughs' value curves: first cut supervisors where it loses
-   least until the headcounts fit, then take single and paired changes
-   (a sergeant, or an inspector with the sergeants it supervises, moved from
-   one borough to another) while they pay;
+   least until the sergeant and inspector headcounts and the budget fit, then
+   take single and paired changes (a sergeant, or an inspector with the
+   sergeants it supervises, moved from one borough to another) while they pay;
 2. give each ward the heads its borough's best answer gives it within the
-   heads those sergeants can supervise;
-3. repair the remaining constable and PCSO totals and improve by exact marginal
-   analysis (:mod:`planner.primal`) and supervisor exchanges
-   (:mod:`planner.exchange`); every move there is checked against every rule.
+   heads those sergeants can supervise, and re-split them between constables
+   and PCSOs to fit the London-wide headcounts and budget;
+3. repair what is left and improve by exact marginal analysis
+   (:mod:`planner.primal`) and sergeant exchanges (:mod:`planner.exchange`);
+   every move there is checked against every rule.
 """
 
 from __future__ import annotations
@@ -248,7 +249,7 @@ def inspectors_bind(prob: AllocationProblem, sergeants: np.ndarray) -> bool:
 
 
 def polish_plan(state: PlanState, rounds: int = 3) -> None:
-    """Marginal analysis, then sergeant and inspector exchanges, while they pay."""
+    """Marginal analysis, then sergeant exchanges between boroughs, while they pay."""
     improve(state)
     for _ in range(rounds):
         moved = exchange_sergeants(state)
