@@ -21,6 +21,7 @@ import pyogrio
 import shapely
 
 from geo.projection import BNG, to_bng
+from geo.tables import read_text_csv
 from planner.errors import DataError, Problems
 
 #: Columns of :attr:`WardLayer.frame`, in order.
@@ -101,9 +102,7 @@ def _rows(positions: Iterable[int], limit: int = 20) -> str:
 
 def _check_columns(gdf: gpd.GeoDataFrame, wanted: Mapping[str, str | None], source: str) -> None:
     available = [c for c in gdf.columns if c != gdf.geometry.name]
-    missing = [
-        f"{col!r} (the {role} column)" for role, col in wanted.items() if col and col not in gdf.columns
-    ]
+    missing = [f"{col!r} (the {role} column)" for role, col in wanted.items() if col and col not in gdf.columns]
     if missing:
         raise DataError(
             f"column {' and '.join(missing)} not found; available columns: {', '.join(map(str, available))}. "
@@ -338,9 +337,7 @@ def _attach_bcu(frame: pd.DataFrame, table: Mapping[str, str] | None, found: Pro
     return bcu.astype(str)
 
 
-def read_borough_bcu(
-    path: str | Path, borough_code: str = "borough_code", bcu: str = "bcu_name"
-) -> dict[str, str]:
+def read_borough_bcu(path: str | Path, borough_code: str = "borough_code", bcu: str = "bcu_name") -> dict[str, str]:
     """Read the borough -> Basic Command Unit table.
 
     Parameters
@@ -364,21 +361,7 @@ def read_borough_bcu(
         listed twice (naming the lines; line 1 is the header).
     """
     source = str(path)
-    if not Path(path).is_file():
-        raise DataError("file not found; check the path (relative paths are relative to --data-dir)", source)
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except pd.errors.EmptyDataError as exc:
-        raise DataError("is empty; expected a CSV with a header row", source) from exc
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataError(f"cannot be parsed as CSV ({exc})", source) from exc
-    missing = [c for c in (borough_code, bcu) if c not in table.columns]
-    if missing:
-        raise DataError(
-            f"column {' and '.join(map(repr, missing))} not found; available columns: "
-            + ", ".join(map(str, table.columns)),
-            source,
-        )
+    table = read_text_csv(path, (borough_code, bcu))
     found = Problems(source, DataError)
     codes = table[borough_code].str.strip()
     names = table[bcu].str.strip()

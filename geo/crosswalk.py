@@ -29,6 +29,7 @@ import pandas as pd
 import shapely
 
 from geo.projection import require_bng
+from geo.tables import read_text_csv
 from planner.errors import DataError, Problems
 
 CROSSWALK_COLUMNS = ("old_code", "new_code", "weight")
@@ -40,9 +41,7 @@ def _codes(frame: gpd.GeoDataFrame, column: str, what: str) -> np.ndarray:
     codes = frame[column].astype(str).to_numpy()
     dup = pd.Index(codes)
     if dup.has_duplicates:
-        raise DataError(
-            f"duplicate codes in {column!r}: {', '.join(sorted(set(dup[dup.duplicated()])))}", what
-        )
+        raise DataError(f"duplicate codes in {column!r}: {', '.join(sorted(set(dup[dup.duplicated()])))}", what)
     return codes
 
 
@@ -103,8 +102,7 @@ def area_crosswalk(
     if len(missing) and unmatched == "error":
         listed = ", ".join(old_codes[missing[:20]]) + (" ..." if len(missing) > 20 else "")
         raise DataError(
-            f"{len(missing)} old wards overlap no new ward: {listed}; "
-            "pass unmatched='drop' to leave them out",
+            f"{len(missing)} old wards overlap no new ward: {listed}; pass unmatched='drop' to leave them out",
             "area crosswalk",
         )
     weight = table["area"] / table.groupby("old")["area"].transform("sum")
@@ -142,21 +140,7 @@ def lookup_crosswalk(path: str | Path, old_col: str = "WD11CD", new_col: str = "
         an empty code (naming the lines; line 1 is the header).
     """
     source = str(path)
-    if not Path(path).is_file():
-        raise DataError("file not found; check the path (relative paths are relative to --data-dir)", source)
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except pd.errors.EmptyDataError as exc:
-        raise DataError("is empty; expected a CSV with a header row", source) from exc
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataError(f"cannot be parsed as CSV ({exc})", source) from exc
-    missing = [c for c in (old_col, new_col) if c not in table.columns]
-    if missing:
-        raise DataError(
-            f"column {' and '.join(map(repr, missing))} not found; available columns: "
-            + ", ".join(map(str, table.columns)),
-            source,
-        )
+    table = read_text_csv(path, (old_col, new_col))
     if table.empty:
         raise DataError("has a header but no rows", source)
     found = Problems(source, DataError)
