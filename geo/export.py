@@ -65,9 +65,7 @@ def plan_layer(frame: gpd.GeoDataFrame, table: pd.DataFrame, *, code: str = "war
     codes = frame[code].astype(str)
     found = Problems("plan table", DataError)
     if by_code.index.has_duplicates:
-        found.add(
-            f"wards listed twice: {', '.join(sorted(set(by_code.index[by_code.index.duplicated()]))[:10])}"
-        )
+        found.add(f"wards listed twice: {', '.join(sorted(set(by_code.index[by_code.index.duplicated()]))[:10])}")
     extra = by_code.index.difference(pd.Index(codes))
     if len(extra):
         found.add(f"{len(extra)} wards are not in the boundaries: {', '.join(extra[:10])}")

@@ -107,7 +107,6 @@ def require_bng(gdf: gpd.GeoDataFrame, what: str = "ward layer") -> None:
     if not is_bng(gdf.crs):
         found = "no CRS" if gdf.crs is None else gdf.crs.to_string()
         raise DataError(
-            f"must be in {BNG} (British National Grid metres) but has {found}; "
-            "pass it through geo.to_bng first",
+            f"must be in {BNG} (British National Grid metres) but has {found}; pass it through geo.to_bng first",
             source=what,
         )

@@ -124,10 +124,8 @@ def _river(rng: np.random.Generator, radius: float) -> tuple[np.ndarray, float]:
     rel = (x - cx) / radius
     y = cy + radius * (
         rng.uniform(-0.12, -0.02)
-        + rng.uniform(0.05, 0.09)
-        * np.sin(2 * np.pi * rel / rng.uniform(0.9, 1.2) + rng.uniform(0, 2 * np.pi))
-        + rng.uniform(0.015, 0.03)
-        * np.sin(2 * np.pi * rel / rng.uniform(0.4, 0.5) + rng.uniform(0, 2 * np.pi))
+        + rng.uniform(0.05, 0.09) * np.sin(2 * np.pi * rel / rng.uniform(0.9, 1.2) + rng.uniform(0, 2 * np.pi))
+        + rng.uniform(0.015, 0.03) * np.sin(2 * np.pi * rel / rng.uniform(0.4, 0.5) + rng.uniform(0, 2 * np.pi))
     )
     return np.column_stack([x, y]), cx - rng.uniform(0.5, 0.6) * radius
 
@@ -290,9 +288,7 @@ def synthetic_city(
         Unless ``4 <= wards`` and ``1 <= bcus <= boroughs <= wards``.
     """
     _check_sizes(wards, boroughs, bcus)
-    geo_rng, group_rng, name_rng, crime_rng = (
-        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4)
-    )
+    geo_rng, group_rng, name_rng, crime_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4))
     radius = float(np.sqrt(LONDON_AREA_KM2 * 1e6 * wards / LONDON_WARDS / np.pi))
     shape = _shape(geo_rng, radius)
     cells = gpd.GeoDataFrame(geometry=gpd.GeoSeries(_tessellate(geo_rng, shape, wards), crs=BNG))

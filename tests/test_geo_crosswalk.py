@@ -33,9 +33,7 @@ NEW = layer({"P": (0, 0, 500, 2000), "Q": (500, 0, 2000, 1000), "R": (500, 1000,
 def test_area_weights_are_exact_on_rectangles():
     cw = area_crosswalk(OLD, NEW)
     got = {(o, n): w for o, n, w in cw.itertuples(index=False)}
-    assert got == pytest.approx(
-        {("A", "P"): 0.5, ("A", "Q"): 0.25, ("A", "R"): 0.25, ("B", "Q"): 0.5, ("B", "R"): 0.5}
-    )
+    assert got == pytest.approx({("A", "P"): 0.5, ("A", "Q"): 0.25, ("A", "R"): 0.25, ("B", "Q"): 0.5, ("B", "R"): 0.5})
     assert list(cw.columns) == ["old_code", "new_code", "weight"]
 
 

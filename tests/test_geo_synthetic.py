@@ -139,9 +139,7 @@ def test_crime_is_skewed_like_a_real_city(city):
     assert totals.iloc[0] > 10 * totals.median()
     assert 1.5e6 < totals.sum() < 2.1e6  # London 2024-26: 1.78 million in 24 months
     # theft peaks in the central business district, burglary does not
-    by_offence = (
-        city.crime.groupby(["WardCode", "MinorText"])[list(MONTHS)].sum().sum(axis=1).unstack(fill_value=0)
-    )
+    by_offence = city.crime.groupby(["WardCode", "MinorText"])[list(MONTHS)].sum().sum(axis=1).unstack(fill_value=0)
     theft = by_offence["THEFT FROM THE PERSON"]
     burglary = by_offence["RES BURGLARY OF A HOME"]
     assert theft.max() / theft.sum() > 5 * burglary.max() / burglary.sum()
@@ -152,10 +150,7 @@ def test_harm_weights_and_population(city):
     assert list(harm.columns) == ["offence", "weight"]
     assert set(harm["offence"]) == set(city.crime["MinorText"])
     assert (harm["weight"] > 0).all()
-    assert (
-        harm.set_index("offence").loc["HOMICIDE", "weight"]
-        > harm.set_index("offence").loc["SHOPLIFTING", "weight"]
-    )
+    assert harm.set_index("offence").loc["HOMICIDE", "weight"] > harm.set_index("offence").loc["SHOPLIFTING", "weight"]
     pop = city.population
     assert list(pop.columns) == ["ward_code", "population"]
     assert list(pop["ward_code"]) == list(city.layer.frame["ward_code"])
@@ -174,12 +169,9 @@ def test_offence_names_and_header_match_the_real_mps_file(city, london_data_dir)
 # ---------------------------------------------------------------- determinism
 def test_same_seed_same_city_different_seed_different_city(city):
     again = synthetic_city()
-    pd.testing.assert_frame_equal(
-        city.layer.frame.drop(columns="geometry"), again.layer.frame.drop(columns="geometry")
-    )
+    pd.testing.assert_frame_equal(city.layer.frame.drop(columns="geometry"), again.layer.frame.drop(columns="geometry"))
     assert (
-        shapely.to_wkb(city.layer.frame.geometry.to_numpy())
-        == shapely.to_wkb(again.layer.frame.geometry.to_numpy())
+        shapely.to_wkb(city.layer.frame.geometry.to_numpy()) == shapely.to_wkb(again.layer.frame.geometry.to_numpy())
     ).all()
     pd.testing.assert_frame_equal(city.crime, again.crime)
     pd.testing.assert_frame_equal(city.population, again.population)

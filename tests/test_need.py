@@ -48,9 +48,7 @@ def small(need_data: Path) -> tuple[CrimeWindow, HarmWeights, pd.Series]:
 
 
 def spec(d: float = 0.3, h: float = 0.5, p: float = 0.2, weighted: bool = False) -> NeedSpec:
-    return NeedSpec.model_validate(
-        {"weights": {"demand": d, "harm": h, "population": p}, "demand_weighted": weighted}
-    )
+    return NeedSpec.model_validate({"weights": {"demand": d, "harm": h, "population": p}, "demand_weighted": weighted})
 
 
 # -------------------------------------------------------------- hand computed
@@ -148,9 +146,7 @@ def test_unknown_offence_stops_need(need_data: Path) -> None:
 
 def test_major_level_weights(need_data: Path) -> None:
     crime, _, pop = small(need_data)
-    harm = read_harm_weights(
-        HarmSpec(weights="weights_major.csv", offence_level="major"), resolver(need_data)
-    )
+    harm = read_harm_weights(HarmSpec(weights="weights_major.csv", offence_level="major"), resolver(need_data))
     f = compute_need([A, B, C], crime, harm, pop, spec()).frame
     np.testing.assert_array_equal(f.harm, [30 * 2 + 3 * 20, 15 * 2 + 6 * 20, 9 * 20])
 
@@ -203,9 +199,9 @@ def window(counts: np.ndarray) -> CrimeWindow:
 def cases(draw: st.DrawFn) -> tuple[np.ndarray, HarmWeights, pd.Series, NeedSpec]:
     wards = draw(st.integers(2, 7))
     offences = draw(st.integers(1, 4))
-    counts = np.array(
-        draw(st.lists(st.integers(0, 50), min_size=wards * offences, max_size=wards * offences))
-    ).reshape(wards, offences)
+    counts = np.array(draw(st.lists(st.integers(0, 50), min_size=wards * offences, max_size=wards * offences))).reshape(
+        wards, offences
+    )
     assume(counts.sum() > 0)
     weights = draw(st.lists(st.floats(0.5, 5000), min_size=offences, max_size=offences))
     harm = HarmWeights({f"offence {o}": w for o, w in enumerate(weights)}, None, "test")
@@ -233,9 +229,7 @@ def test_need_has_mean_one(case: tuple[np.ndarray, HarmWeights, pd.Series, NeedS
 
 @settings(max_examples=60, deadline=None)
 @given(cases(), st.integers(2, 9))
-def test_scaling_counts_leaves_need(
-    case: tuple[np.ndarray, HarmWeights, pd.Series, NeedSpec], k: int
-) -> None:
+def test_scaling_counts_leaves_need(case: tuple[np.ndarray, HarmWeights, pd.Series, NeedSpec], k: int) -> None:
     counts, harm, pop, need = case
     np.testing.assert_allclose(run(counts * k, harm, pop, need), run(counts, harm, pop, need), rtol=1e-9)
 
