@@ -328,17 +328,22 @@ def _open_block(keys: list[str]) -> bool:
     return keys[0] in ("teams", "finance")
 
 
-def _format_error(err: Mapping[str, Any]) -> str:
+def format_validation_error(err: Mapping[str, Any], block: str | None = None) -> str:
+    """One pydantic error as ``path.to.key: message (got value)``.
+
+    ``block`` prefixes the path for blocks validated by their own schema (``teams``, ``finance``).
+    """
     loc = ".".join(str(p) for p in err.get("loc", ()) if not str(p).startswith("function-"))
+    if block is not None:
+        loc = block + (f".{loc}" if loc else "")
     kind = err.get("type", "")
     if kind == "extra_forbidden":
         return f"{loc}: unknown key"
-    msg = str(err.get("msg", "invalid"))
-    msg = msg.removeprefix("Value error, ")
     if kind == "missing":
         return f"{loc}: required key is missing"
+    msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
     got = err.get("input")
-    shown = f" (got {got!r})" if not isinstance(got, dict | list) and got is not None else ""
+    shown = f" (got {got!r})" if not isinstance(got, dict | list | tuple) and got is not None else ""
     return f"{loc or '(top level)'}: {msg}{shown}"
 
 
@@ -349,7 +354,7 @@ def scenario_from_dict(raw: Any, source: str = "scenario") -> Scenario:
     try:
         return Scenario.model_validate(raw)
     except ValidationError as exc:
-        raise ScenarioError([_format_error(e) for e in exc.errors()], source=source) from None
+        raise ScenarioError([format_validation_error(e) for e in exc.errors()], source=source) from None
 
 
 def load_scenario(path: str | Path) -> Scenario:

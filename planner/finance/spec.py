@@ -59,7 +59,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from planner.errors import ScenarioError
 from planner.finance.periods import parse_fy, parse_month, parse_quarter
-from planner.scenario import RANKS, Scenario
+from planner.scenario import RANKS, Scenario, format_validation_error
 
 Component = Literal["basic", "london_weighting", "london_allowance", "other_allowances", "shift_allowance"]
 COMPONENTS: tuple[str, ...] = (
@@ -508,19 +508,6 @@ def with_defaults(raw: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _format(err: Mapping[str, Any]) -> str:
-    loc = ".".join(str(p) for p in err.get("loc", ()) if not str(p).startswith("function-"))
-    kind = err.get("type", "")
-    if kind == "extra_forbidden":
-        return f"finance.{loc}: unknown key"
-    if kind == "missing":
-        return f"finance.{loc}: required key is missing"
-    msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
-    got = err.get("input")
-    shown = f" (got {got!r})" if not isinstance(got, dict | list | tuple) and got is not None else ""
-    return f"finance{'.' + loc if loc else ''}: {msg}{shown}"
-
-
 def parse_finance(raw: Mapping[str, Any] | None, source: str = "scenario") -> FinanceSpec:
     """Validate a ``finance`` mapping (defaults merged in), reporting every problem at once.
 
@@ -536,7 +523,7 @@ def parse_finance(raw: Mapping[str, Any] | None, source: str = "scenario") -> Fi
     try:
         return FinanceSpec.model_validate(with_defaults(raw))
     except ValidationError as exc:
-        raise ScenarioError([_format(e) for e in exc.errors()], source=source) from None
+        raise ScenarioError([format_validation_error(e, "finance") for e in exc.errors()], source=source) from None
 
 
 def finance_of(scenario: Scenario) -> FinanceSpec:

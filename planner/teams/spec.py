@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from planner.errors import ScenarioError
+from planner.scenario import format_validation_error
 
 
 class _Strict(BaseModel):
@@ -110,17 +111,6 @@ class TeamsSpec(_Strict):
         return self.balance
 
 
-def _format(err: Mapping[str, Any]) -> str:
-    loc = ".".join(str(p) for p in err.get("loc", ()) if not str(p).startswith("function-"))
-    loc = "teams" + (f".{loc}" if loc else "")
-    if err.get("type") == "extra_forbidden":
-        return f"{loc}: unknown key"
-    msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
-    got = err.get("input")
-    shown = f" (got {got!r})" if got is not None and not isinstance(got, dict | list) else ""
-    return f"{loc}: {msg}{shown}"
-
-
 def parse_teams(raw: Mapping[str, Any] | None, source: str = "scenario") -> TeamsSpec:
     """Validate a scenario's ``teams`` block.
 
@@ -147,4 +137,4 @@ def parse_teams(raw: Mapping[str, Any] | None, source: str = "scenario") -> Team
     try:
         return TeamsSpec.model_validate(dict(raw))
     except ValidationError as exc:
-        raise ScenarioError([_format(e) for e in exc.errors()], source=source) from None
+        raise ScenarioError([format_validation_error(e, "teams") for e in exc.errors()], source=source) from None
