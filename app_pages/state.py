@@ -26,8 +26,8 @@ from planner.appsupport.exports import write_baseline_csv
 from planner.appsupport.layers import Context, Deployment
 from planner.appsupport.metrics import same_wards
 from planner.errors import InfeasibleError, PlannerError
-from planner.loader import Inputs
-from planner.result import Plan
+from planner.inputs.loader import Inputs
+from planner.report.result import Plan
 from planner.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent

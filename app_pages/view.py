@@ -12,7 +12,7 @@ from app_pages import state
 from geo.webmap import ALL, BaseMap, view_for, ward_map
 from planner.appsupport.layers import TOOLTIP_HTML, LayerView, classes_count
 from planner.appsupport.metrics import london_standard, need_covered, same_wards, unused_headcount
-from planner.data import WardData
+from planner.inputs.data import WardData
 
 ss = st.session_state
 

@@ -68,9 +68,9 @@ def _problem(name: str, data_dir: str | None):
 
 
 def _ours(name: str, data_dir: str | None, limit: float) -> dict:
-    from planner.model import build_problem
-    from planner.solver import solve_allocation
-    from planner.workforce import workforce_from_scenario
+    from planner.inputs.workforce import workforce_from_scenario
+    from planner.problem import build_problem
+    from planner.solve.pipeline import solve_allocation
 
     scenario, inputs, _, load = _problem(name, data_dir)
     t0 = time.perf_counter()
@@ -82,8 +82,8 @@ def _ours(name: str, data_dir: str | None, limit: float) -> dict:
 
 
 def _plain_cpsat(name: str, data_dir: str | None, limit: float) -> dict:
-    from planner import cpsat
-    from planner.solver import relative_gap, water_fill
+    from planner.solve import cpsat
+    from planner.solve.pipeline import relative_gap, water_fill
 
     _, _, problem, load = _problem(name, data_dir)
     t0 = time.perf_counter()
@@ -106,7 +106,7 @@ def _lp_bound(name: str, data_dir: str | None, limit: float) -> dict:
     import scipy.sparse as sp
     from ortools.linear_solver.python import model_builder as mb
 
-    from planner.workforce import CONSTABLE, INSPECTOR, PCSO, SERGEANT
+    from planner.ranks import CONSTABLE, INSPECTOR, PCSO, SERGEANT
 
     _, _, prob, load = _problem(name, data_dir)
     t0 = time.perf_counter()

@@ -45,7 +45,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from geo.compactness import ward_shape_arrays  # noqa: E402
-from planner.loader import load_inputs  # noqa: E402
+from planner.inputs.loader import load_inputs  # noqa: E402
 from planner.scenario import load_scenario  # noqa: E402
 from planner.teams import design_for_need, parse_teams  # noqa: E402
 from planner.teams import metrics as M  # noqa: E402

@@ -86,7 +86,7 @@ def base_map(layer: gpd.GeoDataFrame, *, tolerance_m: float = 20.0) -> BaseMap:
     ----------
     layer : geopandas.GeoDataFrame
         ``ward_code, ward_name, borough_code, borough_name, bcu, geometry`` (as
-        :attr:`planner.loader.Inputs.layer`).
+        :attr:`planner.inputs.loader.Inputs.layer`).
     tolerance_m : float
         Simplification of the ward polygons, metres (outlines use 2.5 times this).
     """

@@ -7,10 +7,10 @@
 
 from planner.api import solve
 from planner.errors import DataError, InfeasibleError, InputError, PlannerError, ScenarioError
-from planner.loader import Inputs, load_inputs
-from planner.result import Plan
+from planner.inputs.loader import Inputs, load_inputs
+from planner.report.result import Plan
 from planner.scenario import Scenario, load_scenario
-from planner.solver import Status
+from planner.solve.pipeline import Status
 
 __all__ = [
     "DataError",

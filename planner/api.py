@@ -2,9 +2,9 @@
 
 Consistency check, model building, solving and result assembly are separate
 steps (like PyPSA's ``optimize``): :func:`check_rules` explains conflicts in
-plain words before any solver runs, :func:`planner.model.build_problem`
-creates the arrays, :func:`planner.solver.solve_allocation` solves and
-certifies, and :class:`planner.result.Plan` reports.
+plain words before any solver runs, :func:`planner.problem.build_problem`
+creates the arrays, :func:`planner.solve.pipeline.solve_allocation` solves and
+certifies, and :class:`planner.report.result.Plan` reports.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from pathlib import Path
 from threadpoolctl import threadpool_limits
 
 from planner.errors import InfeasibleError
-from planner.explain import describe_rows, explain_infeasibility
-from planner.loader import Inputs, load_inputs
-from planner.model import AllocationProblem, build_problem
-from planner.result import Plan
+from planner.inputs.loader import Inputs, load_inputs
+from planner.inputs.workforce import Workforce, workforce_from_scenario
+from planner.problem import AllocationProblem, build_problem
+from planner.report.explain import describe_rows, explain_infeasibility
+from planner.report.result import Plan
 from planner.scenario import Scenario, load_scenario
-from planner.solver import Allocation, Status, solve_allocation
-from planner.workforce import Workforce, workforce_from_scenario
+from planner.solve.pipeline import Allocation, Status, solve_allocation
 
 
 def prepare(
@@ -59,7 +59,7 @@ def _run_solver(
     limit = spec.time_limit if time_limit is None else time_limit
     chosen = spec.seed if seed is None else seed
     if scenario.objective.kind == "balance":
-        from planner.balance import solve_balance
+        from planner.solve.balance import solve_balance
 
         return solve_balance(problem, time_limit=limit, gap_target=spec.gap, seed=chosen, workers=spec.workers)
     return solve_allocation(problem, time_limit=limit, gap_target=spec.gap, seed=chosen, workers=spec.workers)

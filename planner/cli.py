@@ -41,8 +41,8 @@ def _load(args: argparse.Namespace):
 def run_solve(args: argparse.Namespace) -> int:
     """``planner solve``: solve a scenario and write its outputs."""
     from planner.api import solve
-    from planner.loader import load_inputs
-    from planner.outputs import write_plan
+    from planner.inputs.loader import load_inputs
+    from planner.report.outputs import write_plan
 
     scenario = _load(args)
     inputs = load_inputs(scenario, args.data_dir, scenario_dir=args.scenario.parent)
@@ -65,37 +65,11 @@ def run_solve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _validate_blocks(scenario: object, source: str) -> None:
-    """Validate the ``teams`` and ``finance`` blocks with their own schemas; report both at once."""
-    from planner.errors import InputError, ScenarioError
-
-    problems: list[str] = []
-    teams = getattr(scenario, "teams", None)
-    finance = getattr(scenario, "finance", None)
-    if teams is not None:
-        from planner.teams.spec import parse_teams
-
-        try:
-            parse_teams(teams, source=source)
-        except InputError as exc:
-            problems += list(exc.problems)
-    if finance is not None:
-        from planner.finance.spec import parse_finance
-
-        try:
-            parse_finance(finance, source=source)
-        except InputError as exc:
-            problems += list(exc.problems)
-    if problems:
-        raise ScenarioError(problems, source=source)
-
-
 def run_validate(args: argparse.Namespace) -> int:
     """``planner validate``: check the scenario and its data, report every problem."""
     from planner.api import check_rules, prepare
 
-    scenario = _load(args)
-    _validate_blocks(scenario, str(args.scenario))
+    scenario = _load(args)  # the teams and finance blocks are validated with the rest
     inputs, workforce, problem = prepare(scenario, args.data_dir, scenario_dir=args.scenario.parent)
     for note in inputs.wards.notes:
         _err(f"note: {note}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from planner.model import INF_INT, AllocationProblem
+from planner.problem import INF_INT, AllocationProblem
 
 
 def make_problem(

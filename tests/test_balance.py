@@ -7,8 +7,8 @@ import itertools
 import numpy as np
 from problems import make_problem
 
-from planner.balance import solve_balance
-from planner.result import check_plan
+from planner.report.result import check_plan
+from planner.solve.balance import solve_balance
 
 
 def best_worst_ratio(prob) -> float:

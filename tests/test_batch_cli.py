@@ -83,7 +83,7 @@ def test_report_writes_the_three_trade_off_plots(filled, tmp_path):
 def test_report_on_a_batch_without_finished_runs_says_so(tmp_path, capsys):
     db = tmp_path / "b.sqlite"
     (tmp_path / "tiny.yaml").write_text((DATA / "tiny.yaml").read_text())
-    (tmp_path / "s.yaml").write_text("base: tiny.yaml\naxes: {teams.standin_fault: [raise]}\n")
+    (tmp_path / "s.yaml").write_text('base: tiny.yaml\naxes: {description: ["standin_fault:raise"]}\n')
     with Store(db) as store:
         run_batch(load_sweep(tmp_path / "s.yaml"), store, workers=1, solve=standin.solve,
                   load=standin.load_inputs, progress=None)  # fmt: skip

@@ -77,7 +77,7 @@ def test_an_unreachable_scheduler_is_an_input_error(tmp_path, monkeypatch):
 def test_a_dask_worker_process_killed_mid_batch_is_replaced(tmp_path):
     marker = tmp_path / "died-once"
     (tmp_path / "tiny.yaml").write_text((DATA / "tiny.yaml").read_text())
-    axes = {"teams.standin_fault": ["", f"exit_once:{marker}"], "workforce.pcso.headcount": [60, 80, 100]}
+    axes = {"description": ["", f"standin_fault:exit_once:{marker}"], "workforce.pcso.headcount": [60, 80, 100]}
     (tmp_path / "s.yaml").write_text(yaml.safe_dump({"name": "s", "base": "tiny.yaml", "axes": axes}))
     sweep = load_sweep(tmp_path / "s.yaml")
     with (

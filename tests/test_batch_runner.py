@@ -1,7 +1,7 @@
 """Running sweeps on a local process pool with the stand-in solve: storing, faults, resume.
 
 The stand-in (planner.batch.standin) is a fast deterministic allocation that can
-misbehave on purpose through the sweep axis ``teams.standin_fault``; the real
+misbehave on purpose through the sweep axis ``description`` (``standin_fault:raise`` and so on); the real
 solver is exercised in test_batch_real.py.
 """
 
@@ -126,7 +126,7 @@ def test_faults_are_recorded_with_their_messages_and_the_batch_goes_on(store):
     assert not summary.complete
     rows = {r["run_id"]: r for r in store.runs_rows()}
     for run in sweep.runs():
-        row, fault = rows[run.run_id], run.params["teams.standin_fault"]
+        row, fault = rows[run.run_id], run.params["description"].removeprefix("standin_fault:")
         if fault == "raise":
             assert row["status"] == FAILED and "RuntimeError: stand-in fault" in row["error"]
         elif fault == "infeasible":
@@ -146,7 +146,7 @@ def test_a_worker_killed_mid_batch_is_replaced_and_its_runs_done_again(store, tm
     marker = tmp_path / "died-once"
     path = _sweep(
         tmp_path,
-        {"teams.standin_fault": ["", f"exit_once:{marker}"], "workforce.pcso.headcount": [60, 80, 100, 120]},
+        {"description": ["", f"standin_fault:exit_once:{marker}"], "workforce.pcso.headcount": [60, 80, 100, 120]},
     )
     sweep = load_sweep(path)
     summary = run_batch(sweep, store, workers=2, **FAKE)
@@ -163,7 +163,7 @@ def test_a_run_that_always_kills_its_worker_is_lost_without_taking_others(sqlite
     path = _sweep(
         tmp_path,
         {
-            "teams.standin_fault": ["", "exit", "sleep:0.01", "sleep:0.02"],
+            "description": ["", "standin_fault:exit", "standin_fault:sleep:0.01", "standin_fault:sleep:0.02"],
             "workforce.pcso.headcount": [60, 100],
         },
     )
@@ -172,7 +172,7 @@ def test_a_run_that_always_kills_its_worker_is_lost_without_taking_others(sqlite
     assert summary.lost == 2 and summary.ok == 6 and summary.failed == 0
     rows = sqlite_store.runs_rows()
     lost = [r for r in rows if r["status"] == LOST]
-    assert all(r["params"]["teams.standin_fault"] == "exit" for r in lost)
+    assert all(r["params"]["description"] == "standin_fault:exit" for r in lost)
     assert all("worker process died" in r["error"] for r in lost)
     again = run_batch(sweep, sqlite_store, workers=2, resume=True, **FAKE)
     assert again.skipped == 6 and again.lost == 2
@@ -275,8 +275,8 @@ class _CtrlC:
 
 
 def test_ctrl_c_keeps_what_finished_and_resume_completes(sqlite_store, tmp_path):
-    faults = ["sleep:0.3", "sleep:0.31", "sleep:0.32"]
-    sweep = load_sweep(_sweep(tmp_path, {"teams.standin_fault": faults, "workforce.pcso.headcount": [60, 100]}))
+    faults = ["standin_fault:sleep:0.3", "standin_fault:sleep:0.31", "standin_fault:sleep:0.32"]
+    sweep = load_sweep(_sweep(tmp_path, {"description": faults, "workforce.pcso.headcount": [60, 100]}))
     summary = run_batch(sweep, sqlite_store, workers=1, **{**FAKE, "progress": _CtrlC(3)})
     assert summary.interrupted and not summary.complete
     stored = sqlite_store.runs_rows()

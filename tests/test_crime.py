@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from planner.crime import CrimeWindow, crime_from_frame, read_crime
 from planner.errors import DataError
+from planner.inputs.crime import CrimeWindow, crime_from_frame, read_crime
 from planner.scenario import CrimeSpec
 
 HEATHROW = "E05013570"

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from problems import make_problem
 
-from planner.explain import explain_infeasibility
-from planner.solver import Status, solve_allocation
+from planner.report.explain import explain_infeasibility
+from planner.solve.pipeline import Status, solve_allocation
 
 
 def test_floors_against_headcount() -> None:

@@ -25,9 +25,9 @@ from planner.finance.costing import (
     unit_costs,
 )
 from planner.finance.flows import build_phasing
-from planner.finance.periods import fy_label, fy_of_month, parse_fy, parse_month, parse_quarter, quarter_label
-from planner.finance.spec import finance_of, parse_finance
 from planner.scenario import RANKS, Scenario, load_scenario
+from planner.scenario.finance import finance_of, parse_finance
+from planner.scenario.periods import fy_label, fy_of_month, parse_fy, parse_month, parse_quarter, quarter_label
 
 DATA = Path(__file__).resolve().parent / "data" / "finance"
 MONTHS = ("2023-04", "2023-09", "2024-01", "2024-04", "2025-04")
@@ -163,9 +163,8 @@ def test_partial_override_keeps_other_defaults() -> None:
     ],
 )
 def test_broken_finance_blocks_are_reported(name: str, expected: str) -> None:
-    sc = load_scenario(DATA / f"{name}.yaml")
     with pytest.raises(ScenarioError) as err:
-        finance_of(sc)
+        finance_of(load_scenario(DATA / f"{name}.yaml"))
     text = str(err.value).replace("Value error, ", "")
     assert expected.replace("Value error, ", "") in text
     assert "finance" in text

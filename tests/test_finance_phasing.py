@@ -59,8 +59,8 @@ def half_up(rate: float, stock: int) -> int:
 
 def recheck(sc: Scenario, res: Any) -> None:
     """Recompute the stock-flow, capacity, lag, targets, deployment rules and costs from scratch."""
-    fin = sc.finance or {}
-    ranks = fin["phasing"]["ranks"]
+    assert sc.finance is not None and sc.finance.phasing is not None
+    ranks = {r: flow.model_dump() for r, flow in sc.finance.phasing.ranks.items()}
     pb, f, d = res.problem, res.flows, res.deploy
     T = pb.n_periods
     rates = cost_rates(sc)

@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from planner.data import WardData
 from planner.errors import InfeasibleError
 from planner.finance.costing import unit_costs
+from planner.inputs.data import WardData
 from planner.scenario import Scenario
 
 
@@ -48,7 +48,7 @@ def make_wards(boroughs: int = 3, per: int = 4, seed: int = 7) -> WardData:
 
 @dataclass(frozen=True, eq=False)
 class FakePlan:
-    """The part of planner.result.Plan that finance reads."""
+    """The part of planner.report.result.Plan that finance reads."""
 
     scenario: Scenario
     wards: WardData

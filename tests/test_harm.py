@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from planner.crime import read_crime
 from planner.errors import DataError
-from planner.harm import (
+from planner.inputs.crime import read_crime
+from planner.inputs.harm import (
     EXCLUDE,
     HarmWeights,
     harm_weights_from_frame,

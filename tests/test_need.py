@@ -12,11 +12,11 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from planner.crime import CrimeWindow, read_crime
 from planner.errors import DataError, ScenarioError
-from planner.harm import HarmWeights, read_harm_weights
-from planner.need import compute_need, need_from_files
-from planner.population import population_from_lsoa, read_population
+from planner.inputs.crime import CrimeWindow, read_crime
+from planner.inputs.harm import HarmWeights, read_harm_weights
+from planner.inputs.need import compute_need, need_from_files
+from planner.inputs.population import population_from_lsoa, read_population
 from planner.scenario import CrimeSpec, DataSpec, HarmSpec, NeedSpec, PopulationSpec
 
 REPO = Path(__file__).resolve().parents[1]

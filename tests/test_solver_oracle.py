@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from problems import make_problem
 
-from planner import cpsat
-from planner.result import check_plan
-from planner.solver import Status, relative_gap, solve_allocation
+from planner.report.result import check_plan
+from planner.solve import cpsat
+from planner.solve.pipeline import Status, relative_gap, solve_allocation
 
 
 def brute_force(prob) -> float:

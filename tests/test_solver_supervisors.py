@@ -1,8 +1,8 @@
 """Whole sergeants and inspectors: the borough bound and its plans against exact oracles.
 
-The borough bound (planner.borough_bound) must never fall below the true
+The borough bound (planner.solve.borough_bound) must never fall below the true
 optimum, at any prices; its building blocks must match brute force; the plans
-built from it (planner.borough_primal) must pass every rule; and on small
+built from it (planner.solve.borough_primal) must pass every rule; and on small
 cities where inspectors bind, the solver's plan must be within the gap target
 of the exact CP-SAT optimum.
 """
@@ -18,14 +18,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from problems import make_problem
 
-from planner import cpsat
-from planner.borough_bound import UnitPrices, best_split, evaluate, make_frame, price_vector, tables
-from planner.borough_primal import plan_from_bound, refine_with_boroughs, resplit, supervisor_plan
-from planner.columns import Prices
-from planner.model import AllocationProblem
-from planner.price_search import PriceSearch, infeasibility_proof
-from planner.result import check_plan
-from planner.solver import relative_gap, solve_allocation
+from planner.problem import AllocationProblem
+from planner.report.result import check_plan
+from planner.solve import cpsat
+from planner.solve.borough_bound import UnitPrices, best_split, evaluate, make_frame, price_vector, tables
+from planner.solve.borough_primal import plan_from_bound, refine_with_boroughs, resplit, supervisor_plan
+from planner.solve.columns import Prices
+from planner.solve.pipeline import relative_gap, solve_allocation
+from planner.solve.price_search import PriceSearch, infeasibility_proof
 
 GAP = 1e-4
 CPSAT_TOL = 1e-4  # CP-SAT rounds every table entry to 1e-6

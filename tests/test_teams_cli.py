@@ -12,7 +12,7 @@ import pyogrio
 import pytest
 
 from planner.cli import main
-from planner.loader import load_inputs
+from planner.inputs.loader import load_inputs
 from planner.scenario import load_scenario
 
 DATA = Path(__file__).resolve().parent / "data" / "teams"

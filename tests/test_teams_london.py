@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from geo.compactness import dissolved_polsby_popper
-from planner.loader import load_inputs
+from planner.inputs.loader import load_inputs
 from planner.scenario import load_scenario
 from planner.teams import design_for_need, parse_teams
 from tests.test_teams_support import check_design

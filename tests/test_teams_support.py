@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import networkx as nx
 import numpy as np
 
-from planner.data import WardData
+from planner.inputs.data import WardData
 from planner.teams.problem import RegionProblem, Score, evaluate
 
 

@@ -1,7 +1,7 @@
 """A plan as files a commander can send on: CSV, GeoPackage, scenario YAML, or all in one zip.
 
 Everything is written with the engine's own writers
-(:func:`planner.outputs.plan_writers`, :func:`planner.outputs.commit_files`)
+(:func:`planner.report.outputs.plan_writers`, :func:`planner.report.outputs.commit_files`)
 into a temporary folder and returned as bytes, so the downloads are the same
 files as ``planner solve --out``.
 """
@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from planner.outputs import commit_files, plan_writers
-from planner.result import Plan
+from planner.report.outputs import commit_files, plan_writers
+from planner.report.result import Plan
 from planner.scenario import Scenario
 
 

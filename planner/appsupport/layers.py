@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from planner.data import WardData
-from planner.result import Plan
+from planner.inputs.data import WardData
+from planner.report.result import Plan
 
 RGB = tuple[int, int, int]
 

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from planner.appsupport.layers import effective_officers, officers_per_need
-from planner.result import Plan
+from planner.report.result import Plan
 from planner.scenario import RANKS
 
 

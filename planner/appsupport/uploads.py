@@ -2,7 +2,7 @@
 
 An upload is saved under a fixed name in a private folder, then read with
 the engine's own checked readers (:func:`geo.boundaries.read_wards`,
-:func:`planner.crime.read_crime`), so an uploaded file meets exactly the
+:func:`planner.inputs.crime.read_crime`), so an uploaded file meets exactly the
 checks a file named in a scenario does. Every failure becomes an
 :class:`UploadCheck` with the problems listed; nothing raises to the page.
 """
@@ -153,7 +153,7 @@ def check_crime(name: str, data: bytes, folder: str | Path) -> UploadCheck:
     if path is None:
         return _refuse("crime", refused or "refused")
     try:
-        from planner.crime import read_crime
+        from planner.inputs.crime import read_crime
 
         window = read_crime(path, CrimeSpec(path=str(path)))
     except Exception as exc:  # any reader failure is reported, never raised to the page

@@ -5,7 +5,7 @@ need x log(1 + effective officers / saturation), less a small cost term), so
 each ward stops where its next officer would add less than the best use of
 that officer elsewhere, unless a rule holds it (ward floor, cap, stability
 limit). :func:`explain_ward` puts this in plain sentences with the numbers
-from :meth:`planner.result.Plan.marginal_value`.
+from :meth:`planner.report.result.Plan.marginal_value`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from planner.appsupport.layers import Context, Deployment, effective_officers
-from planner.result import Plan
+from planner.report.result import Plan
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ need above the ward floors (largest remainder), then sizes sergeants and
 inspectors per borough from the spans of control.
 
 Faults can be injected through the free ``teams`` block of the scenario, so
-that a sweep axis ``teams.standin_fault`` can make chosen runs misbehave:
+that a sweep axis ``description: ["standin_fault:raise", ...]`` can make chosen runs misbehave:
 
 ``raise``            the solve raises ``RuntimeError``;
 ``infeasible``       the solve raises :class:`~planner.errors.InfeasibleError`;
@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from planner.data import WardData
 from planner.errors import InfeasibleError
+from planner.inputs.data import WardData
 from planner.scenario import Scenario
 
 LOADS: list[int] = [0]
@@ -38,7 +38,7 @@ LOADS: list[int] = [0]
 
 
 class StandInStatus(enum.Enum):
-    """Mirror of ``planner.result.Status`` for the stand-in plans."""
+    """Mirror of ``planner.report.result.Status`` for the stand-in plans."""
 
     OPTIMAL = "optimal"
     FEASIBLE = "feasible"
@@ -135,8 +135,9 @@ def _spread(total: int, floor: int, need: np.ndarray) -> np.ndarray:
 
 
 def _fault(scenario: Scenario) -> str:
-    teams = scenario.teams or {}
-    return str(teams.get("standin_fault", "") or "")
+    prefix = "standin_fault:"
+    text = scenario.description
+    return text[len(prefix) :] if text.startswith(prefix) else ""
 
 
 def _inject(fault: str) -> None:

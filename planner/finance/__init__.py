@@ -1,6 +1,6 @@
 """Finance: what options cost, and phasing the uplift over several years.
 
-Submodules: :mod:`~planner.finance.spec` (the ``finance:`` scenario block and its
+Submodules: :mod:`~planner.scenario.finance` (the ``finance:`` scenario block and its
 sourced defaults), :mod:`~planner.finance.costing` (pay and on-costs per rank,
 plan costs by rank, ward and borough), :mod:`~planner.finance.phasing`
 (quarter-by-quarter recruitment and deployment), :mod:`~planner.finance.compare`
@@ -18,7 +18,7 @@ from planner.finance.costing import (
     rank_cost,
     unit_costs,
 )
-from planner.finance.spec import FinanceSpec, finance_of, parse_finance
+from planner.scenario.finance import FinanceSpec, finance_of, parse_finance
 
 __all__ = [
     "FinanceSpec",

@@ -73,8 +73,8 @@ def run_cost(args: argparse.Namespace) -> int:
     """Run ``planner cost``."""
     from planner.finance.compare import compare_options
     from planner.finance.export import write_comparison
-    from planner.finance.spec import finance_of
     from planner.scenario import load_scenario
+    from planner.scenario.finance import finance_of
 
     scenarios = [load_scenario(p) for p in args.scenarios]
     for sc in scenarios:
@@ -118,8 +118,8 @@ def run_phase(args: argparse.Namespace) -> int:
     import planner
     from planner.finance.export import write_phasing
     from planner.finance.phasing import plan_phasing
-    from planner.finance.spec import finance_of
     from planner.scenario import load_scenario
+    from planner.scenario.finance import finance_of
 
     scenario = load_scenario(args.scenario)
     if finance_of(scenario).phasing is None:

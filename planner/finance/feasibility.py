@@ -13,8 +13,8 @@ import numpy as np
 from ortools.linear_solver import pywraplp  # type: ignore[attr-defined]
 
 from planner.finance.flows import PhasingProblem, leavers_of
-from planner.finance.periods import fy_label
 from planner.scenario import RANKS
+from planner.scenario.periods import fy_label
 
 _PLURAL = {"constable": "constables", "pcso": "PCSOs", "sergeant": "sergeants", "inspector": "inspectors"}
 

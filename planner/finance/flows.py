@@ -20,12 +20,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from planner.data import WardData
 from planner.errors import ScenarioError
 from planner.finance.costing import CostRates, cost_rates, to_pence
-from planner.finance.periods import fy_of_month, parse_fy, parse_quarter, quarter_label
-from planner.finance.spec import PhasingSpec
+from planner.inputs.data import WardData
 from planner.scenario import RANKS, Scenario
+from planner.scenario.finance import PhasingSpec
+from planner.scenario.periods import fy_of_month, parse_fy, parse_quarter, quarter_label
 
 
 @dataclass(frozen=True)

@@ -31,11 +31,11 @@ from typing import Any
 import numpy as np
 from ortools.linear_solver import pywraplp  # type: ignore[attr-defined]
 
-from planner.data import WardData
 from planner.errors import InfeasibleError
 from planner.finance.costing import cost_rates
 from planner.finance.flows import PhasingProblem, build_phasing, leavers_of, simulate
 from planner.finance.phasing_result import PhasingResult, make_result
+from planner.inputs.data import WardData
 from planner.scenario import Scenario
 
 _BUDGET_MARGIN = 2e-6

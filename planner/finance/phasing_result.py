@@ -11,8 +11,8 @@ import pandas as pd
 
 from planner.finance.costing import CostRates, round_pence
 from planner.finance.flows import Flows, PhasingProblem, leavers_of, pool_cost_pence
-from planner.finance.periods import fy_label
 from planner.scenario import RANKS
+from planner.scenario.periods import fy_label
 
 
 @dataclass(frozen=True, eq=False)

@@ -20,10 +20,10 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
+from planner.scenario.teams import TeamsSpec, parse_teams
 from planner.teams.current import CurrentMap, read_current_map
 from planner.teams.design import Workload, design_teams
 from planner.teams.report import TeamDesign
-from planner.teams.spec import TeamsSpec, parse_teams
 
 _LAZY = {
     "design": "planner.teams.api",

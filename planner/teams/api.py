@@ -4,7 +4,7 @@ These functions connect :func:`planner.teams.design.design_teams` (arrays
 only) to the rest of the planner: the scenario's ``teams:`` block and
 supervision rules, the loaded inputs (ward polygons for compactness, via
 :mod:`geo.compactness`), the current team map, and a solved
-:class:`~planner.result.Plan` in joint mode.
+:class:`~planner.report.result.Plan` in joint mode.
 """
 
 from __future__ import annotations
@@ -15,16 +15,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from planner.data import WardData
+from planner.inputs.data import WardData
 from planner.scenario import Scenario
+from planner.scenario.teams import TeamsSpec, teams_of
 from planner.teams.current import CurrentMap, read_current_map
 from planner.teams.design import Workload, design_teams
 from planner.teams.report import TeamDesign
-from planner.teams.spec import TeamsSpec, parse_teams
 
 if TYPE_CHECKING:
-    from planner.loader import Inputs
-    from planner.result import Plan
+    from planner.inputs.loader import Inputs
+    from planner.report.result import Plan
 
 
 def ward_shapes(layer: Any, wards: WardData) -> dict[str, np.ndarray] | None:
@@ -47,7 +47,7 @@ def load_current(
     """Read ``teams.current`` (looked up in ``data_dir``, then ``scenario_dir``), if set."""
     if spec.current is None:
         return None
-    from planner.loader import make_resolver
+    from planner.inputs.loader import make_resolver
 
     path = make_resolver(data_dir, scenario_dir)(spec.current)
     return read_current_map(path, wards, spec.locked)
@@ -81,7 +81,7 @@ def design_for_need(
     inputs : Inputs
         From :func:`planner.load_inputs`.
     spec : TeamsSpec, optional
-        Default: ``parse_teams(scenario.teams)``.
+        Default: ``teams_of(scenario)``.
     data_dir, scenario_dir : optional
         Where to find ``teams.current``.
     time_limit, seed, workers : optional
@@ -90,7 +90,7 @@ def design_for_need(
     current : CurrentMap, optional
         The current team map, already read (default: read ``teams.current``).
     """
-    spec = spec or parse_teams(scenario.teams)
+    spec = spec or teams_of(scenario)
     wards = inputs.wards
     total = scenario.workforce.constable.headcount + scenario.workforce.pcso.headcount
     work = Workload.from_need(wards.need, float(total))
@@ -135,7 +135,7 @@ def design_for_plan(
         As for :func:`design_for_need`.
     """
     scenario = plan.scenario
-    spec = spec or parse_teams(scenario.teams)
+    spec = spec or teams_of(scenario)
     wards = plan.wards
     work = Workload.from_plan(wards.need, plan.constables, plan.pcsos, spec.balance_on)
     seed_, workers_ = _settings(scenario, spec, seed, workers)
@@ -188,9 +188,9 @@ def design(
     (TeamDesign, Plan or None, Inputs)
     """
     from planner.api import solve
-    from planner.loader import load_inputs
+    from planner.inputs.loader import load_inputs
 
-    spec = parse_teams(scenario.teams)
+    spec = teams_of(scenario)
     inputs = load_inputs(scenario, data_dir, scenario_dir=scenario_dir, reuse=inputs)
     current = load_current(spec, inputs.wards, data_dir, scenario_dir)  # checked before any solve
     kw: dict[str, Any] = {

@@ -42,10 +42,9 @@ def run_teams(args: argparse.Namespace) -> int:
     from planner.scenario import load_scenario
     from planner.teams.api import design
     from planner.teams.outputs import write_teams
-    from planner.teams.spec import parse_teams
 
     scenario = load_scenario(args.scenario)
-    parse_teams(scenario.teams, source=str(args.scenario))  # fail on a bad teams: block before loading data
+
     result, plan, inputs = design(
         scenario,
         args.data_dir,

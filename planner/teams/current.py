@@ -15,15 +15,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from planner.data import WardData
 from planner.errors import InputError, Problems
+from planner.inputs.data import WardData
 from planner.teams.graph import components, neighbour_lists
 from planner.teams.report import ward_list
 
 
 @dataclass(frozen=True, eq=False)
 class CurrentMap:
-    """A checked team map over the wards of a :class:`~planner.data.WardData`.
+    """A checked team map over the wards of a :class:`~planner.inputs.data.WardData`.
 
     Parameters
     ----------

@@ -18,15 +18,15 @@ from multiprocessing import get_all_start_methods, get_context
 
 import numpy as np
 
-from planner.data import WardData
 from planner.errors import InfeasibleError, InputError, Problems
+from planner.inputs.data import WardData
 from planner.scenario import Supervision
+from planner.scenario.teams import TeamsSpec
 from planner.teams.current import CurrentMap
 from planner.teams.graph import components, local_edges, neighbour_lists
 from planner.teams.report import BoroughReport, TeamDesign, verify_contiguity, ward_list
 from planner.teams.solve import BoroughJob, BoroughResult, solve_borough
 from planner.teams.spans import assign_inspectors, inspector_capacity, team_sergeants
-from planner.teams.spec import TeamsSpec
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,6 +1,6 @@
 """Writing a team design: teams.csv, team_wards.csv, supervisors.csv, summary.json, allocation.gpkg.
 
-All files are written together through :func:`planner.outputs.commit_files`
+All files are written together through :func:`planner.report.outputs.commit_files`
 (temporary folder, then ``os.replace`` of each file), so a failure leaves the
 output folder as it was. With a plan, the plan's own files are written too,
 and in joint mode boroughs.csv carries the supervisors the teams need.
@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from planner.outputs import commit_files, plan_writers, write_json
+from planner.report.outputs import commit_files, plan_writers, write_json
 from planner.teams.report import TeamDesign
 
 if TYPE_CHECKING:
-    from planner.result import Plan
+    from planner.report.result import Plan
 
 TEAM_COLUMNS = [
     "team_id", "borough", "bcu", "ward_codes", "wards", "need", "constables", "pcsos", "sergeants", "inspector_id",

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from planner.data import WardData
+from planner.inputs.data import WardData
 from planner.scenario import Supervision
+from planner.scenario.teams import TeamsSpec
 from planner.teams import metrics as M
 from planner.teams.graph import split_groups
 from planner.teams.spans import assign_inspectors, inspector_capacity, inspector_loads, team_sergeants
-from planner.teams.spec import TeamsSpec
 
 if TYPE_CHECKING:
     from planner.teams.design import Workload

@@ -14,11 +14,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from planner.data import WardData
-from planner.model import INF_INT, AllocationProblem
+from planner.inputs.data import WardData
+from planner.inputs.workforce import Workforce
+from planner.problem import INF_INT, AllocationProblem
+from planner.ranks import CONSTABLE, INSPECTOR, PCSO, SERGEANT
 from planner.scenario import RANKS, Scenario
-from planner.solver import Status
-from planner.workforce import CONSTABLE, INSPECTOR, PCSO, SERGEANT, Workforce
+from planner.solve.pipeline import Status
 
 
 @dataclass(frozen=True, eq=False)

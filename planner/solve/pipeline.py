@@ -4,19 +4,19 @@ The method exploits the problem's structure (a separable concave objective
 over wards, coupled by a handful of rules):
 
 1. a water-filling estimate seeds each ward's candidate choices;
-2. column generation on the Dantzig-Wolfe master LP (:mod:`planner.master`)
-   prices every ward's whole grid of integer choices (:mod:`planner.columns`)
+2. column generation on the Dantzig-Wolfe master LP (:mod:`planner.solve.master`)
+   prices every ward's whole grid of integer choices (:mod:`planner.solve.columns`)
    until no choice improves the LP; each round's Lagrangian value is a valid
    upper bound on the integer optimum, proved exact over each ward's full range;
 3. the LP's near-integral solution is rounded, repaired and improved by
-   exact marginal analysis (:mod:`planner.primal`), giving a feasible plan;
+   exact marginal analysis (:mod:`planner.solve.primal`), giving a feasible plan;
 4. if the gap is still above target (typically because whole sergeants and
    inspectors bind, which the LP treats as continuous), the borough bound
-   (:mod:`planner.borough_bound`, :mod:`planner.price_search`) prices only the
+   (:mod:`planner.solve.borough_bound`, :mod:`planner.solve.price_search`) prices only the
    London-wide rules and solves each borough exactly over whole supervisors,
-   and its answers are turned into plans (:mod:`planner.borough_primal`); the
+   and its answers are turned into plans (:mod:`planner.solve.borough_primal`); the
    reported bound is the smaller of the two valid bounds;
-5. if the gap is still above target, CP-SAT (:mod:`planner.polish`) searches
+5. if the gap is still above target, CP-SAT (:mod:`planner.solve.polish`) searches
    the few choices per ward that the Lagrangian prices have not ruled out.
 
 The answer reports the plan's objective, the best bound, the relative gap,
@@ -31,13 +31,13 @@ from enum import Enum
 
 import numpy as np
 
-from planner.borough_primal import inspectors_bind, polish_plan, refine_with_boroughs
-from planner.columns import Prices, choice_lagrangian, lagrangian_bound
-from planner.master import Columns, solve_master
-from planner.model import AllocationProblem
-from planner.price_search import infeasibility_proof
-from planner.primal import PlanState, repair, round_lp
-from planner.workforce import CONSTABLE, PCSO
+from planner.problem import AllocationProblem
+from planner.ranks import CONSTABLE, PCSO
+from planner.solve.borough_primal import inspectors_bind, polish_plan, refine_with_boroughs
+from planner.solve.columns import Prices, choice_lagrangian, lagrangian_bound
+from planner.solve.master import Columns, solve_master
+from planner.solve.price_search import infeasibility_proof
+from planner.solve.primal import PlanState, repair, round_lp
 
 
 class Status(str, Enum):
@@ -254,7 +254,7 @@ def solve_allocation(
         objective = state.objective()
         gap = relative_gap(objective, bound.value)
     if polish and gap > gap_target and bound.prices is not None and time.perf_counter() - t0 < time_limit:
-        from planner.polish import polish_with_cpsat
+        from planner.solve.polish import polish_with_cpsat
 
         better = polish_with_cpsat(
             prob, bound.prices, cg_bound, state,

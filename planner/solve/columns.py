@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from planner.model import AllocationProblem
-from planner.workforce import CONSTABLE, INSPECTOR, PCSO, SERGEANT
+from planner.problem import AllocationProblem
+from planner.ranks import CONSTABLE, INSPECTOR, PCSO, SERGEANT
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """The ``finance:`` block of a scenario: a strict schema with sourced defaults.
 
-:class:`planner.scenario.Scenario` keeps ``finance`` as a free mapping; this
-module validates it once, at the door, and reports every problem together
-with its dotted path (``finance.pay.pcso.shift_allowance: ...``).
+:class:`planner.scenario.Scenario` validates ``finance`` with :class:`FinanceSpec`
+once, at the door (the documented defaults merged in first), and reports every
+problem together with its dotted path (``finance.pay.pcso.shift_allowance: ...``).
 
 Defaults and their public sources (see the README, Finance, "Defaults and sources").
 Figures marked *approximate* are planning assumptions, not published figures:
@@ -55,11 +55,11 @@ import copy
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from planner.errors import ScenarioError
-from planner.finance.periods import parse_fy, parse_month, parse_quarter
-from planner.scenario import RANKS, Scenario, format_validation_error
+from planner.scenario.base import RANKS, Strict, format_validation_error
+from planner.scenario.periods import parse_fy, parse_month, parse_quarter
 
 Component = Literal["basic", "london_weighting", "london_allowance", "other_allowances", "shift_allowance"]
 COMPONENTS: tuple[str, ...] = (
@@ -71,14 +71,10 @@ COMPONENTS: tuple[str, ...] = (
 )
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, populate_by_name=True)
-
-
 # ------------------------------------------------------------------ pay
 
 
-class RankPay(_Strict):
+class RankPay(Strict):
     """Pay of one rank at the plan start, pounds a year per full-time person.
 
     Give either ``basic`` (an average), or a ``scale`` with a ``point`` (0-based
@@ -140,7 +136,7 @@ class RankPay(_Strict):
         return float(sum(s * w for s, w in zip(self.scale, self.mix)))
 
 
-class Dated(_Strict):
+class Dated(Strict):
     """A rate that applies from a month onwards (``from: 2024-04``)."""
 
     start: str = Field(alias="from")
@@ -173,7 +169,7 @@ def _sorted(items: tuple[Dated, ...], what: str) -> tuple[Any, ...]:
 # -------------------------------------------------------------- phasing
 
 
-class RankFlow(_Strict):
+class RankFlow(Strict):
     """Stock and flow of one rank over the phasing periods."""
 
     initial: int | None = Field(None, ge=0)
@@ -212,7 +208,7 @@ class RankFlow(_Strict):
         return self
 
 
-class Stream(_Strict):
+class Stream(Strict):
     """A funding stream: extra posts of one rank, tracked separately."""
 
     name: str = Field(min_length=1)
@@ -249,10 +245,10 @@ def _check_fy_map(v: dict[str, float] | None, positive: bool) -> dict[str, float
     return v
 
 
-class PhasingSpec(_Strict):
+class PhasingSpec(Strict):
     """Multi-period phasing of the uplift."""
 
-    ranks: dict[Literal["constable", "pcso", "sergeant", "inspector"], RankFlow] = {}
+    ranks: dict[Literal["constable", "pcso", "sergeant", "inspector"], RankFlow] = Field(default_factory=dict)
     streams: tuple[Stream, ...] = ()
     budget: dict[str, float] | None = None
     """Most the four ranks may cost per financial year, pounds (pay, on-costs, one-off)."""
@@ -285,7 +281,7 @@ class PhasingSpec(_Strict):
 # -------------------------------------------------------------- finance
 
 
-class FinanceSpec(_Strict):
+class FinanceSpec(Strict):
     """The whole ``finance:`` block, defaults merged in."""
 
     start: str = "2023Q2"
@@ -298,14 +294,19 @@ class FinanceSpec(_Strict):
     """Financial year whose average annual cost the single-year planner uses; default the first year."""
     pay: dict[Literal["constable", "pcso", "sergeant", "inspector"], RankPay] | None = None
     """Pay model per rank; None: keep ``workforce.<rank>.annual_cost``."""
-    pension: dict[str, tuple[Dated, ...]] = {}
+    pension: dict[str, tuple[Dated, ...]] = Field(default_factory=dict)
     national_insurance: tuple[NIBand, ...] = ()
     apprenticeship_levy: float = Field(0.005, ge=0, le=1)
-    pay_awards: dict[str, tuple[Dated, ...]] = {}
-    inflation: dict[str, float] = {}
+    pay_awards: dict[str, tuple[Dated, ...]] = Field(default_factory=dict)
+    inflation: dict[str, float] = Field(default_factory=dict)
     """Growth of the price level (GDP deflator) in each financial year."""
     default_inflation: float = Field(0.02, ge=-0.5, le=1)
     phasing: PhasingSpec | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults(cls, data: Any) -> Any:
+        return with_defaults(data) if isinstance(data, Mapping) else data
 
     @field_validator("start")
     @classmethod
@@ -521,14 +522,15 @@ def parse_finance(raw: Mapping[str, Any] | None, source: str = "scenario") -> Fi
     if not isinstance(raw, Mapping):
         raise ScenarioError(f"finance: expected a mapping, got {type(raw).__name__}", source=source)
     try:
-        return FinanceSpec.model_validate(with_defaults(raw))
+        return FinanceSpec.model_validate(raw)
     except ValidationError as exc:
         raise ScenarioError([format_validation_error(e, "finance") for e in exc.errors()], source=source) from None
 
 
-def finance_of(scenario: Scenario) -> FinanceSpec:
-    """The validated finance settings of a scenario (all defaults when it has none)."""
-    return parse_finance(scenario.finance, source=f"scenario {scenario.name!r}")
+def finance_of(scenario: Any) -> FinanceSpec:
+    """The finance settings of a :class:`~planner.scenario.Scenario` (all defaults when it has none)."""
+    spec = scenario.finance
+    return spec if isinstance(spec, FinanceSpec) else parse_finance(spec, source=f"scenario {scenario.name!r}")
 
 
 def default_pay_spec() -> FinanceSpec:

@@ -1,6 +1,6 @@
 """An upper bound that keeps every borough's sergeants and inspectors whole.
 
-The column-generation bound (:mod:`planner.columns`, :mod:`planner.master`)
+The column-generation bound (:mod:`planner.solve.columns`, :mod:`planner.solve.master`)
 treats each borough's sergeants and inspectors as continuous, so when
 supervisors bind (all inspectors deployed, say) it can overstate the optimum
 by a whole per cent. Here only the London-wide rules are priced: constable,
@@ -15,7 +15,7 @@ inspectors ``i``::
 where ``G_b(H)`` bounds from above the best priced value of at most ``H``
 constables plus PCSOs in the borough's wards. By weak duality
 ``L(pi) = sum_b V_b(pi) + pi . limits`` bounds every plan's objective from
-above, for any ``pi >= 0``; :mod:`planner.price_search` searches ``pi``.
+above, for any ``pi >= 0``; :mod:`planner.solve.price_search` searches ``pi``.
 
 How ``G_b`` is built, and why it is valid:
 
@@ -50,9 +50,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from planner.columns import Prices
-from planner.model import INF_INT, AllocationProblem
-from planner.workforce import CONSTABLE, INSPECTOR, PCSO, SERGEANT
+from planner.problem import INF_INT, AllocationProblem
+from planner.ranks import CONSTABLE, INSPECTOR, PCSO, SERGEANT
+from planner.solve.columns import Prices
 
 MAX_STEPS = 4000
 """Most head counts enumerated per ward before the bound gives up (returns +inf)."""

@@ -6,7 +6,7 @@ Two ways to state the same rules, sharing one constraint function per family:
   (integer counts per ward, the concave value by table lookup). It is the
   benchmark's reference and the exact oracle on small instances.
 * :func:`choice_model`: one Boolean per remaining candidate choice of each
-  ward, used by :mod:`planner.polish` after Lagrangian reduced-cost fixing has
+  ward, used by :mod:`planner.solve.polish` after Lagrangian reduced-cost fixing has
   ruled out every other choice.
 
 Objective values are scaled to integers by :data:`SCALE`; the answer is
@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 from ortools.sat.python import cp_model
 
-from planner.model import INF_INT, AllocationProblem
-from planner.workforce import CONSTABLE, INSPECTOR, PCSO, SERGEANT
+from planner.problem import INF_INT, AllocationProblem
+from planner.ranks import CONSTABLE, INSPECTOR, PCSO, SERGEANT
 
 SCALE = 1_000_000
 """Objective units per CP-SAT integer unit."""

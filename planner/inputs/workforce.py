@@ -1,7 +1,7 @@
 """Workforce and cost: headcount, availability after abstraction, and annual cost per rank.
 
 The figures come from the scenario (``workforce.<rank>``); when the scenario
-carries a detailed pay model (``finance.pay``), :mod:`planner.finance` derives
+carries a detailed pay model (``finance.pay``), :mod:`planner.inputs.pay` derives
 each rank's annual cost from it instead. Either way the solver sees four
 numbers per rank, in the order of :data:`planner.scenario.RANKS`.
 """
@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from planner.scenario import RANKS, Scenario
+from planner.ranks import RANKS
+from planner.scenario import Scenario
 
 CONSTABLE, PCSO, SERGEANT, INSPECTOR = range(4)
 
@@ -66,8 +67,8 @@ def rank_annual_costs(scenario: Scenario) -> tuple[np.ndarray, str]:
     Uses the finance pay model when the scenario has one, else
     ``workforce.<rank>.annual_cost``.
     """
-    if scenario.finance and scenario.finance.get("pay") is not None:
-        from planner.finance.costing import annual_cost_per_rank
+    if scenario.finance is not None and scenario.finance.pay is not None:
+        from planner.inputs.pay import annual_cost_per_rank
 
         costs = annual_cost_per_rank(scenario)
         if costs is not None:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from planner.result import Plan
+from planner.report.result import Plan
 
 WARD_COLUMNS = [
     "ward_code", "ward_name", "borough", "bcu", "demand", "harm", "population", "need", "constables", "pcsos",

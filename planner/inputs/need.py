@@ -29,10 +29,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from planner.crime import CrimeWindow, read_crime
 from planner.errors import DataError, ScenarioError
-from planner.harm import HarmWeights, read_harm_weights
-from planner.population import read_population
+from planner.inputs.crime import CrimeWindow, read_crime
+from planner.inputs.harm import HarmWeights, read_harm_weights
+from planner.inputs.population import read_population
 from planner.scenario import DataSpec, NeedSpec
 
 COLUMNS: tuple[str, ...] = ("demand", "harm", "population", "need")

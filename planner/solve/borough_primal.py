@@ -1,6 +1,6 @@
 """Plans with whole supervisors, built from the borough bound's answers.
 
-:mod:`planner.borough_bound` solves, for given London-wide prices, each
+:mod:`planner.solve.borough_bound` solves, for given London-wide prices, each
 borough's problem over whole sergeants and inspectors. Its answers nearly fit
 the London-wide headcount; this module turns them into a plan:
 
@@ -13,7 +13,7 @@ the London-wide headcount; this module turns them into a plan:
    heads those sergeants can supervise, and re-split them between constables
    and PCSOs to fit the London-wide headcounts and budget;
 3. repair what is left and improve by exact marginal analysis
-   (:mod:`planner.primal`) and sergeant exchanges (:mod:`planner.exchange`);
+   (:mod:`planner.solve.primal`) and sergeant exchanges (:mod:`planner.solve.exchange`);
    every move there is checked against every rule.
 """
 
@@ -25,7 +25,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from planner.borough_bound import (
+from planner.problem import AllocationProblem
+from planner.ranks import CONSTABLE, INSPECTOR, PCSO, SERGEANT
+from planner.solve.borough_bound import (
     BoroughSolution,
     Frame,
     Tables,
@@ -36,12 +38,10 @@ from planner.borough_bound import (
     price_vector,
     tables,
 )
-from planner.columns import Prices
-from planner.exchange import exchange_sergeants
-from planner.model import AllocationProblem
-from planner.price_search import PriceSearch
-from planner.primal import PlanState, improve, repair
-from planner.workforce import CONSTABLE, INSPECTOR, PCSO, SERGEANT
+from planner.solve.columns import Prices
+from planner.solve.exchange import exchange_sergeants
+from planner.solve.price_search import PriceSearch
+from planner.solve.primal import PlanState, improve, repair
 
 
 class _Choice:

@@ -19,9 +19,9 @@ import numpy as np
 import scipy.sparse as sp
 from ortools.linear_solver.python import model_builder as mb
 
-from planner.columns import Prices
-from planner.model import INF_INT, AllocationProblem
-from planner.workforce import CONSTABLE, INSPECTOR, PCSO, SERGEANT
+from planner.problem import INF_INT, AllocationProblem
+from planner.ranks import CONSTABLE, INSPECTOR, PCSO, SERGEANT
+from planner.solve.columns import Prices
 
 GLOP_PARAMETERS = "use_dual_simplex: true use_preprocessing: false"
 

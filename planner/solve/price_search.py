@@ -1,4 +1,4 @@
-"""Search the London-wide prices of the borough bound (:mod:`planner.borough_bound`).
+"""Search the London-wide prices of the borough bound (:mod:`planner.solve.borough_bound`).
 
 ``L(pi)`` is convex in the prices ``pi >= 0`` (a maximum of functions linear
 in ``pi``) and each evaluation gives its value and a subgradient (the
@@ -17,9 +17,9 @@ import time
 import numpy as np
 from ortools.linear_solver.python import model_builder as mb
 
-from planner.borough_bound import BoroughSolution, Frame, evaluate, make_frame
-from planner.model import AllocationProblem
-from planner.workforce import CONSTABLE
+from planner.problem import AllocationProblem
+from planner.ranks import CONSTABLE
+from planner.solve.borough_bound import BoroughSolution, Frame, evaluate, make_frame
 
 
 def price_scale(fr: Frame, v0: np.ndarray) -> np.ndarray:

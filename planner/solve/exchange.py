@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from planner.primal import PlanState, _shed_cost
-from planner.workforce import SERGEANT
+from planner.ranks import SERGEANT
+from planner.solve.primal import PlanState, _shed_cost
 
 
 def _absorb(state: PlanState, b: int, n_x: int, n_p: int) -> list[tuple[int, int, int]] | None:

@@ -22,8 +22,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from planner.crime import CsvTable, parse_numbers, read_csv_table, require_columns
 from planner.errors import DataError, Problems
+from planner.inputs.crime import CsvTable, parse_numbers, read_csv_table, require_columns
 from planner.scenario import PopulationSpec
 
 Missing = Literal["error", "zero"]

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from planner import cpsat
-from planner.columns import Prices, best_response, choice_lagrangian
-from planner.model import AllocationProblem
-from planner.primal import PlanState
+from planner.problem import AllocationProblem
+from planner.solve import cpsat
+from planner.solve.columns import Prices, best_response, choice_lagrangian
+from planner.solve.primal import PlanState
 
 
 def candidate_choices(

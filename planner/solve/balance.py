@@ -10,7 +10,7 @@ constables) pairs for that ``t`` (or more). The bracket is a certificate: the
 objective ``1 / t_lo`` is within ``1 - t_lo / t_hi`` of the best possible.
 
 Stage 2 then deploys everyone left by the value objective, with each ward's
-``t_lo * need`` as a floor (:func:`planner.solver.solve_allocation`).
+``t_lo * need`` as a floor (:func:`planner.solve.pipeline.solve_allocation`).
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ import time
 import numpy as np
 from ortools.sat.python import cp_model
 
-from planner import cpsat
-from planner.model import AllocationProblem
-from planner.primal import PlanState, improve
-from planner.solver import Allocation, Status, solve_allocation
-from planner.workforce import CONSTABLE, PCSO
+from planner.problem import AllocationProblem
+from planner.ranks import CONSTABLE, PCSO
+from planner.solve import cpsat
+from planner.solve.pipeline import Allocation, Status, solve_allocation
+from planner.solve.primal import PlanState, improve
 
 
 def _staircase(prob: AllocationProblem, w: int, t: float) -> tuple[np.ndarray, np.ndarray] | None:

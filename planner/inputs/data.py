@@ -2,7 +2,7 @@
 
 Everything geographic has been turned into arrays by :mod:`geo` before it gets
 here; everything about crime and population into per-ward numbers by
-:mod:`planner.need`. :class:`WardData` is checked once when it is built and
+:mod:`planner.inputs.need`. :class:`WardData` is checked once when it is built and
 never changes afterwards (its arrays are read-only).
 """
 

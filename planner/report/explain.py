@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from planner.model import INF_INT, AllocationProblem
-from planner.workforce import CONSTABLE, INSPECTOR, PCSO, SERGEANT
+from planner.problem import INF_INT, AllocationProblem
+from planner.ranks import CONSTABLE, INSPECTOR, PCSO, SERGEANT
 
 
 def _n(v: float) -> str:

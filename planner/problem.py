@@ -21,10 +21,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from planner.data import WardData
 from planner.errors import DataError, Problems
+from planner.inputs.data import WardData
+from planner.inputs.workforce import Workforce
+from planner.ranks import CONSTABLE, INSPECTOR, PCSO, SERGEANT
 from planner.scenario import Scenario
-from planner.workforce import CONSTABLE, INSPECTOR, PCSO, SERGEANT, Workforce
 
 INF_INT = np.iinfo(np.int64).max // 4
 

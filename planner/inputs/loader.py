@@ -23,12 +23,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from planner.crime import CrimeWindow, crime_from_frame, read_crime, read_csv_table
-from planner.data import WardData
 from planner.errors import DataError, Problems, ScenarioError
-from planner.harm import HarmWeights, harm_weights_from_frame, read_harm_weights
-from planner.need import compute_need
-from planner.population import read_population
+from planner.inputs.crime import CrimeWindow, crime_from_frame, read_crime, read_csv_table
+from planner.inputs.data import WardData
+from planner.inputs.harm import HarmWeights, harm_weights_from_frame, read_harm_weights
+from planner.inputs.need import compute_need
+from planner.inputs.population import read_population
 from planner.scenario import RANKS, CrimeSpec, DataSpec, Scenario
 
 Resolver = Callable[[str], Path]

@@ -1,7 +1,7 @@
 """The ``teams:`` block of a scenario, validated strictly.
 
-:class:`planner.scenario.Scenario` keeps ``teams`` as a free mapping; this
-module turns it into an immutable :class:`TeamsSpec` or raises a
+:class:`planner.scenario.Scenario` validates ``teams`` with :class:`TeamsSpec`;
+:func:`parse_teams` validates a mapping on its own and raises a
 :class:`~planner.errors.ScenarioError` listing every problem, each prefixed
 ``teams.`` (``teams.tolerance: Input should be less than 1 (got 1.5)``).
 """
@@ -11,17 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from planner.errors import ScenarioError
-from planner.scenario import format_validation_error
+from planner.scenario.base import Strict, format_validation_error
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, populate_by_name=True)
-
-
-class SizeSpec(_Strict):
+class SizeSpec(Strict):
     """How many teams each borough gets. Set at most one of the three keys.
 
     With none set, a team is one inspector's command: ``sergeants_per_team``
@@ -52,7 +48,7 @@ class SizeSpec(_Strict):
         return self
 
 
-class TeamsSpec(_Strict):
+class TeamsSpec(Strict):
     """Neighbourhood team design settings (scenario key ``teams``)."""
 
     from_: Literal["plan", "need"] = Field("plan", alias="from")
@@ -132,9 +128,17 @@ def parse_teams(raw: Mapping[str, Any] | None, source: str = "scenario") -> Team
     """
     if raw is None:
         raw = {}
+    if isinstance(raw, TeamsSpec):
+        return raw
     if not isinstance(raw, Mapping):
         raise ScenarioError(f"teams: expected a mapping, got {type(raw).__name__}", source=source)
     try:
         return TeamsSpec.model_validate(dict(raw))
     except ValidationError as exc:
         raise ScenarioError([format_validation_error(e, "teams") for e in exc.errors()], source=source) from None
+
+
+def teams_of(scenario: Any) -> TeamsSpec:
+    """The teams settings of a :class:`~planner.scenario.Scenario` (every default when it has none)."""
+    spec = scenario.teams
+    return spec if isinstance(spec, TeamsSpec) else parse_teams(spec, source=f"scenario {scenario.name!r}")

@@ -1,0 +1,1 @@
+"""Reporting: the solved plan, its outputs on disk and plain-language explanations."""

@@ -1,0 +1,103 @@
+"""The ``data:`` block: where the wards, crime, harm weights and population come from."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from planner.scenario.base import Strict
+
+
+class SyntheticSpec(Strict):
+    """The embedded synthetic city (no files needed)."""
+
+    seed: int = 20230401
+    boroughs: int = Field(32, ge=2, le=400)
+    wards: int = Field(680, ge=4, le=20000)
+    bcus: int = Field(12, ge=1, le=200)
+
+
+class WardsSpec(Strict):
+    """Ward boundary file and the columns that name each ward."""
+
+    path: str
+    layer: str | None = None
+    ward_code: str = "WD22CD"
+    ward_name: str = "WD22NM"
+    borough_code: str = "LAD22CD"
+    borough_name: str = "LAD22NM"
+
+
+class BoroughBcuSpec(Strict):
+    """Borough to Basic Command Unit table (CSV)."""
+
+    path: str
+    borough_code: str = "borough_code"
+    bcu: str = "bcu_name"
+
+
+class MonthWindow(Strict):
+    """Inclusive window of months, as ``YYYYMM`` integers."""
+
+    start: int | None = Field(None, ge=190001, le=299912)
+    end: int | None = Field(None, ge=190001, le=299912)
+
+
+class CrimeSpec(Strict):
+    """MPS ward-level crime counts (one column per month ``YYYYMM``)."""
+
+    path: str
+    months: MonthWindow = MonthWindow()
+    drop_partial: bool = True
+    partial_threshold: float = Field(
+        0.5, gt=0, lt=1, description="a month whose total is below this share of the median month is partial"
+    )
+
+
+class HarmSpec(Strict):
+    """How offences are weighted by harm.
+
+    ``weights`` is a CSV of weights; ``mapping`` an optional CSV that maps the
+    crime file's offence names onto the weight table's keys. An offence with no
+    weight is an error unless ``default`` is given explicitly.
+    """
+
+    weights: str | None = None
+    key: str = "offence"
+    value: str = "weight"
+    mapping: str | None = None
+    mapping_offence: str = "offence"
+    mapping_key: str = "key"
+    offence_level: Literal["minor", "major"] = "minor"
+    default: float | None = Field(None, ge=0)
+
+
+class PopulationSpec(Strict):
+    """Resident population per ward (CSV with a ward code column)."""
+
+    path: str
+    ward_code: str = "WD22CD"
+    value: str = "pop_total"
+
+
+class DataSpec(Strict):
+    """Where the wards, crime, harm and population come from."""
+
+    source: Literal["synthetic", "files"] = "synthetic"
+    synthetic: SyntheticSpec = SyntheticSpec()
+    wards: WardsSpec | None = None
+    borough_bcu: BoroughBcuSpec | None = None
+    crime: CrimeSpec | None = None
+    harm: HarmSpec = HarmSpec()
+    population: PopulationSpec | None = None
+    exclude_boroughs: tuple[str, ...] = ("E09000001",)
+    """Borough codes that are not policed by the force (default: City of London)."""
+
+    @model_validator(mode="after")
+    def _files_need_paths(self) -> DataSpec:
+        if self.source == "files":
+            missing = [k for k in ("wards", "crime") if getattr(self, k) is None]
+            if missing:
+                raise ValueError(f"source 'files' needs {' and '.join(missing)}")
+        return self

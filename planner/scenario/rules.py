@@ -1,0 +1,56 @@
+"""The ``rules:`` block: floors, caps, spans of control, budget, stability and borough shares."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from planner.scenario.base import Strict
+
+
+class WardFloor(Strict):
+    constable: int = Field(2, ge=0)
+    pcso: int = Field(1, ge=0)
+
+
+class WardCap(Strict):
+    constable: int | None = Field(None, ge=0)
+    pcso: int | None = Field(None, ge=0)
+
+
+class Supervision(Strict):
+    """Spans of control."""
+
+    sergeant_span: float = Field(8.0, ge=1)
+    """Supervisees (constables plus PCSOs) per sergeant, at most."""
+    inspector_span: float = Field(6.0, ge=1)
+    """Sergeants per inspector, at most."""
+    min_sergeants_per_borough: int = Field(1, ge=0)
+    min_inspectors_per_borough: int = Field(1, ge=0)
+
+
+class Stability(Strict):
+    """Limit on change from a current deployment."""
+
+    baseline: str | None = None
+    """CSV with ward_code, constables, pcsos."""
+    max_change_per_ward: int | None = Field(None, ge=0)
+    """Per ward and rank, at most this many more or fewer than the baseline."""
+    max_total_moves: int | None = Field(None, ge=0)
+    """London-wide, at most this many officers and PCSOs moved from their ward."""
+
+
+class BoroughShare(Strict):
+    """Bounds on each borough's share of constables plus PCSOs, relative to its share of need."""
+
+    min_ratio: float | None = Field(None, ge=0)
+    max_ratio: float | None = Field(None, ge=0)
+
+
+class RulesSpec(Strict):
+    ward_floor: WardFloor = WardFloor()
+    ward_cap: WardCap = WardCap()
+    supervision: Supervision = Supervision()
+    budget: float | None = Field(None, gt=0)
+    """Annual pay budget for the four ranks, pounds. None: no budget rule."""
+    stability: Stability = Stability()
+    borough_share: BoroughShare = BoroughShare()

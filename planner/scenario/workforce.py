@@ -1,0 +1,36 @@
+"""The ``workforce:`` block: headcount, availability and annual cost per rank."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from planner.scenario.base import Strict
+
+
+class RankSpec(Strict):
+    """Headcount, availability and annual cost of one rank."""
+
+    headcount: int = Field(ge=0)
+    availability: float = Field(0.8, gt=0, le=1)
+    """Share of time available after abstraction (training, leave, sickness, court, aid)."""
+    annual_cost: float = Field(gt=0)
+    """Salary plus on-costs (employer pension, NI, London weighting), pounds per year."""
+
+
+def _rank(headcount: int, availability: float, annual_cost: float) -> RankSpec:
+    return RankSpec(headcount=headcount, availability=availability, annual_cost=annual_cost)
+
+
+class WorkforceSpec(Strict):
+    """Neighbourhood workforce available, by rank. Defaults: README, 'Defaults and sources'."""
+
+    constable: RankSpec = _rank(4200, 0.78, 66_000)
+    pcso: RankSpec = _rank(1300, 0.85, 44_000)
+    sergeant: RankSpec = _rank(700, 0.80, 80_000)
+    inspector: RankSpec = _rank(140, 0.85, 96_000)
+    per_borough: str | None = None
+    """Optional CSV: borough_code plus a column per rank with a borough headcount cap."""
+
+    def rank(self, name: str) -> RankSpec:
+        """Return the spec of rank ``name`` (one of :data:`RANKS`)."""
+        return getattr(self, name)  # type: ignore[no-any-return]
