@@ -1,6 +1,6 @@
 """Optional sign-in: when ``.streamlit/secrets.toml`` has an ``[auth]`` block, only signed-in users see the app.
 
-Streamlit's OpenID Connect login (``st.login``) does the work; see the README section "Putting it behind sign-in"
+Streamlit's OpenID Connect login (``st.login``) does the work; see docs/app.md, "Putting it behind sign-in"
 for the secrets and a provider example. Without an ``[auth]`` block the app
 runs as before (bound to localhost by ``.streamlit/config.toml``).
 """

@@ -33,6 +33,13 @@ def london_data_dir() -> Path:
     return path
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that uses the real London data is marked ``london`` (deselect with ``-m "not london"``)."""
+    for item in items:
+        if "london_data_dir" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.london)
+
+
 @pytest.fixture(scope="session")
 def scenarios_dir() -> Path:
     return SCENARIOS

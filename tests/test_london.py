@@ -10,6 +10,8 @@ from plan_checks import recompute
 
 from planner import cli, load_inputs, load_scenario, solve
 
+pytestmark = pytest.mark.london
+
 REPO = Path(__file__).resolve().parents[1]
 LONDON = REPO / "scenarios" / "london-2022.yaml"
 

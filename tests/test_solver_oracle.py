@@ -138,6 +138,7 @@ def test_same_seed_same_plan() -> None:
     assert a.objective == b.objective and a.bound == b.bound
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     need=st.lists(st.floats(0.05, 8.0), min_size=2, max_size=4),

@@ -9,7 +9,7 @@ Typical use::
         summary = run_batch(sweep, store, workers=2)
     print(summary.text())
 
-See the README section "Solver batches" for the sweep format, the store's tables and the commands.
+See docs/batch.md for the sweep format, the store's tables and the commands.
 """
 
 from planner.batch.results import runs_table, table

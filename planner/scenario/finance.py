@@ -4,7 +4,7 @@
 once, at the door (the documented defaults merged in first), and reports every
 problem together with its dotted path (``finance.pay.pcso.shift_allowance: ...``).
 
-Defaults and their public sources (see the README, Finance, "Defaults and sources").
+Defaults and their public sources (see docs/finance.md, "Defaults and sources").
 Figures marked *approximate* are planning assumptions, not published figures:
 override them in the scenario (any key below) before using totals for a budget.
 

@@ -4,7 +4,7 @@ A scenario is a YAML file that says which data to use and which rules to plan
 under. It is validated once, at the door: every unknown key, wrong type,
 negative headcount or span below one is reported together, each with its path
 in the file (``workforce.pcso.headcount``), and nothing runs until all are
-fixed. Defaults are documented on each field; the README lists their sources.
+fixed. Defaults are documented on each field; docs/model.md lists their sources.
 """
 
 from __future__ import annotations

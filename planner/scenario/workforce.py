@@ -22,7 +22,7 @@ def _rank(headcount: int, availability: float, annual_cost: float) -> RankSpec:
 
 
 class WorkforceSpec(Strict):
-    """Neighbourhood workforce available, by rank. Defaults: README, 'Defaults and sources'."""
+    """Neighbourhood workforce available, by rank. Defaults: docs/model.md, 'Defaults and their sources'."""
 
     constable: RankSpec = _rank(4200, 0.78, 66_000)
     pcso: RankSpec = _rank(1300, 0.85, 44_000)
