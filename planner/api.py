@@ -17,9 +17,9 @@ from threadpoolctl import threadpool_limits
 from planner.errors import InfeasibleError
 from planner.inputs.loader import Inputs, load_inputs
 from planner.inputs.workforce import Workforce, workforce_from_scenario
-from planner.problem import AllocationProblem, build_problem
-from planner.report.explain import describe_rows, explain_infeasibility
+from planner.problem import AllocationProblem
 from planner.report.result import Plan
+from planner.rules import BuildContext, build_problem, conflicts, describe_rows
 from planner.scenario import Scenario, load_scenario
 from planner.solve.pipeline import Allocation, Status, solve_allocation
 
@@ -34,15 +34,20 @@ def prepare(
     """Load inputs (reusing what ``inputs`` already holds) and build the problem arrays."""
     inputs = load_inputs(scenario, data_dir, scenario_dir=scenario_dir, reuse=inputs)
     workforce = workforce_from_scenario(scenario)
-    problem = build_problem(
-        inputs.wards, scenario, workforce, baseline=inputs.baseline, borough_caps=inputs.borough_caps
+    ctx = BuildContext(
+        wards=inputs.wards,
+        scenario=scenario,
+        workforce=workforce,
+        current=inputs.baseline,
+        borough_caps=inputs.borough_caps,
     )
+    problem = build_problem(ctx)
     return inputs, workforce, problem
 
 
 def check_rules(problem: AllocationProblem, inputs: Inputs) -> None:
     """Raise :class:`InfeasibleError` if simple arithmetic already shows the rules conflict."""
-    reasons = explain_infeasibility(problem, inputs.wards.codes, inputs.wards.borough_names)
+    reasons = conflicts(problem)
     if reasons:
         raise InfeasibleError(reasons)
 
@@ -113,7 +118,7 @@ def solve(
     with threadpool_limits(limits=1, user_api="blas"):
         alloc = _run_solver(scenario, problem, time_limit, seed)
     if alloc.status is Status.INFEASIBLE:
-        raise InfeasibleError([describe_rows(alloc.violated_rules)])
+        raise InfeasibleError([describe_rows(problem, alloc.violated_rules)])
     return Plan(
         status=alloc.status,
         objective=alloc.objective,

@@ -15,7 +15,7 @@ from planner.batch.sweep import load_sweep
 from planner.batch.work import OK
 
 api = pytest.importorskip("planner.api", reason="the real solver (planner.api) is not in this tree yet")
-from planner.report.result import check_plan  # noqa: E402
+from planner.rules import check_plan  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "data" / "batch"
 REPO = Path(__file__).resolve().parents[1]

@@ -16,8 +16,9 @@ import pandas as pd
 
 from planner.inputs.data import WardData
 from planner.inputs.workforce import Workforce
-from planner.problem import INF_INT, AllocationProblem
+from planner.problem import AllocationProblem
 from planner.ranks import CONSTABLE, INSPECTOR, PCSO, SERGEANT
+from planner.rules import check_plan
 from planner.scenario import RANKS, Scenario
 from planner.solve.pipeline import Status
 
@@ -176,36 +177,3 @@ class Plan:
     def check(self) -> dict[str, bool]:
         """Recompute every rule from the plan itself; True where it holds."""
         return check_plan(self.problem, self.constables, self.pcsos, self.sergeants, self.inspectors)
-
-
-def check_plan(prob: AllocationProblem, x: np.ndarray, p: np.ndarray, s: np.ndarray, i: np.ndarray) -> dict[str, bool]:
-    """Every rule of ``prob`` checked on a plan, by name."""
-    nb = prob.n_boroughs
-    bx = np.bincount(prob.borough, weights=x, minlength=nb)
-    bp = np.bincount(prob.borough, weights=p, minlength=nb)
-    heads = bx + bp
-    out = {
-        "ward_floors": bool((x >= prob.lo_x).all() and (p >= prob.lo_p).all()),
-        "ward_caps": bool((x <= prob.hi_x).all() and (p <= prob.hi_p).all()),
-        "headcount_constable": bool(x.sum() <= prob.headcount[CONSTABLE]),
-        "headcount_pcso": bool(p.sum() <= prob.headcount[PCSO]),
-        "headcount_sergeant": bool(s.sum() <= prob.headcount[SERGEANT]),
-        "headcount_inspector": bool(i.sum() <= prob.headcount[INSPECTOR]),
-        "sergeant_span": bool((heads <= prob.span_sergeant * s + 1e-9).all()),
-        "inspector_span": bool((s <= prob.span_inspector * i + 1e-9).all()),
-        "min_supervisors": bool((s >= prob.min_sergeants).all() and (i >= prob.min_inspectors).all()),
-        "borough_caps": bool(
-            (bx <= prob.borough_cap_x).all()
-            and (bp <= prob.borough_cap_p).all()
-            and (s <= prob.max_sergeants).all()
-            and (i <= prob.max_inspectors).all()
-        ),
-        "borough_share": bool(
-            (heads >= prob.borough_heads_lo).all()
-            and ((prob.borough_heads_hi >= INF_INT) | (heads <= prob.borough_heads_hi)).all()
-        ),
-        "budget": prob.budget is None or prob.annual_cost(x, p, s, i) <= prob.budget + 1e-6,
-        "stability": prob.max_moves is None or prob.moves(x, p) <= prob.max_moves,
-        "min_effective": bool(prob.meets_min_eff(np.arange(prob.n_wards), x, p).all()),
-    }
-    return out

@@ -38,7 +38,7 @@ from planner.solve.borough_bound import (
     price_vector,
     tables,
 )
-from planner.solve.columns import Prices
+from planner.solve.columns import RowPrices
 from planner.solve.exchange import exchange_sergeants
 from planner.solve.price_search import PriceSearch
 from planner.solve.primal import PlanState, improve, repair
@@ -54,10 +54,10 @@ class _Choice:
         self.pay = tab.option_pay()
         supervisors = prob.cost[SERGEANT] * tab.option_s + prob.cost[INSPECTOR] * tab.option_i
         # the budget is kept as a limit here (see ``slack``), so its price comes off the heads' value again
+        k = tab.fr.index("budget")
+        budget_price = 0.0 if k is None else float(tab.v[k]) / 1e6
         self.value = (
-            tab.heads_value(extension=False)
-            + tab.v[4] / 1e6 * (self.pay - supervisors)
-            - prob.cost_weight * supervisors
+            tab.heads_value(extension=False) + budget_price * (self.pay - supervisors) - prob.cost_weight * supervisors
         )
         self.value = np.where(tab.option_ok, self.value, -np.inf)
         self.start = np.concatenate([[0], np.cumsum(np.bincount(tab.option_b, minlength=nb))])
@@ -209,7 +209,9 @@ def resplit(fr: Frame, u: UnitPrices, h: np.ndarray) -> tuple[np.ndarray, np.nda
     c = prob.cost
     w = np.arange(prob.n_wards)
     hf = h.astype(float)
-    plain = dataclasses.replace(u, a=prob.cost_weight * c[CONSTABLE], b=prob.cost_weight * c[PCSO])
+    plain = dataclasses.replace(
+        u, a=np.full(prob.n_wards, prob.cost_weight * c[CONSTABLE]), b=np.full(prob.n_wards, prob.cost_weight * c[PCSO])
+    )
 
     def split(shift: float) -> np.ndarray:
         return best_split(fr, dataclasses.replace(plain, a=plain.a + shift), w, hf)[1]
@@ -270,7 +272,7 @@ class Refined:
 
 def refine_with_boroughs(
     prob: AllocationProblem,
-    prices: Prices,
+    prices: RowPrices,
     state: PlanState | None,
     *,
     gap_goal: float,
@@ -300,7 +302,7 @@ def refine_with_boroughs(
         The best plan so far (not modified); the result keeps the better.
     """
     fr = make_frame(prob)
-    start = evaluate(fr, price_vector(prices))
+    start = evaluate(fr, price_vector(fr, prices))
     out = Refined(state, start.value, 1)
     out.log.append(f"borough bound at the LP prices {start.value:.6f}")
     if not np.isfinite(start.value):
