@@ -320,7 +320,7 @@ def _read_boroughs(
 
 
 def _check_headcount(
-    counts: Mapping[str, np.ndarray], headcount: Mapping[str, int], source: str, found: _Found
+    counts: Mapping[str, np.ndarray], headcount: Mapping[str, int], sources: Mapping[str, str], found: _Found
 ) -> None:
     for rank, arr in counts.items():
         if rank not in headcount:
@@ -328,7 +328,7 @@ def _check_headcount(
         total, cap = int(arr.sum()), int(headcount[rank])
         if total > cap:
             found.add(
-                source,
+                sources[rank],
                 f"{total:,} {RANK_COLUMNS[rank]} in all, above the scenario's headcount of {cap:,} "
                 f"(workforce.{rank}.headcount); the current deployment cannot have more people than the workforce",
             )
@@ -370,6 +370,7 @@ def read_current(
     found = _Found()
     counts, source = _read_wards(path, wards, found)
     sources = [source]
+    given_by = dict.fromkeys(counts, source)
     if boroughs is not None:
         from_boroughs = _read_boroughs(boroughs, wards, counts, found)
         sources.append(str(boroughs))
@@ -382,8 +383,9 @@ def read_current(
                 )
             elif rank in from_boroughs:
                 counts[rank] = from_boroughs[rank]
+                given_by[rank] = str(boroughs)
     if headcount is not None:
-        _check_headcount(counts, headcount, source, found)
+        _check_headcount(counts, headcount, given_by, found)
     found.raise_if_any()
     return CurrentDeployment(
         codes=wards.codes,
