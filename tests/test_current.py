@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from planner.errors import DataError, ScenarioError
-from planner.inputs.current import MAX_PEOPLE, CurrentDeployment, read_current
+from planner.inputs.current import MAX_PEOPLE, CurrentDeployment, check_headcount, read_current
 from planner.inputs.data import WardData
 from planner.inputs.loader import load_inputs
 from planner.scenario import load_scenario, scenario_from_dict
@@ -191,6 +191,11 @@ def test_fifo_and_folder_are_refused_without_waiting(wards, tmp_path):
 
 
 def test_built_from_arrays_is_checked(wards):
+    within = CurrentDeployment(wards.codes, wards.borough_codes, [5, 5, 5, 5], [2, 2, 2, 2], inspectors=[1, 1])
+    check_headcount(within, HEADCOUNT)  # exactly 20 constables, 8 PCSOs, 2 inspectors: allowed
+    plan = CurrentDeployment(wards.codes, wards.borough_codes, [5, 5, 5, 5], [1, 1, 1, 1], sergeants=[3, 2])
+    with pytest.raises(DataError, match=r"^plan of x\.yaml: 5 sergeants in all, above the scenario's headcount of 4"):
+        check_headcount(plan, HEADCOUNT, "plan of x.yaml")
     with pytest.raises(DataError, match=r"constables has shape \(3,\), expected \(4,\)"):
         CurrentDeployment(wards.codes, wards.borough_codes, np.ones(3), np.ones(4))
     with pytest.raises(DataError, match="pcsos has values outside"):

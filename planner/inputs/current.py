@@ -334,6 +334,20 @@ def _check_headcount(
             )
 
 
+def check_headcount(current: CurrentDeployment, headcount: Mapping[str, int], source: str | None = None) -> None:
+    """Raise a :class:`DataError` if ``current`` has more people of a rank than ``headcount`` allows.
+
+    For a current deployment built from arrays (e.g. the plan of the scenario
+    named by ``data.current: {scenario: FILE}``); :func:`read_current` checks
+    its files itself.
+    """
+    found = _Found()
+    counts = {rank: arr for rank in RANKS if (arr := current.count(rank)) is not None}
+    name = source or (current.sources[0] if current.sources else "current deployment")
+    _check_headcount(counts, headcount, dict.fromkeys(counts, name), found)
+    found.raise_if_any()
+
+
 def read_current(
     path: str | Path,
     wards: WardData,
