@@ -60,10 +60,10 @@ st.markdown(
     "`allocation.gpkg` (ward polygons in British National Grid with the plan's columns). The scenario YAML "
     "reproduces the plan: `planner solve scenario.yaml --data-dir DATA`."
 )
-if plan.scenario.rules.stability.baseline and "planner-app-" in plan.scenario.rules.stability.baseline:
+if plan.scenario.data.current and "planner-app-" in (plan.scenario.data.current.path or ""):
     st.caption(
         "This scenario limits change against a baseline the app wrote to a temporary file; send the "
-        "reference plan's allocation.csv with it and point rules.stability.baseline at that file."
+        "reference plan's allocation.csv with it and point data.current at that file."
     )
 with st.expander("Scenario YAML"):
     st.code(plan.scenario.to_yaml(), language="yaml")

@@ -205,10 +205,10 @@ def _need(base: Scenario) -> None:
 
 
 def _stability(base: Scenario) -> None:
-    has_own = base.rules.stability.baseline is not None
+    has_own = base.data.current is not None
     ref = state.session().kept.get(state.session().reference or "")
     with st.expander("Stability: limit change", expanded=False):
-        against = "the scenario's baseline file" if has_own else "the plan of the scenario as filed"
+        against = "the scenario's current deployment" if has_own else "the plan of the scenario as filed"
         st.checkbox(f"Limit change from {against}", key="w_stability", disabled=not has_own and ref is None)
         c1, c2 = st.columns(2)
         c1.number_input(
@@ -240,7 +240,7 @@ def render() -> Choice:
     schemes = harm_schemes(base)
     harm = schemes.get(settings.harm_scheme, next(iter(schemes.values())))
     try:
-        baseline = None if base.rules.stability.baseline else state.baseline_path()
+        baseline = None if base.data.current else state.baseline_path()
         scenario = apply_settings(base, settings, harm=harm[1], baseline=baseline)
     except PlannerError as exc:
         problems = list(getattr(exc, "problems", ()) or [str(exc)])

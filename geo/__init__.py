@@ -10,8 +10,8 @@ Public API
   (:mod:`geo.boundaries`): checked, repaired, labelled ward polygons.
 - :func:`queen_edges`, :func:`islands`, :func:`components`, :func:`split_groups`,
   :func:`ward_arrays` (:mod:`geo.adjacency`): adjacency and measurements in BNG.
-- :func:`area_crosswalk`, :func:`lookup_crosswalk`, :func:`apportion`
-  (:mod:`geo.crosswalk`): move per-ward figures between ward vintages.
+- :func:`area_crosswalk`, :func:`lookup_crosswalk`, :func:`reweight_crosswalk`,
+  :func:`apportion` (:mod:`geo.crosswalk`): move per-ward figures between ward vintages.
 - :func:`synthetic_city`, :class:`SyntheticCity` (:mod:`geo.synthetic`): the
   deterministic London-scale synthetic city (the embedded default data).
 - :func:`write_layers`, :func:`plan_layer`, :func:`dissolve_groups`,
@@ -20,7 +20,7 @@ Public API
 
 from geo.adjacency import components, islands, queen_edges, split_groups, ward_arrays
 from geo.boundaries import WardLayer, read_borough_bcu, read_wards
-from geo.crosswalk import apportion, area_crosswalk, lookup_crosswalk
+from geo.crosswalk import apportion, area_crosswalk, lookup_crosswalk, reweight_crosswalk
 from geo.export import dissolve_groups, plan_layer, to_wgs84_geojson, write_layers
 from geo.projection import BNG, WGS84, to_bng
 from geo.synthetic import SyntheticCity, synthetic_city
@@ -40,6 +40,7 @@ __all__ = [
     "queen_edges",
     "read_borough_bcu",
     "read_wards",
+    "reweight_crosswalk",
     "split_groups",
     "synthetic_city",
     "to_bng",

@@ -131,7 +131,7 @@ def test_settings_budget_and_limits(scenarios_dir):
     sc = controls.apply_settings(base, changed, baseline="/tmp/base.csv")
     assert sc.rules.budget == 410e6
     assert sc.rules.supervision.sergeant_span == 7.5
-    assert sc.rules.stability.max_total_moves == 100 and sc.rules.stability.baseline == "/tmp/base.csv"
+    assert sc.rules.stability.max_total_moves == 100 and sc.data.current.path == "/tmp/base.csv"
     label = controls.plan_label(base, changed)
     assert label.startswith("demo: Sergeant span 8 → 7.5; Budget no budget → £410.0m")
 

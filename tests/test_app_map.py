@@ -128,6 +128,6 @@ def test_stability_limit_against_the_plan_as_filed(at):
     assert_ok(at)
     plan = at.session_state["planner"].current.plan
     assert plan.scenario.rules.stability.max_total_moves == 20
-    assert plan.scenario.rules.stability.baseline.endswith(".csv")
+    assert plan.scenario.data.current.path.endswith(".csv")
     assert plan.check()["stability"]
     assert plan.problem.moves(plan.constables, plan.pcsos) <= 20 < plan.problem.moves(free.constables, free.pcsos)

@@ -221,8 +221,8 @@ def _changes(base: Scenario, s: Settings, harm: HarmSpec | None, baseline: str |
     if harm is not None and harm != base.data.harm:
         out["data.harm"] = harm.model_dump(mode="json")
     limits = s.max_total_moves is not None or s.max_change_per_ward is not None
-    if limits and base.rules.stability.baseline is None and baseline is not None:
-        out["rules.stability.baseline"] = baseline
+    if limits and base.data.current is None and baseline is not None:
+        out["data.current"] = baseline
     return out
 
 
@@ -239,7 +239,7 @@ def apply_settings(
     harm : HarmSpec, optional
         The ``data.harm`` block of the chosen harm scheme.
     baseline : str, optional
-        Baseline CSV for the stability limits when ``base`` has none.
+        Current-deployment CSV (``data.current``) for the stability limits when ``base`` has none.
 
     Raises
     ------

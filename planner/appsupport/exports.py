@@ -63,7 +63,7 @@ def bundle_zip_bytes(plan: Plan, layer: Any | None) -> bytes:
 
 
 def write_baseline_csv(codes: np.ndarray, constables: np.ndarray, pcsos: np.ndarray, path: str | Path) -> Path:
-    """Write a deployment as a baseline CSV (ward_code, constables, pcsos) for ``rules.stability.baseline``."""
+    """Write a deployment as a baseline CSV (ward_code, constables, pcsos) for ``data.current``."""
     target = Path(path)
     frame = pd.DataFrame({"ward_code": codes, "constables": constables, "pcsos": pcsos})
     tmp = target.with_name(f".{target.name}.tmp")

@@ -1,9 +1,9 @@
-"""From a scenario to validated inputs: wards, adjacency, need, baseline.
+"""From a scenario to validated inputs: wards, adjacency, need, current deployment.
 
 Reading boundaries and crime is the slow part (about a second for London), so
 it is split from the cheap part (combining need with the scenario's weights):
 :class:`Geography` holds what the files say, :class:`Inputs` adds the need
-and the baseline for one scenario. Callers that re-solve many variants of a
+and the current deployment for one scenario. Callers that re-solve many variants of a
 scenario (the app, batches) load once and pass ``inputs=`` to
 :func:`planner.api.solve`, which re-derives only what changed.
 
@@ -25,11 +25,12 @@ import pandas as pd
 
 from planner.errors import DataError, Problems, ScenarioError
 from planner.inputs.crime import CrimeWindow, crime_from_frame, read_crime, read_csv_table
+from planner.inputs.current import CurrentDeployment, check_regular_file, read_current
 from planner.inputs.data import WardData
 from planner.inputs.harm import HarmWeights, harm_weights_from_frame, read_harm_weights
 from planner.inputs.need import compute_need
 from planner.inputs.population import read_population
-from planner.scenario import RANKS, CrimeSpec, DataSpec, Scenario
+from planner.scenario import RANKS, CrimeSpec, DataSpec, Scenario, load_scenario
 
 Resolver = Callable[[str], Path]
 
@@ -69,6 +70,11 @@ def _file_digest(paths: list[Path]) -> str:
 def _spec_digest(obj: Any) -> str:
     text = json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _data_key(data: DataSpec) -> str:
+    """Hash of what the geography depends on: the ``data`` block less ``current`` (read per scenario)."""
+    return _spec_digest(data.model_dump(mode="json", exclude={"current"}))
 
 
 @dataclass(frozen=True, eq=False)
@@ -130,7 +136,7 @@ def _synthetic_geography(data: DataSpec) -> Geography:
         harm=harm,
         population=pop,
         digest=_spec_digest({"synthetic": spec.model_dump(), "generator": "geo.synthetic v1"}),
-        data_key=_spec_digest(data.model_dump(mode="json")),
+        data_key=_data_key(data),
         notes=(*city.layer.notes, *crime.notes),
     )
 
@@ -182,7 +188,7 @@ def _file_geography(data: DataSpec, resolve: Resolver) -> Geography:
         harm=harm,
         population=population,
         digest=_file_digest(used),
-        data_key=_spec_digest(data.model_dump(mode="json")),
+        data_key=_data_key(data),
         notes=(*ward_layer.notes, *crime.notes),
     )
 
@@ -221,35 +227,6 @@ def build_wards(geo: Geography, scenario: Scenario) -> WardData:
     )
 
 
-def read_baseline(path: Path, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Current constables and PCSOs per ward from a CSV (ward_code, constables, pcsos)."""
-    table = read_csv_table(path, "baseline allocation")
-    found = Problems(str(path), DataError)
-    missing = [c for c in ("ward_code", "constables", "pcsos") if c not in table.frame.columns]
-    if missing:
-        raise DataError(f"missing column(s) {', '.join(missing)}; need ward_code, constables, pcsos", str(path))
-    frame = table.frame
-    out = {}
-    for col in ("constables", "pcsos"):
-        vals = pd.to_numeric(frame[col], errors="coerce")
-        bad = vals.isna() | (vals < 0) | (vals != np.floor(vals))
-        for k in np.flatnonzero(bad.to_numpy())[:10]:
-            found.add(f"line {int(table.lines[k])}, column {col}: {frame[col].iloc[k]!r} is not a whole number >= 0")
-        out[col] = vals
-    dup = frame["ward_code"].duplicated()
-    for k in np.flatnonzero(dup.to_numpy())[:10]:
-        found.add(f"line {int(table.lines[k])}: ward {frame['ward_code'].iloc[k]} appears twice")
-    absent = sorted(set(codes) - set(frame["ward_code"]))
-    if absent:
-        found.add(f"{len(absent)} planned wards have no row: {', '.join(absent[:10])}")
-    found.raise_if_any()
-    idx = pd.Index(frame["ward_code"]).get_indexer(codes)
-    return (
-        out["constables"].to_numpy()[idx].astype(np.int64),
-        out["pcsos"].to_numpy()[idx].astype(np.int64),
-    )
-
-
 def read_borough_caps(path: Path, borough_codes: np.ndarray) -> dict[str, np.ndarray]:
     """Per-borough headcount caps from a CSV (borough_code plus a column per rank, any subset)."""
     table = read_csv_table(path, "per-borough headcount")
@@ -276,11 +253,27 @@ def read_borough_caps(path: Path, borough_codes: np.ndarray) -> dict[str, np.nda
 
 @dataclass(frozen=True, eq=False)
 class Inputs:
-    """Everything a solve needs besides the scenario's rules."""
+    """Everything a solve needs besides the scenario's rules.
+
+    Attributes
+    ----------
+    geography : Geography
+    wards : WardData
+    current : CurrentDeployment or None
+        Today's deployment, read from the CSV of ``data.current``; None when
+        the scenario has none or names a scenario instead.
+    current_scenario : Path or None
+        The scenario file of ``data.current: {scenario: FILE}``, resolved and
+        checked (its plan, solved first, is the current deployment); None otherwise.
+    borough_caps : dict of rank -> (B,) int, or None
+    need_key, aux_key, aux_digest : str
+        What the cached parts were derived from.
+    """
 
     geography: Geography
     wards: WardData
-    baseline: tuple[np.ndarray, np.ndarray] | None
+    current: CurrentDeployment | None
+    current_scenario: Path | None
     borough_caps: dict[str, np.ndarray] | None
     need_key: str
     aux_key: str
@@ -292,8 +285,13 @@ class Inputs:
         return self.geography.layer
 
     @property
+    def baseline(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Current constables and PCSOs per ward, ``(x, p)``, or None (read-only view of :attr:`current`)."""
+        return None if self.current is None else self.current.baseline
+
+    @property
     def digest(self) -> str:
-        """Hash of every input file (data, baseline, per-borough caps)."""
+        """Hash of every input file (data, current deployment, per-borough caps)."""
         return hashlib.sha256((self.geography.digest + self.aux_digest).encode()).hexdigest()
 
 
@@ -301,8 +299,51 @@ def _need_key(scenario: Scenario) -> str:
     return _spec_digest(scenario.need.model_dump(mode="json"))
 
 
+def _headcount(scenario: Scenario) -> dict[str, int]:
+    return {rank: scenario.workforce.rank(rank).headcount for rank in RANKS}
+
+
 def _aux_key(scenario: Scenario) -> str:
-    return _spec_digest([scenario.rules.stability.baseline, scenario.workforce.per_borough])
+    current = None if scenario.data.current is None else scenario.data.current.model_dump(mode="json")
+    return _spec_digest([current, _headcount(scenario), scenario.workforce.per_borough])
+
+
+def resolve_scenario_file(name: str, data_dir: str | Path | None, scenario_dir: str | Path | None) -> Path:
+    """Find the scenario named by ``data.current: {scenario: FILE}`` and check it.
+
+    Looked up beside the scenario first (scenarios name each other), then in
+    ``data_dir``; an absolute path is used as it is. The file must be a
+    regular file holding a valid scenario; its data are not read here.
+
+    Raises
+    ------
+    planner.errors.DataError
+        If the file is not found or is not a regular file.
+    planner.errors.ScenarioError
+        If it is not a valid scenario (every problem listed).
+    """
+    path = make_resolver(scenario_dir, data_dir)(name)
+    load_scenario(check_regular_file(path, "data.current scenario"))
+    return path
+
+
+def _read_current(
+    scenario: Scenario, wards: WardData, resolve: Resolver, data_dir: str | Path | None,
+    scenario_dir: str | Path | None, used: list[Path],
+) -> tuple[CurrentDeployment | None, Path | None]:  # fmt: skip
+    spec = scenario.data.current
+    if spec is None:
+        return None, None
+    if spec.scenario is not None:
+        path = resolve_scenario_file(spec.scenario, data_dir, scenario_dir)
+        used.append(path)
+        return None, path
+    assert spec.path is not None
+    ward_file = resolve(spec.path)
+    borough_file = None if spec.boroughs is None else resolve(spec.boroughs)
+    current = read_current(ward_file, wards, boroughs=borough_file, headcount=_headcount(scenario))
+    used.extend(p for p in (ward_file, borough_file) if p is not None)
+    return current, None
 
 
 def load_inputs(
@@ -328,7 +369,7 @@ def load_inputs(
     if data_dir is not None and not Path(data_dir).is_dir():
         raise ScenarioError(f"--data-dir {data_dir} is not a folder")
     resolve = make_resolver(data_dir, scenario_dir)
-    data_key = _spec_digest(scenario.data.model_dump(mode="json"))
+    data_key = _data_key(scenario.data)
     if reuse is not None and reuse.geography.data_key == data_key:
         geo = reuse.geography
     else:
@@ -340,17 +381,15 @@ def load_inputs(
         wards = build_wards(geo, scenario)
     aux_key = _aux_key(scenario)
     if reuse is not None and reuse.geography is geo and reuse.aux_key == aux_key:
-        return Inputs(geo, wards, reuse.baseline, reuse.borough_caps, need_key, aux_key, reuse.aux_digest)
+        return Inputs(
+            geo, wards, reuse.current, reuse.current_scenario, reuse.borough_caps, need_key, aux_key, reuse.aux_digest
+        )
     used: list[Path] = []
-    baseline = None
-    if scenario.rules.stability.baseline is not None:
-        path = resolve(scenario.rules.stability.baseline)
-        used.append(path)
-        baseline = read_baseline(path, wards.codes)
+    current, current_scenario = _read_current(scenario, wards, resolve, data_dir, scenario_dir, used)
     caps = None
     if scenario.workforce.per_borough is not None:
         path = resolve(scenario.workforce.per_borough)
         used.append(path)
         caps = read_borough_caps(path, wards.borough_codes)
     aux_digest = _file_digest(used) if used else ""
-    return Inputs(geo, wards, baseline, caps, need_key, aux_key, aux_digest)
+    return Inputs(geo, wards, current, current_scenario, caps, need_key, aux_key, aux_digest)

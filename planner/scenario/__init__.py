@@ -13,6 +13,7 @@ from planner.scenario.base import RANKS, Strict, format_validation_error
 from planner.scenario.data import (
     BoroughBcuSpec,
     CrimeSpec,
+    CurrentSpec,
     DataSpec,
     HarmSpec,
     MonthWindow,
@@ -33,6 +34,7 @@ __all__ = [
     "BoroughBcuSpec",
     "BoroughShare",
     "CrimeSpec",
+    "CurrentSpec",
     "DataSpec",
     "FinanceSpec",
     "HarmSpec",

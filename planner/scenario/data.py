@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -81,6 +81,40 @@ class PopulationSpec(Strict):
     value: str = "pop_total"
 
 
+class CurrentSpec(Strict):
+    """The current deployment: a CSV of people per ward, or "the plan of another scenario".
+
+    Written in a scenario as a plain path (``current: out/allocation.csv``), as
+    ``{path: FILE, boroughs: FILE}`` (a ward file and a borough file, e.g. the
+    ``allocation.csv`` and ``boroughs.csv`` that ``planner solve`` writes), or as
+    ``{scenario: FILE}`` (the plan of that scenario). See docs/stability.md.
+    """
+
+    path: str | None = Field(None, min_length=1)
+    """CSV with ``ward_code, constables, pcsos`` (optionally ``sergeants, inspectors`` per ward)."""
+    boroughs: str | None = Field(None, min_length=1)
+    """Optional CSV with ``borough_code`` (or ``borough``, the name) and ``sergeants``, ``inspectors``."""
+    scenario: str | None = Field(None, min_length=1)
+    """A scenario YAML file whose plan is the current deployment."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_path(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return {"path": value}
+        if not isinstance(value, dict | CurrentSpec):
+            raise ValueError("expected a CSV path, {path: FILE, boroughs: FILE} or {scenario: FILE}")
+        return value
+
+    @model_validator(mode="after")
+    def _one_source(self) -> CurrentSpec:
+        if (self.path is None) == (self.scenario is None):
+            raise ValueError("give either a CSV (path) or a scenario (scenario), exactly one of them")
+        if self.boroughs is not None and self.path is None:
+            raise ValueError("boroughs goes with path (the ward CSV), not with scenario")
+        return self
+
+
 class DataSpec(Strict):
     """Where the wards, crime, harm and population come from."""
 
@@ -93,6 +127,8 @@ class DataSpec(Strict):
     population: PopulationSpec | None = None
     exclude_boroughs: tuple[str, ...] = ("E09000001",)
     """Borough codes that are not policed by the force (default: City of London)."""
+    current: CurrentSpec | None = None
+    """The deployment today (see :class:`CurrentSpec`); None: plan from scratch."""
 
     @model_validator(mode="after")
     def _files_need_paths(self) -> DataSpec:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Any
+
+from pydantic import Field, model_validator
 
 from planner.scenario.base import Strict
 
@@ -29,14 +31,22 @@ class Supervision(Strict):
 
 
 class Stability(Strict):
-    """Limit on change from a current deployment."""
+    """Limit on change from the current deployment (``data.current``)."""
 
-    baseline: str | None = None
-    """CSV with ward_code, constables, pcsos."""
     max_change_per_ward: int | None = Field(None, ge=0)
-    """Per ward and rank, at most this many more or fewer than the baseline."""
+    """Per ward and rank, at most this many more or fewer than the current deployment."""
     max_total_moves: int | None = Field(None, ge=0)
     """London-wide, at most this many officers and PCSOs moved from their ward."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _baseline_moved(cls, value: Any) -> Any:
+        if isinstance(value, dict) and "baseline" in value:
+            raise ValueError(
+                f"baseline has moved to data.current: write `data: {{current: {value['baseline']}}}` "
+                "instead of rules.stability.baseline"
+            )
+        return value
 
 
 class BoroughShare(Strict):
