@@ -32,7 +32,7 @@ class Stability(Rule):
             if limits:
                 raise DataError(
                     "rules.stability sets a limit on change but no current deployment was given "
-                    "(set rules.stability.baseline to a CSV of ward_code, constables, pcsos)",
+                    "(set data.current to a CSV of ward_code, constables, pcsos, or to {scenario: FILE})",
                     source="scenario",
                 )
             return Built()
