@@ -58,6 +58,9 @@ def run_solve(args: argparse.Namespace) -> int:
         f"inspectors {t['inspector']:,}; annual cost £{plan.cost_annual:,.0f}\n"
         f"  wrote {', '.join(str(f) for f in files)}"
     )
+    changes = plan.changes()
+    if changes is not None:
+        _err(f"  {changes.sentence()}")
     failed = [k for k, ok in plan.check().items() if not ok]
     if failed:  # a bug, not a user error: say so loudly
         _err(f"internal error: the plan breaks {', '.join(failed)}; please report this")

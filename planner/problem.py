@@ -34,6 +34,12 @@ from planner.tolerances import CEIL
 INF_INT = np.iinfo(np.int64).max // 4
 
 
+def people_moved(before: np.ndarray, after: np.ndarray) -> int:
+    """People of one rank who change ward from ``before`` to ``after``: the smaller of what the wards gain and
+    what they lose (the rest of the difference is people added or posts left vacant)."""
+    return int(min(np.maximum(after - before, 0).sum(), np.maximum(before - after, 0).sum()))
+
+
 @dataclass(frozen=True, eq=False)
 class AllocationProblem:
     """Immutable arrays of one allocation problem.
@@ -60,7 +66,8 @@ class AllocationProblem:
         (rule: borough_share)
     budget : float or None, annual budget in pounds (rule: budget)
     base_x, base_p : (W,) int or None, the current deployment (the stability rules measure change from it)
-    max_moves : int or None, London-wide limit on people moved from their ward (rule: stability)
+    max_moves : int or None, London-wide limit on people moved between wards (rule: stability)
+    max_moves_rank : (2,) int or None, limits on constables and on PCSOs moved (rule: stability)
     min_eff : (W,) float or None, effective officers each ward must get at least (rule: min_effective)
     params : mapping of rule key -> parameters of rules that own no field here
     ward_codes, borough_names : (W,) and (B,) str or None, for messages
@@ -93,6 +100,7 @@ class AllocationProblem:
     base_x: np.ndarray | None = None
     base_p: np.ndarray | None = None
     max_moves: int | None = None
+    max_moves_rank: np.ndarray | None = None
     min_eff: np.ndarray | None = None
     """(W,) effective officers each ward must get at least (the balance objective's floor)."""
     params: Mapping[str, Any] = field(default_factory=dict)
@@ -169,11 +177,11 @@ class AllocationProblem:
         return float(totals @ self.cost)
 
     def moves(self, x: np.ndarray, p: np.ndarray) -> int:
-        """People moved from their current ward (half the sum of absolute changes, rounded up)."""
+        """People moved between wards from the current deployment, per :mod:`planner.report.changes`: per rank,
+        the smaller of the people gained and lost by wards (the rest were added or removed)."""
         if self.base_x is None or self.base_p is None:
             return 0
-        total = int(np.abs(x - self.base_x).sum() + np.abs(p - self.base_p).sum())
-        return (total + 1) // 2
+        return people_moved(self.base_x, x) + people_moved(self.base_p, p)
 
 
 @dataclass(frozen=True, eq=False)

@@ -60,9 +60,19 @@ def test_rank_named(kind: str) -> None:
     assert ("constables" if kind == "constable" else "PCSOs") in reason
 
 
-def test_headcount_cut_against_the_stability_limit() -> None:
+def test_a_headcount_cut_is_posts_left_vacant_not_moves() -> None:
+    """Today 12 constables, 10 available: the 2 posts left vacant are not moves, so a limit of 0 moves holds."""
     prob = make_problem([1.0, 2.0, 3.0], None, headcount=(10, 6, 4, 2))
     prob = dataclasses.replace(prob, base_x=np.array([4, 4, 4]), base_p=np.array([2, 2, 2]), max_moves=0)
-    reasons = conflicts(prob)
-    assert any("the baseline deploys 12 constables and 6 PCSOs but only 10 and 6 are available" in r for r in reasons)
-    assert any("counts as 1 moves but the stability limit is 0" in r for r in reasons)
+    assert conflicts(prob) == []
+    res = solve_allocation(prob, time_limit=5)
+    assert res.status.has_plan and prob.moves(res.x, res.p) == 0
+    assert (res.x <= prob.base_x).all() and res.x.sum() == 10
+
+
+def test_people_above_their_ward_caps_must_move() -> None:
+    prob = make_problem([1.0, 2.0, 3.0], None, headcount=(20, 6, 4, 2), caps=(5, None))
+    prob = dataclasses.replace(prob, base_x=np.array([8, 2, 2]), base_p=np.array([1, 1, 1]), max_moves=1)
+    (reason,) = conflicts(prob)
+    assert "today 3 people are above the ward caps or stability windows of 1 wards and must leave them" in reason
+    assert "at least 3 people move, but the limit is 1" in reason

@@ -17,14 +17,24 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("base", ("planner.errors", "planner.ranks", "planner.tolerances", "planner.textsafe", "planner.scenario")),
+    (
+        "base",
+        (
+            "planner.errors",
+            "planner.ranks",
+            "planner.rounding",
+            "planner.tolerances",
+            "planner.textsafe",
+            "planner.scenario",
+        ),
+    ),
     ("geo", ("geo",)),
     ("inputs", ("planner.inputs",)),
     ("problem", ("planner.problem",)),
     ("rules", ("planner.rules",)),
     ("solve", ("planner.solve",)),
     ("report", ("planner.report",)),
-    ("api", ("planner.api", "=planner")),
+    ("api", ("planner.api", "planner.plancache", "=planner")),
     (
         "features",
         (

@@ -46,7 +46,13 @@ def test_rows_hold_exactly_when_every_check_passes(prob, data) -> None:
     )  # fmt: skip
     rows_hold = not len(rows.broken(rows.activity(prob, plan)))
     checks = check_plan(prob, plan.x, plan.p, plan.s, plan.i)
-    assert (rows_hold and in_bounds) == all(checks.values()), (checks, rows.names)
+    # the stability rows are sound but not exact (they count posts left vacant beyond the forced ones as moves):
+    # rows hold => the check passes; every other rule: exactly
+    if rows_hold and in_bounds:
+        assert all(checks.values()), checks
+    exact = {k: v for k, v in checks.items() if k != "stability"}
+    exact_rows = [r for r in rows.broken(rows.activity(prob, plan)) if rows.keys[r] != RuleKey.STABILITY]
+    assert (not exact_rows and in_bounds) == all(exact.values()), (checks, rows.names)
 
 
 @SETTINGS

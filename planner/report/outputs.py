@@ -73,7 +73,8 @@ def commit_files(out_dir: str | Path, writers: Mapping[str, Callable[[Path], Non
 
 
 def plan_writers(plan: Plan, layer: Any | None, extra_summary: Mapping[str, Any] | None = None):
-    """Writers for allocation.csv, boroughs.csv, summary.json and (given a ward layer) allocation.gpkg."""
+    """Writers for allocation.csv, boroughs.csv, summary.json, changes.csv (with a current deployment) and (given a
+    ward layer) allocation.gpkg with a ``wards`` layer and, with a current deployment, a ``changes`` layer."""
     wards = plan.ward_table()
     boroughs = plan.borough_table()
     summary = plan.summary()
@@ -94,13 +95,25 @@ def plan_writers(plan: Plan, layer: Any | None, extra_summary: Mapping[str, Any]
         "boroughs.csv": borough_csv,
         "summary.json": summary_json,
     }
+    changes = plan.changes()
+    change_table = None
+    if changes is not None:
+        w = plan.wards
+        change_table = changes.ward_table(w.codes, w.names, w.borough_names[w.borough])
+
+        def changes_csv(path: Path) -> None:
+            change_table.to_csv(path, index=False)
+
+        writers["changes.csv"] = changes_csv
     if layer is not None:
 
         def gpkg(path: Path) -> None:
             from geo.export import write_layers
 
-            table = wards.set_index("ward_code")
-            write_layers(path, {"wards": (layer, table)})
+            layers: dict[str, Any] = {"wards": (layer, wards.set_index("ward_code"))}
+            if change_table is not None:
+                layers["changes"] = (layer, change_table.set_index("ward_code"))
+            write_layers(path, layers)
 
         writers["allocation.gpkg"] = gpkg
     return writers

@@ -14,11 +14,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from planner.inputs.current import CurrentDeployment
 from planner.inputs.data import WardData
 from planner.inputs.workforce import Workforce
-from planner.problem import AllocationProblem
+from planner.problem import AllocationProblem, Deployment
 from planner.ranks import CONSTABLE, INSPECTOR, PCSO, SERGEANT
-from planner.rules import check_plan
+from planner.report.changes import Changes
+from planner.rules import binding, check_plan
 from planner.scenario import RANKS, Scenario
 from planner.solve.pipeline import Status
 
@@ -68,8 +70,29 @@ class Plan:
     method: str = ""
     notes: tuple[str, ...] = field(default=())
     log: tuple[str, ...] = field(default=())
+    current: CurrentDeployment | None = None
+    """Today's deployment, when the scenario gives one (``data.current``): what :meth:`changes` counts from."""
 
     # ----------------------------------------------------------- figures
+    @property
+    def deployment(self) -> Deployment:
+        """The plan as one frozen :class:`~planner.problem.Deployment`."""
+        return Deployment(self.constables, self.pcsos, self.sergeants, self.inspectors)
+
+    def changes(self) -> Changes | None:
+        """Moved, added and removed people per rank against today (None without a current deployment)."""
+        if self.current is None:
+            return None
+        cur = self.current
+        return Changes.of(
+            (cur.constables, cur.pcsos, cur.sergeants, cur.inspectors),
+            (self.constables, self.pcsos, self.sergeants, self.inspectors),
+        )
+
+    def binding(self) -> dict[str, list[str]]:
+        """Per rule, plain sentences saying where it limits this plan."""
+        return binding(self.problem, self.deployment)
+
     @property
     def totals(self) -> dict[str, int]:
         """Headcount deployed per rank."""
@@ -151,7 +174,7 @@ class Plan:
 
     def summary(self) -> dict[str, Any]:
         """Plain data for summary.json."""
-        return {
+        out: dict[str, Any] = {
             "scenario": self.scenario.name,
             "status": self.status.value,
             "objective": self.objective,
@@ -170,8 +193,13 @@ class Plan:
             "boroughs": int(self.wards.n_boroughs),
             "input_hash": self.input_hash,
             "checks": self.check(),
+            "binding": self.binding(),
             "notes": list(self.notes),
         }
+        changes = self.changes()
+        if changes is not None:
+            out["changes"] = changes.summary()
+        return out
 
     # ----------------------------------------------------------- checks
     def check(self) -> dict[str, bool]:

@@ -46,6 +46,7 @@ class RuleKey(str, Enum):
     SUPERVISION = "supervision"
     BUDGET = "budget"
     STABILITY = "stability"
+    BOROUGH_DAMPING = "borough_damping"
     BOROUGH_SHARE = "borough_share"
     BOROUGH_CAPS = "borough_caps"
     MIN_EFFECTIVE = "min_effective"

@@ -29,6 +29,7 @@ from planner.rules.base import BuildContext, Rule, RuleCheck, RuleKey
 from planner.rules.borough_caps import BoroughCaps
 from planner.rules.borough_share import BoroughShare
 from planner.rules.budget import Budget
+from planner.rules.damping import BoroughDamping
 from planner.rules.headcount import Headcount
 from planner.rules.min_effective import MinEffective
 from planner.rules.stability import Stability
@@ -41,6 +42,7 @@ REGISTRY: tuple[Rule, ...] = (
     Supervision(),
     Budget(),
     Stability(),
+    BoroughDamping(),
     BoroughShare(),
     BoroughCaps(),
     MinEffective(),

@@ -1,13 +1,27 @@
-"""Stability: limits on change from the current deployment.
+"""Stability: limits on change from the current deployment (``data.current``).
 
-``rules.stability``: ``max_change_per_ward`` (per ward and rank, at most so
-many more or fewer than today: a bound on each ward's counts) and
-``max_total_moves`` (London-wide, at most so many people moved from their
-ward). The current deployment comes from the scenario's data. A person moved
-counts once, on the ward they leave and the ward they join, so the London-wide
-row is::
+``rules.stability``:
 
-    sum over wards of |x - x0| + |p - p0|  <=  2 * max_total_moves
+* ``max_change_per_ward``: per ward and rank, at most so many more or fewer
+  than today (a bound on each ward's counts);
+* ``max_total_moves``: London-wide, at most so many constables and PCSOs moved
+  from one ward to another;
+* ``max_moves_share``: per rank, at most this share of today's strength moved.
+
+A move is a person who leaves one ward for another. Filling a new post is
+never a move, and neither is leaving a post vacant when the plan has fewer
+people than today (see :mod:`planner.report.changes`). As a linear rule over
+each ward's shortfall ``under = max(0, today - planned)``, per rank::
+
+    sum over wards of under  <=  limit + forced
+
+where ``forced`` is the number of posts any plan must leave vacant, because
+fewer people are available (the headcount) or can be supervised (the spans
+of control with every sergeant and inspector deployed) than today. Every
+plan's shortfall is at least its net loss of people, and its true moves are
+its shortfall less that net loss, which is at least ``forced``: so the row
+never lets a plan move more than the limit (it may, rarely, hold back a plan
+that leaves more posts vacant than it must).
 """
 
 from __future__ import annotations
@@ -15,19 +29,42 @@ from __future__ import annotations
 import numpy as np
 
 from planner.errors import DataError
-from planner.problem import AllocationProblem, Deployment
+from planner.problem import AllocationProblem, Deployment, people_moved
+from planner.ranks import CONSTABLE, INSPECTOR, PCSO, SERGEANT
 from planner.rules.base import BuildContext, Built, RowBlock, Rule, RuleCheck, RuleKey, WardBounds, fmt_n, one_row
 
 
+def deployable_heads(prob: AllocationProblem) -> int:
+    """Most constables plus PCSOs any plan can deploy: the headcount, and what every sergeant (led by every
+    inspector) can supervise."""
+    hc = prob.headcount
+    sergeants = min(float(hc[SERGEANT]), prob.span_inspector * float(hc[INSPECTOR]))
+    return int(min(hc[CONSTABLE] + hc[PCSO], np.floor(prob.span_sergeant * sergeants + 1e-9)))
+
+
+def forced_vacancies(prob: AllocationProblem) -> tuple[int, int, int]:
+    """Posts any plan must leave vacant against today: constables, PCSOs, and both together."""
+    if prob.base_x is None or prob.base_p is None:
+        return 0, 0, 0
+    t0x, t0p = int(prob.base_x.sum()), int(prob.base_p.sum())
+    room = deployable_heads(prob)
+    most_x = min(int(prob.headcount[CONSTABLE]), room - int(prob.lo_p.sum()))
+    most_p = min(int(prob.headcount[PCSO]), room - int(prob.lo_x.sum()))
+    cut_x, cut_p = max(0, t0x - most_x), max(0, t0p - most_p)
+    return cut_x, cut_p, max(cut_x + cut_p, t0x + t0p - room)
+
+
 class Stability(Rule):
-    """Change from today: a window per ward and a London-wide limit on moves."""
+    """Change from today: a window per ward and London-wide limits on people moved."""
 
     key = RuleKey.STABILITY
     title = "stability limit on moves"
 
     def build(self, ctx: BuildContext) -> Built:
         spec = ctx.scenario.rules.stability
-        limits = spec.max_change_per_ward is not None or spec.max_total_moves is not None
+        limits = (
+            spec.max_change_per_ward is not None or spec.max_total_moves is not None or spec.max_moves_share is not None
+        )
         if ctx.current is None:
             if limits:
                 raise DataError(
@@ -41,61 +78,101 @@ class Stability(Rule):
         delta = spec.max_change_per_ward
         if delta is not None:
             ward = WardBounds(lo_x=bx - delta, hi_x=bx + delta, lo_p=bp - delta, hi_p=bp + delta)
-        return Built(fields={"base_x": bx, "base_p": bp, "max_moves": spec.max_total_moves}, ward=ward)
+        by_rank = None
+        if spec.max_moves_share is not None:
+            by_rank = np.floor(spec.max_moves_share * np.array([bx.sum(), bp.sum()]) + 1e-9).astype(np.int64)
+        fields = {"base_x": bx, "base_p": bp, "max_moves": spec.max_total_moves, "max_moves_rank": by_rank}
+        return Built(fields=fields, ward=ward)
 
     def rows(self, prob: AllocationProblem) -> list[RowBlock]:
-        if prob.max_moves is None or prob.base_x is None:
+        if prob.base_x is None:
             return []
         ones = one_row(np.ones(prob.n_wards))
-        coef = {"under_x": ones, "over_x": ones, "under_p": ones, "over_p": ones}
-        return [
-            RowBlock(
-                self.key,
-                "moves",
-                ("people moved",),
-                coef,
-                np.array([-np.inf]),
-                np.array([2.0 * prob.max_moves]),
-                unit="ward changes (two per person moved)",
-            )
-        ]
-
-    def check(self, prob: AllocationProblem, plan: Deployment) -> list[RuleCheck]:
-        if prob.max_moves is None:
-            return [RuleCheck("stability", True)]
-        moved = prob.moves(plan.x, plan.p)
-        ok = moved <= prob.max_moves
-        return [RuleCheck("stability", ok, "" if ok else f"{fmt_n(moved)} moved, limit {fmt_n(prob.max_moves)}")]
-
-    def conflicts(self, prob: AllocationProblem) -> list[str]:
-        if prob.max_moves is None or prob.base_x is None or prob.base_p is None:
-            return []
-        dist = (
-            np.maximum(prob.lo_x - prob.base_x, 0) + np.maximum(prob.base_x - prob.hi_x, 0)
-            + np.maximum(prob.lo_p - prob.base_p, 0) + np.maximum(prob.base_p - prob.hi_p, 0)
-        )  # fmt: skip
+        cut_x, cut_p, cut = forced_vacancies(prob)
         out = []
-        need = int((dist.sum() + 1) // 2)
-        if need > prob.max_moves:
+        if prob.max_moves is not None:
             out.append(
-                f"the baseline breaks ward floors or caps in {int((dist > 0).sum())} wards; bringing them within "
-                f"the rules moves at least {fmt_n(need)} people but the stability limit is {fmt_n(prob.max_moves)}"
+                RowBlock(
+                    self.key,
+                    "moves",
+                    ("people moved",),
+                    {"under_x": ones, "under_p": ones},
+                    np.array([-np.inf]),
+                    np.array([float(prob.max_moves + cut)]),
+                    unit="people",
+                )
             )
-        cut_x = max(0, int(prob.base_x.sum()) - int(prob.headcount[0]))
-        cut_p = max(0, int(prob.base_p.sum()) - int(prob.headcount[1]))
-        if (cut_x + cut_p + 1) // 2 > prob.max_moves:
-            out.append(
-                f"the baseline deploys {fmt_n(prob.base_x.sum())} constables and {fmt_n(prob.base_p.sum())} "
-                f"PCSOs but only {fmt_n(prob.headcount[0])} and {fmt_n(prob.headcount[1])} are available; taking "
-                f"the {fmt_n(cut_x + cut_p)} extra out of their wards counts as {fmt_n((cut_x + cut_p + 1) // 2)} "
-                f"moves but the stability limit is {fmt_n(prob.max_moves)}"
-            )
+        if prob.max_moves_rank is not None:
+            for name, term, limit, forced in (
+                ("moves_constable", "under_x", prob.max_moves_rank[0], cut_x),
+                ("moves_pcso", "under_p", prob.max_moves_rank[1], cut_p),
+            ):
+                out.append(
+                    RowBlock(
+                        self.key,
+                        name,
+                        (name.replace("moves_", "") + "s moved",),
+                        {term: ones},
+                        np.array([-np.inf]),
+                        np.array([float(limit + forced)]),
+                        unit="people",
+                    )
+                )
         return out
 
-    def binding(self, prob: AllocationProblem, plan: Deployment) -> list[str]:
-        if prob.max_moves is None:
+    def row_title(self, name: str) -> str:
+        return {"moves_constable": "limit on constables moved", "moves_pcso": "limit on PCSOs moved"}.get(
+            name, "stability limit on moves"
+        )
+
+    def check(self, prob: AllocationProblem, plan: Deployment) -> list[RuleCheck]:
+        if prob.base_x is None or prob.base_p is None:
+            return [RuleCheck("stability", True)]
+        mx, mp = people_moved(prob.base_x, plan.x), people_moved(prob.base_p, plan.p)
+        problems = []
+        if prob.max_moves is not None and mx + mp > prob.max_moves:
+            problems.append(f"{fmt_n(mx + mp)} moved, limit {fmt_n(prob.max_moves)}")
+        if prob.max_moves_rank is not None:
+            for label, m, limit in (("constables", mx, prob.max_moves_rank[0]), ("PCSOs", mp, prob.max_moves_rank[1])):
+                if m > limit:
+                    problems.append(f"{fmt_n(m)} {label} moved, limit {fmt_n(limit)}")
+        return [RuleCheck("stability", not problems, "; ".join(problems))]
+
+    def conflicts(self, prob: AllocationProblem) -> list[str]:
+        if prob.base_x is None or prob.base_p is None or (prob.max_moves is None and prob.max_moves_rank is None):
             return []
-        moved = prob.moves(plan.x, plan.p)
-        if moved >= prob.max_moves:
-            return [f"the stability limit of {fmt_n(prob.max_moves)} people moved is reached"]
-        return []
+        out_x = np.maximum(prob.base_x - prob.hi_x, 0)
+        out_p = np.maximum(prob.base_p - prob.hi_p, 0)
+        cut_x, cut_p, cut = forced_vacancies(prob)
+        checks = []
+        if prob.max_moves is not None:
+            checks.append(("people", int(out_x.sum() + out_p.sum()), cut, int(prob.max_moves), out_x + out_p))
+        if prob.max_moves_rank is not None:
+            checks.append(("constables", int(out_x.sum()), cut_x, int(prob.max_moves_rank[0]), out_x))
+            checks.append(("PCSOs", int(out_p.sum()), cut_p, int(prob.max_moves_rank[1]), out_p))
+        reasons = []
+        for label, leave, vacant, limit, where in checks:
+            if leave - vacant > limit:
+                reasons.append(
+                    f"today {fmt_n(leave)} {label} are above the ward caps or stability windows of "
+                    f"{int((where > 0).sum())} wards and must leave them; at most {fmt_n(vacant)} of those posts "
+                    f"can be left vacant, so at least {fmt_n(leave - vacant)} {label} move, but the limit is "
+                    f"{fmt_n(limit)}"
+                )
+        return reasons
+
+    def binding(self, prob: AllocationProblem, plan: Deployment) -> list[str]:
+        if prob.base_x is None or prob.base_p is None:
+            return []
+        mx, mp = people_moved(prob.base_x, plan.x), people_moved(prob.base_p, plan.p)
+        out = []
+        if prob.max_moves is not None and mx + mp >= prob.max_moves:
+            out.append(
+                f"the limit of {fmt_n(prob.max_moves)} people moved between wards is reached "
+                f"({fmt_n(mx)} constables, {fmt_n(mp)} PCSOs)"
+            )
+        if prob.max_moves_rank is not None:
+            for label, m, limit in (("constables", mx, prob.max_moves_rank[0]), ("PCSOs", mp, prob.max_moves_rank[1])):
+                if m >= limit:
+                    out.append(f"the limit of {fmt_n(limit)} {label} moved between wards is reached")
+        return out

@@ -25,13 +25,14 @@ from planner.scenario.finance import FinanceSpec
 from planner.scenario.model import Scenario, load_scenario, scenario_from_dict, set_dotted
 from planner.scenario.need import NeedSpec, NeedWeights
 from planner.scenario.objective import ObjectiveSpec, SolverSpec
-from planner.scenario.rules import BoroughShare, RulesSpec, Stability, Supervision, WardCap, WardFloor
+from planner.scenario.rules import BoroughDamping, BoroughShare, RulesSpec, Stability, Supervision, WardCap, WardFloor
 from planner.scenario.teams import TeamsSpec
 from planner.scenario.workforce import RankSpec, WorkforceSpec
 
 __all__ = [
     "RANKS",
     "BoroughBcuSpec",
+    "BoroughDamping",
     "BoroughShare",
     "CrimeSpec",
     "CurrentSpec",

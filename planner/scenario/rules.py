@@ -36,7 +36,10 @@ class Stability(Strict):
     max_change_per_ward: int | None = Field(None, ge=0)
     """Per ward and rank, at most this many more or fewer than the current deployment."""
     max_total_moves: int | None = Field(None, ge=0)
-    """London-wide, at most this many officers and PCSOs moved from their ward."""
+    """London-wide, at most this many constables and PCSOs moved from one ward to another (filling a new
+    post is never a move)."""
+    max_moves_share: float | None = Field(None, ge=0, le=1)
+    """Per rank, at most this share of today's constables (and of today's PCSOs) moved between wards."""
 
     @model_validator(mode="before")
     @classmethod
@@ -47,6 +50,15 @@ class Stability(Strict):
                 "instead of rules.stability.baseline"
             )
         return value
+
+
+class BoroughDamping(Strict):
+    """No borough loses more than a share of its current strength in one plan (resource allocation damping)."""
+
+    max_loss: float | None = Field(None, ge=0, le=1)
+    """Per borough and rank (constables, PCSOs), at most this share of today's strength lost."""
+    no_losers: bool = False
+    """No borough has fewer constables or PCSOs than today (the same as ``max_loss: 0``)."""
 
 
 class BoroughShare(Strict):
@@ -63,4 +75,5 @@ class RulesSpec(Strict):
     budget: float | None = Field(None, gt=0)
     """Annual pay budget for the four ranks, pounds. None: no budget rule."""
     stability: Stability = Stability()
+    borough_damping: BoroughDamping = BoroughDamping()
     borough_share: BoroughShare = BoroughShare()

@@ -11,12 +11,13 @@ over wards, coupled by the rules' rows). :data:`STAGES`, in order:
 3. **round and repair**: the LP's near-integral solution is rounded and repaired
    (:mod:`planner.solve.primal`), then improved by exact marginal analysis and
    sergeant exchanges, giving a feasible plan;
-4. **borough bound**: if the gap is still above target (typically because whole
+4. **borough bound**: if the gap is still above target, or there is no plan yet (typically because whole
    sergeants and inspectors bind, which the LP treats as continuous), the
    borough bound (:mod:`planner.solve.borough_bound`, :mod:`planner.solve.price_search`)
    prices only the rows that couple boroughs and solves each borough exactly
    over whole supervisors; its answers are turned into plans
    (:mod:`planner.solve.borough_primal`); the reported bound is the smaller valid one;
+   if it builds no plan, the rounded LP kept aside is repaired (**fallback repair**);
 5. **proof**: with no plan, whole supervisors may be what makes the rules
    conflict: the borough bound with a zero objective looks for a proof;
 6. **CP-SAT polish**: if the gap is still above target, CP-SAT
@@ -134,6 +135,8 @@ class SolveState:
     polished: bool = False
     method: list[str] = field(default_factory=list)
     broken: tuple[str, ...] = ()
+    rounded: tuple[np.ndarray, np.ndarray] | None = None
+    """The rounded LP, kept unrepaired when whole inspectors bind (repaired only if the borough plans fail)."""
     answer: Allocation | None = None
     """Set by a stage that ends the solve early (no plan)."""
 
@@ -215,23 +218,40 @@ def stage_column_generation(st: SolveState) -> None:
 
 
 def stage_round_and_repair(st: SolveState) -> None:
-    """Round the LP, repair it into a plan that keeps every rule, and polish it by marginal analysis."""
+    """Round the LP, repair it into a plan that keeps every rule, and polish it by marginal analysis.
+
+    When whole inspectors bind, repair from the rounded LP is slow and its plan
+    poor: the borough bound's plans come first, and the rounded LP is kept to be
+    repaired only if they fail (:func:`stage_fallback_repair`).
+    """
     prob = st.prob
     assert st.master is not None
-    rx, rp = round_lp(prob, st.cols.ward, st.cols.x, st.cols.p, st.master.weights)
-    plan = PlanState(prob, rx, rp)
+    rounded = round_lp(prob, st.cols.ward, st.cols.x, st.cols.p, st.master.weights)
+    if inspectors_bind(prob, st.master.sergeants):
+        st.rounded = rounded
+        st.log.append("whole inspectors bind: the borough bound's plans come first")
+        return
+    _repair_rounded(st, rounded)
+    if st.plan is not None:
+        polish_plan(st.plan)
+        st.polished = True
+        st.log.append(f"rounded plan {st.objective():.6f}, gap {st.gap():.3e}")
+
+
+def _repair_rounded(st: SolveState, rounded: tuple[np.ndarray, np.ndarray]) -> None:
+    plan = PlanState(st.prob, *rounded)
     if not repair(plan, st.params.repair_steps, st.params.repair_patience):
         st.broken = tuple(plan.rows.names[int(r)] for r in plan.broken_rows()) or tuple(plan.violations())
         st.log.append(f"the rounded LP could not be repaired ({', '.join(plan.violations())})")
         return
     st.plan = plan
     st.method.append("column generation + marginal analysis")
-    # when whole inspectors bind, marginal analysis from the rounded LP is slow and poor: the borough
-    # bound's plans come first, and this one is polished only if they fail
-    if not inspectors_bind(prob, st.master.sergeants):
-        polish_plan(plan)
-        st.polished = True
-    st.log.append(f"rounded plan {st.objective():.6f}, gap {st.gap():.3e}")
+
+
+def stage_fallback_repair(st: SolveState) -> None:
+    """If the borough bound built no plan, repair the rounded LP kept for this case."""
+    if st.plan is None and st.rounded is not None:
+        _repair_rounded(st, st.rounded)
 
 
 def stage_borough_bound(st: SolveState) -> None:
@@ -300,6 +320,7 @@ STAGES: tuple[tuple[str, Stage], ...] = (
     ("column generation", stage_column_generation),
     ("round and repair", stage_round_and_repair),
     ("borough bound", stage_borough_bound),
+    ("fallback repair", stage_fallback_repair),
     ("proof", stage_proof),
     ("marginal analysis", stage_marginal_analysis),
     ("CP-SAT polish", stage_cpsat_polish),

@@ -25,6 +25,9 @@ RANK_ARRAYS = ("x", "p")
 Change = list[tuple[int, int, int]]
 """A plan change: (ward, change in constables, change in PCSOs) per entry."""
 
+EVALUATED = 10
+"""Single-person repairs weighed per step (those of best value); team cuts are always weighed."""
+
 
 @dataclass
 class PlanState:
@@ -106,25 +109,34 @@ class PlanState:
         return sorted(keys)
 
     # ------------------------------------------------------------ evaluation
+    def _columns(self) -> dict[str, tuple[list[int], list[int], list[float]]]:
+        """Per term, the rows each ward (or borough) has a coefficient in, as plain lists (indptr, rows, values):
+        the incremental updates touch a few wards at a time, where Python lists beat numpy calls."""
+        cols = self.__dict__.get("_cols")
+        if cols is None:
+            cols = {t: (m.indptr.tolist(), m.indices.tolist(), m.data.tolist()) for t, m in self.rows.AT.items()}
+            self.__dict__["_cols"] = cols
+        return cols
+
     def _row_change(self, seen: dict[int, tuple[int, int]], dsup: dict[int, tuple[int, int]]):
         """Rows touched by ward changes ``seen`` and borough supervisor changes ``dsup``, and their change."""
-        prob, at = self.prob, self.rows.AT
-        idx: list[np.ndarray] = []
-        val: list[np.ndarray] = []
+        prob, cols = self.prob, self._columns()
+        acc: dict[int, float] = {}
 
         def add(term: str, where: int, amount: float) -> None:
-            mat = at.get(term)
-            if mat is None or not amount:
+            found = cols.get(term)
+            if found is None or not amount:
                 return
-            lo, hi = mat.indptr[where], mat.indptr[where + 1]
-            if hi > lo:
-                idx.append(mat.indices[lo:hi])
-                val.append(mat.data[lo:hi] * amount)
+            indptr, rows, values = found
+            for k in range(indptr[where], indptr[where + 1]):
+                acc[rows[k]] = acc.get(rows[k], 0.0) + values[k] * amount
 
+        base = prob.base_x is not None and prob.base_p is not None
         for w, (dx, dp) in seen.items():
             add("x", w, dx)
             add("p", w, dp)
-            if prob.base_x is not None and prob.base_p is not None:
+            if base:
+                assert prob.base_x is not None and prob.base_p is not None
                 ox, op, nx, np_ = int(self.x[w]), int(self.p[w]), int(self.x[w]) + dx, int(self.p[w]) + dp
                 bx, bp = int(prob.base_x[w]), int(prob.base_p[w])
                 add("under_x", w, max(bx - nx, 0) - max(bx - ox, 0))
@@ -134,11 +146,26 @@ class PlanState:
         for b, (ds, di) in dsup.items():
             add("s", b, ds)
             add("i", b, di)
-        if not idx:
-            return np.zeros(0, np.int64), np.zeros(0)
-        r = np.concatenate(idx)
-        uniq, inv = np.unique(r, return_inverse=True)
-        return uniq, np.bincount(inv, weights=np.concatenate(val))
+        return acc
+
+    def _limits(self) -> tuple[list[float], list[float], list[float]]:
+        """Every row's lower and upper limit and head weight, as plain lists (see :meth:`_columns`)."""
+        found = self.__dict__.get("_limit_lists")
+        if found is None:
+            found = (self.rows.lo.tolist(), self.rows.hi.tolist(), self.head_weights().tolist())
+            self.__dict__["_limit_lists"] = found
+        return found
+
+    def _breaches(self, acc: dict[int, float]) -> list[tuple[float, float, float]]:
+        """Per touched row: its breach before and after the change, and its head weight."""
+        lo, hi, weight = self._limits()
+        out = []
+        for r, dv in acc.items():
+            a = float(self.act[r])
+            before = max(a - hi[r], lo[r] - a, 0.0)
+            after = max(a + dv - hi[r], lo[r] - a - dv, 0.0)
+            out.append((before, after, weight[r]))
+        return out
 
     def _plan_change(self, changes: list[tuple[int, int, int]]):
         """Net ward changes, new borough supervisors, or None when a ward or supervisor bound breaks."""
@@ -180,11 +207,8 @@ class PlanState:
         if change is None:
             return None
         seen, dsup = change
-        rows, d = self._row_change(seen, dsup)
-        if len(rows):
-            before = self.rows.excess_at(rows, self.act[rows])
-            after = self.rows.excess_at(rows, self.act[rows] + d)
-            if np.any((after > FEASIBILITY) & (after >= before - FEASIBILITY)):
+        for before, after, _ in self._breaches(self._row_change(seen, dsup)):
+            if after > FEASIBILITY and after >= before - FEASIBILITY:
                 return None
         dval = sum(_one_value(prob, w, int(self.x[w]) + dx, int(self.p[w]) + dp) - float(self.value[w])
                    for w, (dx, dp) in seen.items())  # fmt: skip
@@ -215,13 +239,8 @@ class PlanState:
             parts.append(
                 _supervisor_excess(prob, b, ns, ni) - _supervisor_excess(prob, b, int(self.s[b]), int(self.i[b]))
             )
-        rows, d = self._row_change(seen, dsup)
-        if len(rows):
-            before = self.rows.excess_at(rows, self.act[rows])
-            after = self.rows.excess_at(rows, self.act[rows] + d)
-            parts += (self.head_weights()[rows] * (after - before)).tolist()
-        arr = np.asarray(parts, dtype=float)
-        return float(arr.sum()), float(np.maximum(arr, 0.0).sum())
+        parts += [w * (after - before) for before, after, w in self._breaches(self._row_change(seen, dsup))]
+        return sum(parts), sum(v for v in parts if v > 0)
 
     def head_weights(self) -> np.ndarray:
         """(R,) heads per unit of each row (:meth:`planner.rules.rows.RowSet.head_weights`), computed once."""
@@ -245,8 +264,8 @@ class PlanState:
         for b in touched_b:
             ns = _sergeants(prob, b, heads[b])
             dsup[b] = (ns - int(self.s[b]), _inspectors(prob, b, ns) - int(self.i[b]))
-        rows, d = self._row_change(seen, dsup)
-        self.act[rows] += d
+        for r, dv in self._row_change(seen, dsup).items():
+            self.act[r] += dv
         for w, (dx, dp) in seen.items():
             self.x[w] += dx
             self.p[w] += dp
@@ -366,7 +385,12 @@ def _repair_step(state: PlanState) -> bool:
             supervisors = True
         if set(terms) & {"under_x", "over_x", "under_p", "over_p"}:
             candidates += _toward_baseline(state, terms)
-        candidates += _units_in_row(state, terms, -1)
+        if {"x", "p"} & set(terms):  # a row of supervisors alone is eased by team cuts only
+            candidates += _units_in_row(state, terms, -1)
+    # of the single-person changes, the few of best value are weighed (a breach is nearly always repaired where
+    # it loses least); compound changes (pairs, team cuts) are few and always weighed
+    singles = [c for c in candidates if len(c[1]) == 1]
+    candidates = sorted(singles, key=lambda c: -c[0])[:EVALUATED] + [c for c in candidates if len(c[1]) > 1]
     if supervisors:
         candidates += _team_cuts(state)
     clean: tuple[float, Change] | None = None  # removes breach and makes none worse
@@ -437,10 +461,14 @@ def _team_cuts(state: PlanState, k: int = 8) -> list[tuple[float, Change]]:
 
 
 def _toward_baseline(state: PlanState, terms: dict[str, tuple[np.ndarray, np.ndarray]]) -> list[tuple[float, Change]]:
-    """One person back towards today's count in the wards of best gain that the row counts."""
+    """Changes back towards today's counts in the wards the row counts: one person, and per borough a pair
+    (one back into a ward below today, one out of a ward above it) that leaves the borough's heads, and so
+    its supervisors, as they are."""
     prob = state.prob
     assert prob.base_x is not None and prob.base_p is not None
     out: list[tuple[float, Change]] = []
+    back_in: list[tuple[int, np.ndarray]] = []
+    back_out: list[tuple[int, np.ndarray]] = []
     for rank, cur, base in ((0, state.x, prob.base_x), (1, state.p, prob.base_p)):
         name = "x" if rank == 0 else "p"
         counted = np.zeros(prob.n_wards, dtype=bool)
@@ -452,6 +480,19 @@ def _toward_baseline(state: PlanState, terms: dict[str, tuple[np.ndarray, np.nda
             g = unit_gains(state, rank, sign)
             g = np.where(counted & (np.sign(base - cur) == sign), g, -np.inf)
             out += [(float(g[w]), [_unit(rank, int(w), sign)]) for w in _top(g, 4)]
+        back_in.append((rank, np.where(cur < base, unit_gains(state, rank, +1), -np.inf)))
+        back_out.append((rank, np.where(cur > base, unit_gains(state, rank, -1), -np.inf)))
+    for ra, add in back_in:
+        best_add = _per_borough_best(state, add)
+        for rr, rem in back_out:
+            best_rem = _per_borough_best(state, rem)
+            ok = (best_add >= 0) & (best_rem >= 0)
+            est = np.full(prob.n_boroughs, -np.inf)
+            est[ok] = add[best_add[ok]] + rem[best_rem[ok]]
+            for b in _top(est, 3):
+                a, m = int(best_add[b]), int(best_rem[b])
+                if a != m or ra != rr:
+                    out.append((float(est[b]), [_unit(rr, m, -1), _unit(ra, a, +1)]))
     return out
 
 

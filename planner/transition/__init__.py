@@ -4,9 +4,9 @@
 a current deployment on the 2022 wards for ``data.current``. See docs/stability.md.
 """
 
+from planner.rounding import largest_remainder, round_within_groups
 from planner.transition.api import Transition, build_transition, carry_over, write_transition
 from planner.transition.model import NeighbourhoodModel, read_model
-from planner.transition.rounding import largest_remainder, round_within_groups
 
 __all__ = [
     "NeighbourhoodModel",

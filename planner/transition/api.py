@@ -24,8 +24,8 @@ from typing import Any, Literal
 import pandas as pd
 
 from planner.errors import DataError, ScenarioError
+from planner.rounding import round_within_groups
 from planner.transition.model import NeighbourhoodModel, read_model
-from planner.transition.rounding import round_within_groups
 from planner.transition.summary import summarise, summary_text
 
 Weights = Literal["area", "population"]
