@@ -27,7 +27,15 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("api", ("planner.api", "=planner")),
     (
         "features",
-        ("planner.teams", "planner.finance", "planner.batch", "planner.app", "planner.appsupport", "planner.cli"),
+        (
+            "planner.teams",
+            "planner.finance",
+            "planner.batch",
+            "planner.backtest",
+            "planner.app",
+            "planner.appsupport",
+            "planner.cli",
+        ),
     ),
 ]
 """Layers from the bottom up; a prefix covers its submodules, ``=name`` only the module itself."""
