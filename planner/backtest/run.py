@@ -46,6 +46,11 @@ class BacktestResult:
         What the loaders said about each window.
     summary : dict
         Plain data for ``backtest.json``.
+    deployments : dict of method -> Deployment
+        Each method's constables and PCSOs per ward (in ``codes`` order) and
+        sergeants and inspectors per borough.
+    codes : np.ndarray of str
+        The ward codes, in the order of the deployments.
     """
 
     table: pd.DataFrame
@@ -54,6 +59,8 @@ class BacktestResult:
     seconds: float
     notes: tuple[str, ...] = field(default=())
     summary: dict[str, Any] = field(default_factory=dict)
+    deployments: dict[str, Deployment] = field(default_factory=dict)
+    codes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=str))
 
 
 def earlier_scenario(scenario: Scenario) -> Scenario:
@@ -167,7 +174,8 @@ def run_backtest(
         "methods": table.to_dict(orient="records"),
     }  # fmt: skip
     notes = tuple(dict.fromkeys((*early.wards.notes, *later.wards.notes)))
-    return BacktestResult(table, early_months, later_months, seconds, notes, summary)
+    deployments = {method: d for method, (_, d) in methods.items()}
+    return BacktestResult(table, early_months, later_months, seconds, notes, summary, deployments, lw.codes)
 
 
 def _plot(result: BacktestResult, path: Path) -> None:

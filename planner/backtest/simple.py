@@ -63,17 +63,15 @@ def proportional(
         d = np.ones_like(d)
     share = _fill(d, float(total), lo.astype(float), hi.astype(float))
     out = np.clip(np.floor(share + 1e-9).astype(np.int64), lo, hi)
-    short = int(total - out.sum())
     tb = d if tiebreak is None else np.asarray(tiebreak, dtype=float)
-    room = out < hi
-    order = np.lexsort((np.arange(len(d)), -tb, -(share - out)))  # largest remainder, then tie-break, then order
-    order = order[room[order]]
-    if short > 0:
-        out[order[:short]] += 1
-    elif short < 0:  # cannot happen with exact floors, kept for safety
-        over = np.lexsort((np.arange(len(d)), tb, share - out))
-        over = over[out[over] > lo[over]]
-        out[over[:-short]] -= 1
+    # largest remainder first, then the tie-break, then ward order; wards the driver cannot reach
+    # (driver 0) take the people no one else has room for
+    order = np.lexsort((np.arange(len(d)), -tb, -(share - out)))
+    short = int(total - out.sum())
+    while short > 0:
+        take = order[out[order] < hi[order]][:short]
+        out[take] += 1
+        short -= len(take)
     return out
 
 
@@ -89,7 +87,7 @@ def _fill(d: np.ndarray, total: float, lo: np.ndarray, hi: np.ndarray) -> np.nda
         else:
             b = mid
     share = np.clip(b * d, lo, hi)
-    return share * (total / share.sum()) if share.sum() > 0 else share
+    return share * (total / share.sum()) if share.sum() > total else share
 
 
 def equal_per_ward(total: int, lo: np.ndarray, hi: np.ndarray, tiebreak: np.ndarray) -> np.ndarray:

@@ -82,7 +82,7 @@ def equity_table(wards: WardData, constables: np.ndarray, pcsos: np.ndarray) -> 
         "need": _ratio(officers.sum(), wards.need.sum()),
         "harm": _ratio(officers.sum(), wards.harm.sum(), 1000.0),
     }
-    frames = []
+    parts: dict[str, list[Any]] = {c: [] for c in EQUITY_COLUMNS}
     for grouping in eq.groupings():
         k = len(grouping.keys)
         idx = grouping.index
@@ -90,7 +90,10 @@ def equity_table(wards: WardData, constables: np.ndarray, pcsos: np.ndarray) -> 
         def total(values: np.ndarray, idx: np.ndarray = idx, k: int = k) -> np.ndarray:
             return np.bincount(idx, weights=values, minlength=k)
 
-        g = {
+        g: dict[str, Any] = {
+            "grouping": [grouping.name] * k,
+            "group": list(grouping.keys),
+            "label": list(grouping.labels),
             "wards": np.bincount(idx, minlength=k),
             "residents": total(pop),
             "need": total(wards.need),
@@ -99,27 +102,27 @@ def equity_table(wards: WardData, constables: np.ndarray, pcsos: np.ndarray) -> 
             "pcsos": total(p).round().astype(np.int64),
         }
         g["officers"] = g["constables"] + g["pcsos"]
-        frame = pd.DataFrame({"grouping": grouping.name, "group": list(grouping.keys), "label": list(grouping.labels)})
-        for col, values in g.items():
-            frame[col] = values
-        frame["officers_per_1000_residents"] = _ratio(g["officers"], g["residents"], 1000.0)
-        frame["officers_per_need"] = _ratio(g["officers"], g["need"])
-        frame["officers_per_1000_harm"] = _ratio(g["officers"], g["harm"], 1000.0)
-        frame["residents_index"] = frame["officers_per_1000_residents"] / london["residents"]
-        frame["need_index"] = frame["officers_per_need"] / london["need"]
-        frame["harm_index"] = frame["officers_per_1000_harm"] / london["harm"]
-        frame["mean_imd_score"] = (
+        g["officers_per_1000_residents"] = _ratio(g["officers"], g["residents"], 1000.0)
+        g["officers_per_need"] = _ratio(g["officers"], g["need"])
+        g["officers_per_1000_harm"] = _ratio(g["officers"], g["harm"], 1000.0)
+        g["residents_index"] = g["officers_per_1000_residents"] / london["residents"]
+        g["need_index"] = g["officers_per_need"] / london["need"]
+        g["harm_index"] = g["officers_per_1000_harm"] / london["harm"]
+        g["mean_imd_score"] = (
             _ratio(total(weight * eq.imd_score), total(weight)) if eq.has_deprivation else np.full(k, np.nan)
         )
         share = np.full(k, np.nan)
         if grouping.name.endswith("_share_quintile"):
             column = eq.groups.index(grouping.name.removesuffix("_share_quintile"))
             share = _ratio(total(weight * eq.shares[:, column]), total(weight))
-        frame["group_share"] = share
-        frames.append(frame)
-    if not frames:
+        g["group_share"] = share
+        for col in EQUITY_COLUMNS:
+            parts[col].extend(list(g[col]))
+    if not parts["grouping"]:
         return None
-    return pd.concat(frames, ignore_index=True)[EQUITY_COLUMNS]
+    return pd.DataFrame(parts, columns=EQUITY_COLUMNS).astype(
+        {"group": np.int64, "wards": np.int64, "constables": np.int64, "pcsos": np.int64, "officers": np.int64}
+    )
 
 
 def equity_block(
