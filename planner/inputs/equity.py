@@ -191,8 +191,8 @@ class WardEquity:
             labels = []
             for k in keys:
                 scores = self.imd_score[self.imd_decile == k]
-                where = ", most deprived tenth" if k == 1 else (", least deprived tenth" if k == 10 else "")
-                labels.append(f"IMD decile {k}{where} (ward scores {scores.min():.1f}-{scores.max():.1f})")
+                where = {1: " (most deprived tenth of England)", 10: " (least deprived tenth of England)"}.get(k, "")
+                labels.append(f"IMD decile {k}{where}: ward scores {scores.min():.1f}-{scores.max():.1f}")
             out.append(Grouping("imd_decile", "national IMD decile of the ward", index, keys, tuple(labels)))
         for g, key in enumerate(self.groups):
             q = self.share_quintile[:, g]

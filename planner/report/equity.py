@@ -146,10 +146,14 @@ def equity_block(
     officers = float(x.sum() + p.sum())
     groupings: dict[str, Any] = {}
     gaps: dict[str, float] = {}
+    columns = {c: table[c].to_numpy() for c in EQUITY_COLUMNS}
+    fields = EQUITY_COLUMNS[1:]
     for grouping in eq.groupings():
-        rows = table[table["grouping"] == grouping.name].drop(columns="grouping")
-        groupings[grouping.name] = {"title": grouping.title, "rows": rows.to_dict(orient="records")}
-        gaps[grouping.name] = float(np.nanmax(np.abs(rows["need_index"].to_numpy() - 1.0)))
+        at = np.flatnonzero(columns["grouping"] == grouping.name)
+        rows = [{f: columns[f][k].item() if hasattr(columns[f][k], "item") else columns[f][k] for f in fields}
+                for k in at]  # fmt: skip
+        groupings[grouping.name] = {"title": grouping.title, "rows": rows}
+        gaps[grouping.name] = float(np.nanmax(np.abs(columns["need_index"][at] - 1.0)))
     return {
         "available": True,
         "source": eq.source,
