@@ -105,9 +105,9 @@ def equity_table(wards: WardData, constables: np.ndarray, pcsos: np.ndarray) -> 
         g["officers_per_1000_residents"] = _ratio(g["officers"], g["residents"], 1000.0)
         g["officers_per_need"] = _ratio(g["officers"], g["need"])
         g["officers_per_1000_harm"] = _ratio(g["officers"], g["harm"], 1000.0)
-        g["residents_index"] = g["officers_per_1000_residents"] / london["residents"]
-        g["need_index"] = g["officers_per_need"] / london["need"]
-        g["harm_index"] = g["officers_per_1000_harm"] / london["harm"]
+        g["residents_index"] = _ratio(g["officers_per_1000_residents"], london["residents"])
+        g["need_index"] = _ratio(g["officers_per_need"], london["need"])
+        g["harm_index"] = _ratio(g["officers_per_1000_harm"], london["harm"])
         g["mean_imd_score"] = (
             _ratio(total(weight * eq.imd_score), total(weight)) if eq.has_deprivation else np.full(k, np.nan)
         )
@@ -153,7 +153,8 @@ def equity_block(
         rows = [{f: columns[f][k].item() if hasattr(columns[f][k], "item") else columns[f][k] for f in fields}
                 for k in at]  # fmt: skip
         groupings[grouping.name] = {"title": grouping.title, "rows": rows}
-        gaps[grouping.name] = float(np.nanmax(np.abs(columns["need_index"][at] - 1.0)))
+        gap = np.abs(columns["need_index"][at].astype(float) - 1.0)
+        gaps[grouping.name] = float(np.max(gap[np.isfinite(gap)])) if np.isfinite(gap).any() else float("nan")
     return {
         "available": True,
         "source": eq.source,
