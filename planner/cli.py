@@ -116,6 +116,7 @@ def _plugins() -> list[Callable[[argparse._SubParsersAction], None]]:
         ("planner.batch.cli", ("add_batch_parser", "add_results_parser", "add_report_parser")),
         ("planner.finance.cli", ("add_cost_parser", "add_phase_parser")),
         ("planner.transition.cli", ("add_transition_parser",)),
+        ("planner.backtest.cli", ("add_backtest_parser",)),
     ):
         try:
             mod = __import__(module, fromlist=list(names))

@@ -41,6 +41,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "planner.teams",
             "planner.finance",
             "planner.batch",
+            "planner.backtest",
             "planner.app",
             "planner.appsupport",
             "planner.transition",

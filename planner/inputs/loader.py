@@ -24,12 +24,15 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import DataError, Problems, ScenarioError
+from planner.inputs.confidence import WardConfidence, load_confidence
 from planner.inputs.crime import CrimeWindow, crime_from_frame, read_crime, read_csv_table
 from planner.inputs.current import CurrentDeployment, check_regular_file, read_current
 from planner.inputs.data import WardData
+from planner.inputs.equity import WardEquity, load_equity, synthetic_equity
 from planner.inputs.harm import HarmWeights, harm_weights_from_frame, read_harm_weights
 from planner.inputs.need import compute_need
 from planner.inputs.population import read_population
+from planner.inputs.priorities import PriorityTable, apply_priorities, priority_effect, read_priorities
 from planner.scenario import RANKS, CrimeSpec, DataSpec, Scenario, load_scenario
 
 Resolver = Callable[[str], Path]
@@ -72,11 +75,6 @@ def _spec_digest(obj: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _data_key(data: DataSpec) -> str:
-    """Hash of what the geography depends on: the ``data`` block less ``current`` (read per scenario)."""
-    return _spec_digest(data.model_dump(mode="json", exclude={"current"}))
-
-
 @dataclass(frozen=True, eq=False)
 class Geography:
     """What the data files (or the synthetic city) say, before any scenario weighting.
@@ -94,7 +92,12 @@ class Geography:
     digest : str
         Hash of every input file read (or of the synthetic city's settings).
     data_key : str
-        Hash of the ``data`` block this was loaded from.
+        Hash of the ``data`` block this was loaded from (community priorities
+        left out: they are applied when need is built).
+    equity : WardEquity or None
+        Deprivation and ethnicity per ward (generated for the synthetic city).
+    confidence : WardConfidence or None
+        Public Attitude Survey confidence per ward.
     """
 
     layer: Any
@@ -109,6 +112,19 @@ class Geography:
     digest: str
     data_key: str
     notes: tuple[str, ...] = field(default=())
+    equity: WardEquity | None = None
+    confidence: WardConfidence | None = None
+
+
+def geography_key(data: DataSpec) -> str:
+    """Hash of the parts of the ``data`` block that the geography depends on: all but the community
+    priorities (applied when need is built) and the current deployment (read per scenario)."""
+    return _spec_digest(data.model_dump(mode="json", exclude={"priorities", "current"}))
+
+
+def _borough_index(table: pd.DataFrame) -> np.ndarray:
+    codes = table["borough_code"].to_numpy()
+    return np.asarray(pd.Index(pd.unique(codes)).get_indexer(codes), dtype=np.int64)
 
 
 def _geo_arrays(layer: Any) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -127,17 +143,28 @@ def _synthetic_geography(data: DataSpec) -> Geography:
     crime = crime_from_frame(city.crime, CrimeSpec(path="synthetic"), "synthetic city crime")
     harm = harm_weights_from_frame(city.harm_weights, "synthetic city harm weights")
     pop = city.population.set_index("ward_code")["population"].astype(float)
+    table = pd.DataFrame(layer.drop(columns="geometry"))
+    equity = None
+    if spec.equity:
+        codes = table["ward_code"].to_numpy()
+        per_ward = crime.counts.groupby("ward_code")["count"].sum().reindex(codes, fill_value=0).to_numpy()
+        residents = pop.reindex(codes).to_numpy(dtype=float)
+        rate = per_ward / np.maximum(residents, 1.0)
+        equity = synthetic_equity(codes, _borough_index(table), rate, residents, spec.seed)
     return Geography(
         layer=layer,
-        table=pd.DataFrame(layer.drop(columns="geometry")),
+        table=table,
         edges=edges,
-        **arr,
+        area_km2=arr["area_km2"],
+        x=arr["x"],
+        y=arr["y"],
         crime=crime,
         harm=harm,
         population=pop,
         digest=_spec_digest({"synthetic": spec.model_dump(), "generator": "geo.synthetic v1"}),
-        data_key=_data_key(data),
-        notes=(*city.layer.notes, *crime.notes),
+        data_key=geography_key(data),
+        notes=(*city.layer.notes, *crime.notes, *(equity.notes if equity else ())),
+        equity=equity,
     )
 
 
@@ -179,17 +206,30 @@ def _file_geography(data: DataSpec, resolve: Resolver) -> Geography:
     population = None
     if data.population is not None:
         population = read_population(tracking(data.population.path), data.population)
+    table = pd.DataFrame(layer.drop(columns="geometry"))
+    codes = table["ward_code"].to_numpy()
+    equity, equity_files = load_equity(data, codes, resolve)
+    used += equity_files
+    confidence = None
+    if data.confidence is not None:
+        confidence, survey_files = load_confidence(data.confidence, codes, _borough_index(table), resolve, equity)
+        used += survey_files
+    extra = (*(equity.notes if equity else ()), *(confidence.notes if confidence else ()))
     return Geography(
         layer=layer,
-        table=pd.DataFrame(layer.drop(columns="geometry")),
+        table=table,
         edges=edges,
-        **arr,
+        area_km2=arr["area_km2"],
+        x=arr["x"],
+        y=arr["y"],
         crime=crime,
         harm=harm,
         population=population,
         digest=_file_digest(used),
-        data_key=_data_key(data),
-        notes=(*ward_layer.notes, *crime.notes),
+        data_key=geography_key(data),
+        notes=(*ward_layer.notes, *crime.notes, *extra),
+        equity=equity,
+        confidence=confidence,
     )
 
 
@@ -200,14 +240,19 @@ def load_geography(data: DataSpec, resolve: Resolver) -> Geography:
     return _file_geography(data, resolve)
 
 
-def build_wards(geo: Geography, scenario: Scenario) -> WardData:
-    """Combine a geography with the scenario's need settings into :class:`WardData`."""
+def build_wards(geo: Geography, scenario: Scenario, priorities: PriorityTable | None = None) -> WardData:
+    """Combine a geography with the scenario's need settings (and community priorities) into :class:`WardData`."""
     t = geo.table
     codes = t["ward_code"].to_list()
     table = compute_need(codes, geo.crime, geo.harm, geo.population, scenario.need)
     boroughs = t.drop_duplicates("borough_code")[["borough_code", "borough_name", "bcu"]]
     b_index = pd.Index(boroughs["borough_code"])
     frame = table.frame.loc[codes]
+    need = frame["need"].to_numpy()
+    effect = None
+    if priorities is not None:
+        effect = priority_effect(codes, geo.crime, priorities)
+        need = apply_priorities(need, effect)
     return WardData(
         codes=np.array(codes),
         names=t["ward_name"].to_numpy(),
@@ -218,12 +263,15 @@ def build_wards(geo: Geography, scenario: Scenario) -> WardData:
         demand=frame["demand"].to_numpy(),
         harm=frame["harm"].to_numpy(),
         population=frame["population"].to_numpy(),
-        need=frame["need"].to_numpy(),
+        need=need,
         edges=geo.edges,
         area_km2=geo.area_km2,
         x=geo.x,
         y=geo.y,
-        notes=tuple(dict.fromkeys((*geo.notes, *table.notes))),
+        notes=tuple(dict.fromkeys((*geo.notes, *table.notes, *(effect.notes if effect else ())))),
+        equity=geo.equity,
+        confidence=geo.confidence,
+        priorities=effect,
     )
 
 
@@ -278,6 +326,8 @@ class Inputs:
     need_key: str
     aux_key: str
     aux_digest: str
+    need_digest: str = ""
+    """Hash of the community priorities file (empty without one)."""
 
     @property
     def layer(self) -> Any:
@@ -291,12 +341,13 @@ class Inputs:
 
     @property
     def digest(self) -> str:
-        """Hash of every input file (data, current deployment, per-borough caps)."""
-        return hashlib.sha256((self.geography.digest + self.aux_digest).encode()).hexdigest()
+        """Hash of every input file (data, priorities, current deployment, per-borough caps)."""
+        return hashlib.sha256((self.geography.digest + self.need_digest + self.aux_digest).encode()).hexdigest()
 
 
-def _need_key(scenario: Scenario) -> str:
-    return _spec_digest(scenario.need.model_dump(mode="json"))
+def _need_key(scenario: Scenario, priorities_digest: str = "") -> str:
+    spec = scenario.data.priorities
+    return _spec_digest([scenario.need.model_dump(mode="json"), spec and spec.model_dump(), priorities_digest])
 
 
 def _headcount(scenario: Scenario) -> dict[str, int]:
@@ -369,21 +420,24 @@ def load_inputs(
     if data_dir is not None and not Path(data_dir).is_dir():
         raise ScenarioError(f"--data-dir {data_dir} is not a folder")
     resolve = make_resolver(data_dir, scenario_dir)
-    data_key = _data_key(scenario.data)
-    if reuse is not None and reuse.geography.data_key == data_key:
+    key = geography_key(scenario.data)
+    if reuse is not None and reuse.geography.data_key == key:
         geo = reuse.geography
     else:
         geo = load_geography(scenario.data, resolve)
-    need_key = _need_key(scenario)
+    prio_path = None if scenario.data.priorities is None else resolve(scenario.data.priorities.path)
+    need_digest = _file_digest([prio_path]) if prio_path is not None else ""
+    need_key = _need_key(scenario, need_digest)
     if reuse is not None and reuse.geography is geo and reuse.need_key == need_key:
         wards = reuse.wards
     else:
-        wards = build_wards(geo, scenario)
+        wards = build_wards(geo, scenario, None if prio_path is None else read_priorities(prio_path))
     aux_key = _aux_key(scenario)
     if reuse is not None and reuse.geography is geo and reuse.aux_key == aux_key:
         return Inputs(
-            geo, wards, reuse.current, reuse.current_scenario, reuse.borough_caps, need_key, aux_key, reuse.aux_digest
-        )
+            geo, wards, reuse.current, reuse.current_scenario, reuse.borough_caps, need_key, aux_key,
+            reuse.aux_digest, need_digest,
+        )  # fmt: skip
     used: list[Path] = []
     current, current_scenario = _read_current(scenario, wards, resolve, data_dir, scenario_dir, used)
     caps = None
@@ -392,4 +446,4 @@ def load_inputs(
         used.append(path)
         caps = read_borough_caps(path, wards.borough_codes)
     aux_digest = _file_digest(used) if used else ""
-    return Inputs(geo, wards, current, current_scenario, caps, need_key, aux_key, aux_digest)
+    return Inputs(geo, wards, current, current_scenario, caps, need_key, aux_key, aux_digest, need_digest)

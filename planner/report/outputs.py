@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from planner.report.equity import equity_outputs
 from planner.report.result import Plan
 
 WARD_COLUMNS = [
@@ -73,11 +74,13 @@ def commit_files(out_dir: str | Path, writers: Mapping[str, Callable[[Path], Non
 
 
 def plan_writers(plan: Plan, layer: Any | None, extra_summary: Mapping[str, Any] | None = None):
-    """Writers for allocation.csv, boroughs.csv, summary.json, changes.csv (with a current deployment) and (given a
-    ward layer) allocation.gpkg with a ``wards`` layer and, with a current deployment, a ``changes`` layer."""
+    """Writers for allocation.csv, boroughs.csv, summary.json, equity.csv (given equity data), changes.csv (with a
+    current deployment) and (given a ward layer) allocation.gpkg with a ``wards`` layer and, with a current
+    deployment, a ``changes`` layer."""
     wards = plan.ward_table()
     boroughs = plan.borough_table()
     summary = plan.summary()
+    summary["equity"], equity_csv = equity_outputs(plan.wards, plan.constables, plan.pcsos)
     if extra_summary:
         summary.update(extra_summary)
 
@@ -105,6 +108,8 @@ def plan_writers(plan: Plan, layer: Any | None, extra_summary: Mapping[str, Any]
             change_table.to_csv(path, index=False)
 
         writers["changes.csv"] = changes_csv
+    if equity_csv is not None:
+        writers["equity.csv"] = equity_csv
     if layer is not None:
 
         def gpkg(path: Path) -> None:
@@ -120,7 +125,7 @@ def plan_writers(plan: Plan, layer: Any | None, extra_summary: Mapping[str, Any]
 
 
 def write_plan(plan: Plan, out_dir: str | Path, layer: Any | None = None) -> list[Path]:
-    """Write a plan's four output files into ``out_dir`` (all or nothing)."""
+    """Write a plan's output files into ``out_dir`` (all or nothing)."""
     return commit_files(out_dir, plan_writers(plan, layer))
 
 

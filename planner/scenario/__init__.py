@@ -6,18 +6,25 @@ unknown key, wrong type, negative headcount or span below one is reported
 together, each with its path in the file (``workforce.pcso.headcount``), and
 nothing runs until all are fixed. One module per block: :mod:`.data`,
 :mod:`.need`, :mod:`.workforce`, :mod:`.rules`, :mod:`.objective`,
-:mod:`.teams`, :mod:`.finance`; :mod:`.model` holds the whole scenario.
+:mod:`.teams`, :mod:`.finance`, :mod:`.backtest`; :mod:`.model` holds the whole scenario.
 """
 
+from planner.scenario.backtest import BacktestSpec, EarlierWindow
 from planner.scenario.base import RANKS, Strict, format_validation_error
 from planner.scenario.data import (
     BoroughBcuSpec,
+    ConfidenceSpec,
     CrimeSpec,
     CurrentSpec,
     DataSpec,
+    DeprivationSpec,
+    EthnicitySpec,
     HarmSpec,
+    LsoaCountSpec,
+    LsoaLookupSpec,
     MonthWindow,
     PopulationSpec,
+    PrioritiesSpec,
     SyntheticSpec,
     WardsSpec,
 )
@@ -31,19 +38,27 @@ from planner.scenario.workforce import RankSpec, WorkforceSpec
 
 __all__ = [
     "RANKS",
+    "BacktestSpec",
     "BoroughBcuSpec",
     "BoroughDamping",
     "BoroughShare",
+    "ConfidenceSpec",
     "CrimeSpec",
     "CurrentSpec",
     "DataSpec",
+    "DeprivationSpec",
+    "EarlierWindow",
+    "EthnicitySpec",
     "FinanceSpec",
     "HarmSpec",
+    "LsoaCountSpec",
+    "LsoaLookupSpec",
     "MonthWindow",
     "NeedSpec",
     "NeedWeights",
     "ObjectiveSpec",
     "PopulationSpec",
+    "PrioritiesSpec",
     "RankSpec",
     "RulesSpec",
     "Scenario",
