@@ -117,6 +117,7 @@ def _plugins() -> list[Callable[[argparse._SubParsersAction], None]]:
         ("planner.finance.cli", ("add_cost_parser", "add_phase_parser")),
         ("planner.transition.cli", ("add_transition_parser",)),
         ("planner.backtest.cli", ("add_backtest_parser",)),
+        ("planner.replan.cli", ("add_stability_parser",)),
     ):
         try:
             mod = __import__(module, fromlist=list(names))

@@ -68,6 +68,7 @@ class AllocationProblem:
     base_x, base_p : (W,) int or None, the current deployment (the stability rules measure change from it)
     max_moves : int or None, London-wide limit on people moved between wards (rule: stability)
     max_moves_rank : (2,) int or None, limits on constables and on PCSOs moved (rule: stability)
+    move_cost : float, objective units charged per person below today's count in a ward (rule: stability)
     min_eff : (W,) float or None, effective officers each ward must get at least (rule: min_effective)
     params : mapping of rule key -> parameters of rules that own no field here
     ward_codes, borough_names : (W,) and (B,) str or None, for messages
@@ -101,6 +102,7 @@ class AllocationProblem:
     base_p: np.ndarray | None = None
     max_moves: int | None = None
     max_moves_rank: np.ndarray | None = None
+    move_cost: float = 0.0
     min_eff: np.ndarray | None = None
     """(W,) effective officers each ward must get at least (the balance objective's floor)."""
     params: Mapping[str, Any] = field(default_factory=dict)
@@ -128,16 +130,19 @@ class AllocationProblem:
 
     def ward_value(self, x: np.ndarray, p: np.ndarray) -> np.ndarray:
         """Objective contribution of each ward (broadcasts over extra axes)."""
-        need = self.need.reshape(self.need.shape + (1,) * (np.ndim(x) - 1))
-        e = self.eff_x * x + self.eff_p * p
-        return need * np.log1p(e / self.kappa) - self.cost_weight * (self.cost[CONSTABLE] * x + self.cost[PCSO] * p)
+        return self.choice_value(np.arange(self.n_wards).reshape((-1,) + (1,) * (np.ndim(x) - 1)), x, p)
 
     def choice_value(self, ward: np.ndarray, x: np.ndarray, p: np.ndarray) -> np.ndarray:
-        """Objective contribution of ward ``ward[k]`` holding ``x[k]`` constables and ``p[k]`` PCSOs."""
+        """Objective contribution of ward ``ward[k]`` holding ``x[k]`` constables and ``p[k]`` PCSOs: its value,
+        less the cost weight's share of pay, less ``move_cost`` per person below today's count."""
         e = self.eff_x * x + self.eff_p * p
         with np.errstate(invalid="ignore", divide="ignore"):  # below-floor probes are masked by callers
             gain = self.need[ward] * np.log1p(e / self.kappa)
-        return gain - self.cost_weight * (self.cost[CONSTABLE] * x + self.cost[PCSO] * p)
+        value = gain - self.cost_weight * (self.cost[CONSTABLE] * x + self.cost[PCSO] * p)
+        if self.move_cost and self.base_x is not None and self.base_p is not None:
+            short = np.maximum(self.base_x[ward] - x, 0) + np.maximum(self.base_p[ward] - p, 0)
+            value = value - self.move_cost * short
+        return value
 
     def meets_min_eff(self, ward: np.ndarray, x: np.ndarray, p: np.ndarray) -> np.ndarray:
         """Whether each choice gives its ward at least its minimum effective officers."""

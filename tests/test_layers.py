@@ -45,6 +45,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "planner.app",
             "planner.appsupport",
             "planner.transition",
+            "planner.replan",
             "planner.cli",
         ),
     ),

@@ -25,12 +25,19 @@ import pandas as pd
 
 from planner.errors import DataError, Problems, ScenarioError
 from planner.inputs.confidence import WardConfidence, load_confidence
-from planner.inputs.crime import CrimeWindow, crime_from_frame, read_crime, read_csv_table
+from planner.inputs.crime import (
+    CrimeWindow,
+    CsvTable,
+    crime_table_from_frame,
+    crime_window,
+    read_crime_table,
+    read_csv_table,
+)
 from planner.inputs.current import CurrentDeployment, check_regular_file, read_current
 from planner.inputs.data import WardData
 from planner.inputs.equity import WardEquity, load_equity, synthetic_equity
 from planner.inputs.harm import HarmWeights, harm_weights_from_frame, read_harm_weights
-from planner.inputs.need import compute_need
+from planner.inputs.need import compute_need, windowed_need
 from planner.inputs.population import read_population
 from planner.inputs.priorities import PriorityTable, apply_priorities, priority_effect, read_priorities
 from planner.scenario import RANKS, CrimeSpec, DataSpec, Scenario, load_scenario
@@ -114,6 +121,9 @@ class Geography:
     notes: tuple[str, ...] = field(default=())
     equity: WardEquity | None = None
     confidence: WardConfidence | None = None
+    crime_table: CsvTable | None = None
+    """The crime file as read, to cut other windows from (need over several windows)."""
+    crime_spec: CrimeSpec | None = None
 
 
 def geography_key(data: DataSpec) -> str:
@@ -140,7 +150,9 @@ def _synthetic_geography(data: DataSpec) -> Geography:
     city = synthetic_city(seed=spec.seed, boroughs=spec.boroughs, wards=spec.wards, bcus=spec.bcus)
     layer = city.layer.frame
     edges, arr = _geo_arrays(layer)
-    crime = crime_from_frame(city.crime, CrimeSpec(path="synthetic"), "synthetic city crime")
+    crime_spec = CrimeSpec(path="synthetic")
+    crime_table = crime_table_from_frame(city.crime, "synthetic city crime")
+    crime = crime_window(crime_table, crime_spec)
     harm = harm_weights_from_frame(city.harm_weights, "synthetic city harm weights")
     pop = city.population.set_index("ward_code")["population"].astype(float)
     table = pd.DataFrame(layer.drop(columns="geometry"))
@@ -165,6 +177,8 @@ def _synthetic_geography(data: DataSpec) -> Geography:
         data_key=geography_key(data),
         notes=(*city.layer.notes, *crime.notes, *(equity.notes if equity else ())),
         equity=equity,
+        crime_table=crime_table,
+        crime_spec=crime_spec,
     )
 
 
@@ -195,7 +209,8 @@ def _file_geography(data: DataSpec, resolve: Resolver) -> Geography:
     edges, arr = _geo_arrays(layer)
     cpath = resolve(data.crime.path)
     used.append(cpath)
-    crime = read_crime(cpath, data.crime)
+    crime_table = read_crime_table(cpath)
+    crime = crime_window(crime_table, data.crime)
 
     def tracking(name: str) -> Path:
         path = resolve(name)
@@ -230,6 +245,8 @@ def _file_geography(data: DataSpec, resolve: Resolver) -> Geography:
         notes=(*ward_layer.notes, *crime.notes, *extra),
         equity=equity,
         confidence=confidence,
+        crime_table=crime_table,
+        crime_spec=data.crime,
     )
 
 
@@ -244,7 +261,12 @@ def build_wards(geo: Geography, scenario: Scenario, priorities: PriorityTable | 
     """Combine a geography with the scenario's need settings (and community priorities) into :class:`WardData`."""
     t = geo.table
     codes = t["ward_code"].to_list()
-    table = compute_need(codes, geo.crime, geo.harm, geo.population, scenario.need)
+    if scenario.need.windows is not None and geo.crime_table is not None and geo.crime_spec is not None:
+        table = windowed_need(
+            codes, geo.crime_table, geo.crime_spec, geo.crime.months, geo.harm, geo.population, scenario.need
+        )
+    else:
+        table = compute_need(codes, geo.crime, geo.harm, geo.population, scenario.need)
     boroughs = t.drop_duplicates("borough_code")[["borough_code", "borough_name", "bcu"]]
     b_index = pd.Index(boroughs["borough_code"])
     frame = table.frame.loc[codes]

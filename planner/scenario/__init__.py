@@ -30,7 +30,7 @@ from planner.scenario.data import (
 )
 from planner.scenario.finance import FinanceSpec
 from planner.scenario.model import Scenario, load_scenario, scenario_from_dict, set_dotted
-from planner.scenario.need import NeedSpec, NeedWeights
+from planner.scenario.need import NeedSpec, NeedWeights, NeedWindows
 from planner.scenario.objective import ObjectiveSpec, SolverSpec
 from planner.scenario.rules import BoroughDamping, BoroughShare, RulesSpec, Stability, Supervision, WardCap, WardFloor
 from planner.scenario.teams import TeamsSpec
@@ -56,6 +56,7 @@ __all__ = [
     "MonthWindow",
     "NeedSpec",
     "NeedWeights",
+    "NeedWindows",
     "ObjectiveSpec",
     "PopulationSpec",
     "PrioritiesSpec",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, model_validator
 
 from planner.scenario.base import Strict
@@ -27,3 +29,21 @@ class NeedSpec(Strict):
     weights: NeedWeights = NeedWeights()
     demand_weighted: bool = False
     """If true, demand counts offences weighted by harm class; else plain counts."""
+    windows: NeedWindows | None = None
+    """Need over several rolling windows of the crime data (see :class:`NeedWindows`); None: one window."""
+
+
+class NeedWindows(Strict):
+    """Need over several crime windows, so that a plan does not chase one window's noise.
+
+    Windows of ``months`` months end at the end of the scenario's crime window
+    and every ``every`` months before it, as many as fit inside it. Each gives
+    a need (each ward's mix of demand, harm and population, divided by its mean);
+    ``combine`` makes one of them per ward: ``mean`` (the average), or
+    ``worst`` (each ward's lowest window: the need every window supports). Both
+    keep each ward's value separate and concave, so plans stay certified.
+    """
+
+    months: int = Field(12, ge=1, le=120)
+    every: int = Field(3, ge=1, le=120)
+    combine: Literal["mean", "worst"] = "mean"

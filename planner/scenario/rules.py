@@ -40,6 +40,9 @@ class Stability(Strict):
     post is never a move)."""
     max_moves_share: float | None = Field(None, ge=0, le=1)
     """Per rank, at most this share of today's constables (and of today's PCSOs) moved between wards."""
+    move_threshold: float = Field(0.0, ge=0, le=10)
+    """A person is moved only if the move gains at least this share of what one more constable adds to an
+    average ward today (0: moves are free). Keeps plans from chasing small changes in the data."""
 
     @model_validator(mode="before")
     @classmethod

@@ -257,11 +257,12 @@ def unit_prices(fr: Frame, v: np.ndarray) -> UnitPrices:
     prob = fr.prob
     c = fr.full(v).charges(prob)
     cw, cost = prob.cost_weight, prob.cost
+    mc = prob.move_cost  # a person below today's count costs a move, as in the objective
     return UnitPrices(
         a=c.a + cw * cost[CONSTABLE], b=c.b + cw * cost[PCSO],
-        under_x=c.under_x, over_x=c.over_x, under_p=c.under_p, over_p=c.over_p,
+        under_x=c.under_x + mc, over_x=c.over_x, under_p=c.under_p + mc, over_p=c.over_p,
         c_s=c.s + cw * cost[SERGEANT], c_i=c.i + cw * cost[INSPECTOR],
-        constant=c.constant, moves=c.moves and prob.base_x is not None,
+        constant=c.constant, moves=(c.moves or mc > 0) and prob.base_x is not None,
     )  # fmt: skip
 
 

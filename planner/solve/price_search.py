@@ -128,7 +128,7 @@ def infeasibility_proof(
     tuple of str or None
         The rule rows priced in the proof (their names), or None if none was found.
     """
-    zero = dataclasses.replace(prob, need=np.zeros_like(prob.need), cost_weight=0.0)
+    zero = dataclasses.replace(prob, need=np.zeros_like(prob.need), cost_weight=0.0, move_cost=0.0)
     fr = make_frame(zero)
     if not fr.feasible:
         return ("borough",)
