@@ -81,6 +81,8 @@ class WardData:
     equity: WardEquity | None = None
     confidence: WardConfidence | None = None
     priorities: PriorityEffect | None = None
+    need_pcso: np.ndarray | None = None
+    """(W,) the PCSOs' own need (mean 1): residents, daytime visitors, crime volume, low confidence."""
 
     def __post_init__(self) -> None:
         conv = {

@@ -37,7 +37,7 @@ from planner.inputs.current import CurrentDeployment, check_regular_file, read_c
 from planner.inputs.data import WardData
 from planner.inputs.equity import WardEquity, load_equity, synthetic_equity
 from planner.inputs.harm import HarmWeights, harm_weights_from_frame, read_harm_weights
-from planner.inputs.need import compute_need, windowed_need
+from planner.inputs.need import compute_need, pcso_need, windowed_need
 from planner.inputs.population import read_population
 from planner.inputs.priorities import PriorityTable, apply_priorities, priority_effect, read_priorities
 from planner.scenario import RANKS, CrimeSpec, DataSpec, Scenario, load_scenario
@@ -275,6 +275,10 @@ def build_wards(geo: Geography, scenario: Scenario, priorities: PriorityTable | 
     if priorities is not None:
         effect = priority_effect(codes, geo.crime, priorities)
         need = apply_priorities(need, effect)
+    low_confidence = None if geo.confidence is None else geo.confidence.low_confidence
+    need_p, pcso_notes = pcso_need(
+        scenario.need.pcso, frame["population"].to_numpy(), frame["demand"].to_numpy(), None, low_confidence
+    )
     return WardData(
         codes=np.array(codes),
         names=t["ward_name"].to_numpy(),
@@ -290,10 +294,11 @@ def build_wards(geo: Geography, scenario: Scenario, priorities: PriorityTable | 
         area_km2=geo.area_km2,
         x=geo.x,
         y=geo.y,
-        notes=tuple(dict.fromkeys((*geo.notes, *table.notes, *(effect.notes if effect else ())))),
+        notes=tuple(dict.fromkeys((*geo.notes, *table.notes, *(effect.notes if effect else ()), *pcso_notes))),
         equity=geo.equity,
         confidence=geo.confidence,
         priorities=effect,
+        need_pcso=need_p,
     )
 
 

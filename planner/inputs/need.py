@@ -33,7 +33,7 @@ from planner.errors import DataError, ScenarioError
 from planner.inputs.crime import CrimeWindow, CsvTable, crime_window, read_crime
 from planner.inputs.harm import HarmWeights, read_harm_weights
 from planner.inputs.population import read_population
-from planner.scenario import CrimeSpec, DataSpec, MonthWindow, NeedSpec, NeedWindows
+from planner.scenario import CrimeSpec, DataSpec, MonthWindow, NeedSpec, NeedWindows, PcsoNeedWeights
 
 COLUMNS: tuple[str, ...] = ("demand", "harm", "population", "need")
 
@@ -343,3 +343,47 @@ def windowed_need(
     ]
     kept = tuple(sorted({m for t in tables for m in t.months}))
     return NeedTable(combined, tuple(dict.fromkeys(notes)), kept)
+
+
+def pcso_need(
+    weights: PcsoNeedWeights,
+    residents: np.ndarray,
+    crime_volume: np.ndarray,
+    visitors: np.ndarray | None = None,
+    low_confidence: np.ndarray | None = None,
+) -> tuple[np.ndarray, tuple[str, ...]]:
+    """The PCSOs' own need per ward: the weighted mean of residents, daytime visitors, volume of crime and
+    low public confidence, each divided by its mean over the wards (so the result has mean 1).
+
+    A component with a positive weight but no data (None) or no spread (zero everywhere) is left out and
+    the rest reweighted; the notes say which.
+    """
+    parts = {
+        "residents": (residents, weights.residents),
+        "visitors": (visitors, weights.visitors),
+        "neighbourhood_crime": (crime_volume, weights.neighbourhood_crime),
+        "low_confidence": (low_confidence, weights.low_confidence),
+    }
+    total = np.zeros(len(residents))
+    used, notes = 0.0, []
+    for name, (values, weight) in parts.items():
+        if weight <= 0:
+            continue
+        if values is None:
+            notes.append(f"PCSO need: no {name.replace('_', ' ')} data, so its weight ({weight:g}) is left out")
+            continue
+        arr = np.asarray(values, dtype=float)
+        mean = float(arr.mean())
+        if not np.isfinite(mean) or mean <= 0:
+            notes.append(f"PCSO need: {name.replace('_', ' ')} is zero everywhere, so it is left out")
+            continue
+        total += weight * arr / mean
+        used += weight
+    if used <= 0:
+        raise ScenarioError(
+            "need.pcso: none of the PCSO need components has data; set need.pcso.residents above 0, or use "
+            "objective.pcso_model: substitution"
+        )
+    names = [n.replace("_", " ") for n, (v, w) in parts.items() if w > 0 and v is not None]
+    notes.append(f"PCSO need: weighted mean of {', '.join(names)}, each divided by its mean over the wards")
+    return total / used, tuple(notes)

@@ -30,9 +30,18 @@ from planner.scenario.data import (
 )
 from planner.scenario.finance import FinanceSpec
 from planner.scenario.model import Scenario, load_scenario, scenario_from_dict, set_dotted
-from planner.scenario.need import NeedSpec, NeedWeights, NeedWindows
+from planner.scenario.need import NeedSpec, NeedWeights, NeedWindows, PcsoNeedWeights
 from planner.scenario.objective import ObjectiveSpec, SolverSpec
-from planner.scenario.rules import BoroughDamping, BoroughShare, RulesSpec, Stability, Supervision, WardCap, WardFloor
+from planner.scenario.rules import (
+    BoroughDamping,
+    BoroughShare,
+    RulesSpec,
+    Stability,
+    Supervision,
+    Tiers,
+    WardCap,
+    WardFloor,
+)
 from planner.scenario.teams import TeamsSpec
 from planner.scenario.workforce import RankSpec, WorkforceSpec
 
@@ -58,6 +67,7 @@ __all__ = [
     "NeedWeights",
     "NeedWindows",
     "ObjectiveSpec",
+    "PcsoNeedWeights",
     "PopulationSpec",
     "PrioritiesSpec",
     "RankSpec",
@@ -69,6 +79,7 @@ __all__ = [
     "Supervision",
     "SyntheticSpec",
     "TeamsSpec",
+    "Tiers",
     "WardCap",
     "WardFloor",
     "WardsSpec",

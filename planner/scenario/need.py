@@ -23,12 +23,34 @@ class NeedWeights(Strict):
         return self
 
 
+class PcsoNeedWeights(Strict):
+    """Weights of the PCSOs' own need: what PCSOs are for (visibility and engagement), each component
+    divided by its mean over the wards. A component with no data (no visitors file, no survey) is left out,
+    with a note, and the others reweighted."""
+
+    residents: float = Field(0.4, ge=0)
+    visitors: float = Field(0.2, ge=0)
+    """Daytime load: station entries and exits (``data.visitors``)."""
+    neighbourhood_crime: float = Field(0.3, ge=0)
+    """Volume of recorded crime (the neighbourhood offences when a filter is set)."""
+    low_confidence: float = Field(0.1, ge=0)
+    """Low public confidence (``data.confidence``, the Public Attitude Survey)."""
+
+    @model_validator(mode="after")
+    def _positive(self) -> PcsoNeedWeights:
+        if self.residents + self.visitors + self.neighbourhood_crime + self.low_confidence <= 0:
+            raise ValueError("at least one PCSO need weight must be positive")
+        return self
+
+
 class NeedSpec(Strict):
     """How the combined need of each ward is formed."""
 
     weights: NeedWeights = NeedWeights()
     demand_weighted: bool = False
     """If true, demand counts offences weighted by harm class; else plain counts."""
+    pcso: PcsoNeedWeights = PcsoNeedWeights()
+    """The PCSOs' own need (``objective.pcso_model: own_role``)."""
     windows: NeedWindows | None = None
     """Need over several rolling windows of the crime data (see :class:`NeedWindows`); None: one window."""
 

@@ -55,6 +55,26 @@ class Stability(Strict):
         return value
 
 
+class Tiers(Strict):
+    """The neighbourhood model's two tiers of constables (and the ward PCSOs' ceiling).
+
+    Dedicated ward officers are ring-fenced per ward, between the ward floor and
+    ``ward_officer_ceiling``; beyond that, a borough's flexible pool is deployed
+    as hotspot (town-centre) teams to the wards where need concentrates, at most
+    ``hotspot_per_ward`` of them in one ward, in teams of ``team_size`` constables
+    led by the borough's sergeants and inspectors (counted in the spans of control).
+    """
+
+    ward_officer_ceiling: int | None = Field(None, ge=0, le=1000)
+    """Most dedicated ward officers in one ward; None: no tiers (every constable is a ward officer)."""
+    hotspot_per_ward: int = Field(21, ge=0, le=1000)
+    """Most hotspot-team constables deployed to one ward (default: one town-centre team, 21 in 2021)."""
+    team_size: int = Field(21, ge=1, le=1000)
+    """Constables per hotspot team (in 2021 typically 1 inspector, 2 sergeants and 21 constables)."""
+    ward_pcso_ceiling: int | None = Field(None, ge=0, le=1000)
+    """Most PCSOs in one ward (ward PCSOs are ring-fenced to their ward); None: no ceiling."""
+
+
 class BoroughDamping(Strict):
     """No borough loses more than a share of its current strength in one plan (resource allocation damping)."""
 
@@ -78,5 +98,6 @@ class RulesSpec(Strict):
     budget: float | None = Field(None, gt=0)
     """Annual pay budget for the four ranks, pounds. None: no budget rule."""
     stability: Stability = Stability()
+    tiers: Tiers = Tiers()
     borough_damping: BoroughDamping = BoroughDamping()
     borough_share: BoroughShare = BoroughShare()

@@ -269,8 +269,7 @@ def unit_prices(fr: Frame, v: np.ndarray) -> UnitPrices:
 def _lag(prob: AllocationProblem, u: UnitPrices, w: np.ndarray, x: np.ndarray, h: np.ndarray) -> np.ndarray:
     """Priced value of ward ``w`` holding ``x`` constables and ``h - x`` PCSOs (broadcasts; reals allowed)."""
     p = h - x
-    e = prob.eff_x * x + prob.eff_p * p
-    val = prob.need[w] * np.log1p(e / prob.kappa) - u.a[w] * x - u.b[w] * p
+    val = prob.gain(w, x, p) - u.a[w] * x - u.b[w] * p
     if u.moves and prob.base_x is not None and prob.base_p is not None:
         bx, bp = prob.base_x[w], prob.base_p[w]
         val = val - (
@@ -304,13 +303,10 @@ def best_split(fr: Frame, u: UnitPrices, w: np.ndarray, h: np.ndarray) -> tuple[
         deltas = [xp - pp for xp in xs_price for pp in ps_price]
     else:
         deltas = [a - b]
-    if d != 0:
-        need = prob.need[w]
+    if d != 0 or prob.own_role:
         for delta in deltas:
-            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                den = need * d / delta
-                t = (den - prob.kappa - prob.eff_p * h) / d
-            t = np.where(np.isfinite(t) & (den > 0), t, rl)
+            t = prob.split_stationary(w, h, delta)
+            t = np.where(np.isfinite(t), t, rl)
             real.append(np.clip(t, rl, np.maximum(rl, ru)))
             t = np.clip(t, xl, np.maximum(xl, xu))
             whole += [np.floor(t), np.ceil(t)]

@@ -63,13 +63,6 @@ def choice_lagrangian(
     return np.where(inside, lag, -np.inf)
 
 
-def _stationary(need: np.ndarray, eff: float, price: np.ndarray, kappa: float, other: np.ndarray) -> np.ndarray:
-    """Continuous maximiser of ``need*log1p((eff*t + other)/kappa) - price*t`` (inf when price <= 0)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = (need * eff / price - kappa - other) / eff
-    return np.where(price > 0, t, np.inf)
-
-
 def kinked(prob: AllocationProblem, c: WardPrices) -> bool:
     """Whether each ward's priced value has a kink at today's counts (change is priced, or costs a move)."""
     return prob.base_x is not None and (c.moves or prob.move_cost > 0)
@@ -87,16 +80,14 @@ def _pieces(
     """Candidate constable counts of wards ``w`` holding ``p`` PCSOs: per smooth piece of the priced value
     (below and above today's count when change is priced), the floor and ceiling of its stationary point
     clipped to the piece, and the kink between them. ``price`` is the constables' price in those wards."""
-    need = prob.need[w]
     if not (kinked(prob, c) and prob.base_x is not None):
-        t = np.clip(np.minimum(_stationary(need, prob.eff_x, price, prob.kappa, prob.eff_p * p), 1e12), x_lo, x_hi)
+        t = np.clip(np.minimum(prob.x_stationary(w, p, price), 1e12), x_lo, x_hi)
         return [np.floor(t), np.ceil(t)]
     kink = np.clip(prob.base_x[w], x_lo, x_hi).astype(float)
     out = [kink]
     below = price - c.under_x[w] - prob.move_cost  # each constable back towards today also saves its move cost
     for piece_price, lo, hi in ((below, x_lo, kink), (price + c.over_x[w], kink, x_hi)):
-        t = _stationary(need, prob.eff_x, piece_price, prob.kappa, prob.eff_p * p)
-        t = np.clip(np.minimum(t, 1e12), lo, hi)
+        t = np.clip(np.minimum(prob.x_stationary(w, p, piece_price), 1e12), lo, hi)
         out += [np.floor(t), np.ceil(t)]
     return out
 
@@ -126,7 +117,7 @@ def best_response(prob: AllocationProblem, y: RowPrices) -> tuple[np.ndarray, np
     # largest PCSO count worth enumerating: stationary point at the fewest constables and the price of PCSOs
     # beyond today's count (below it every count is enumerated anyway, see below)
     p_price = b + c.over_p if moves else b
-    p_top = _stationary(prob.need, prob.eff_p, p_price, prob.kappa, prob.eff_x * prob.lo_x)
+    p_top = prob.p_stationary(np.arange(prob.n_wards), prob.lo_x, p_price)
     p_top = np.minimum(prob.hi_p, np.ceil(np.minimum(p_top, 1e12)) + 1).astype(np.int64)
     p_top = np.maximum(p_top, prob.lo_p)
     if prob.min_eff is not None and prob.eff_p > 0:
