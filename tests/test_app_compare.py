@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.app_testing import assert_ok, deck, start_app, texts
+from tests.app_testing import assert_ok, deck, goto, start_app, texts
 
 
 def _two_plans(monkeypatch):
@@ -10,7 +10,7 @@ def _two_plans(monkeypatch):
     at.button(key="w_uplift").click().run()
     at.button(key="w_match").click().run()
     at.button(key="w_keep").click().run()
-    at.switch_page("app_pages/compare.py").run()
+    goto(at, "compare").run()
     assert_ok(at)
     return at
 
@@ -52,6 +52,6 @@ def test_change_the_standard_and_the_pair(monkeypatch):
 
 def test_one_plan_only(monkeypatch):
     at = start_app(monkeypatch)
-    at.switch_page("app_pages/compare.py").run()
+    goto(at, "compare").run()
     assert_ok(at)
     assert "Keep a second plan" in texts(at)

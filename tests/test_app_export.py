@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from tests.app_testing import assert_ok, start_app
+from tests.app_testing import assert_ok, goto, start_app
 
 
 def test_downloads_for_each_plan(monkeypatch):
     at = start_app(monkeypatch)
     at.number_input(key="w_pcso").set_value(1500).run()
-    at.switch_page("app_pages/export.py").run()
+    goto(at, "export").run()
     assert_ok(at)
     plans = at.selectbox(key="x_plan").options
     assert len(plans) == 2 and plans[0].startswith("Current: ")

@@ -15,7 +15,7 @@ from hypothesis import strategies as hs
 
 import planner
 from geo.webmap import ALL, base_map, view_for, ward_map
-from planner.appsupport import controls, exports, layers, metrics, uploads, wardinfo
+from planner.app import controls, exports, layers, metrics, uploads, wardinfo
 from planner.scenario import load_scenario
 from tests.app_testing import APP_DATA
 
@@ -78,7 +78,7 @@ def test_layer_values_and_units(small):
     ctx = layers.Context(months=24, harm_unit="CCHI days")
     assert np.allclose(layers.layer_values("demand", w, plan, None, ctx), w.demand / 2)
     assert np.allclose(layers.layer_values("harm", w, plan, None, ctx), w.harm / 2)
-    ref = layers.Deployment.of(plan, "before")
+    ref = layers.PlanView.of(plan, "before")
     change = layers.layer_values("change", w, more, ref, ctx)
     assert np.array_equal(change, (more.constables + more.pcsos) - (plan.constables + plan.pcsos))
     assert layers.layer_unit("harm", ctx) == "CCHI days a year (average of 24 months)"
@@ -89,7 +89,7 @@ def test_layer_values_and_units(small):
 
 def test_layer_view_every_ward_coloured_and_counted(small):
     _sc, inputs, plan, more = small
-    ref = layers.Deployment.of(plan, "before")
+    ref = layers.PlanView.of(plan, "before")
     for key in layers.available_layers(True, True):
         view = layers.layer_view(key, inputs.wards, more, ref)
         assert view.colours.shape == (24, 4)
@@ -101,7 +101,7 @@ def test_layer_view_every_ward_coloured_and_counted(small):
 
 def test_tooltips_name_the_figures(small):
     _sc, inputs, plan, more = small
-    fields = layers.tooltip_fields(inputs.wards, more, layers.Deployment.of(plan, "before"))
+    fields = layers.tooltip_fields(inputs.wards, more, layers.PlanView.of(plan, "before"))
     assert len(fields) == 24
     assert fields[0]["deployed"].startswith(f"Constables {more.constables[0]} · PCSOs {more.pcsos[0]}")
     assert fields[0]["change"].startswith("Against before:")
@@ -220,7 +220,7 @@ def test_explain_ward_floor_and_above(small):
     above = int(np.argmax(plan.constables))
     story = wardinfo.explain_ward(plan, str(inputs.wards.codes[at_floor]))
     assert "held at the ward floor of 2" in story.sentences[2]
-    story = wardinfo.explain_ward(plan, str(inputs.wards.codes[above]), layers.Deployment.of(more, "after"))
+    story = wardinfo.explain_ward(plan, str(inputs.wards.codes[above]), layers.PlanView.of(more, "after"))
     assert "above the floor of 2" in story.sentences[2]
     mv = plan.marginal_value()
     assert story.facts.set_index("figure").loc["Value of one more constable", "value"] == (

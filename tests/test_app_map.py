@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from planner.appsupport.layers import Context, layer_unit
+from planner.app.layers import Context, layer_unit
 from tests.app_testing import assert_ok, deck, metric, plan_id, start_app, texts, ward_fills
 
 

@@ -17,7 +17,17 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("base", ("planner.errors", "planner.ranks", "planner.tolerances", "planner.textsafe", "planner.scenario")),
+    (
+        "base",
+        (
+            "planner.errors",
+            "planner.ranks",
+            "planner.tolerances",
+            "planner.textsafe",
+            "planner.scenario",
+            "planner.progress",
+        ),
+    ),
     ("geo", ("geo",)),
     ("inputs", ("planner.inputs",)),
     ("problem", ("planner.problem",)),
@@ -27,7 +37,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("api", ("planner.api", "=planner")),
     (
         "features",
-        ("planner.teams", "planner.finance", "planner.batch", "planner.app", "planner.appsupport", "planner.cli"),
+        ("planner.teams", "planner.finance", "planner.batch", "planner.app", "planner.cli"),
     ),
 ]
 """Layers from the bottom up; a prefix covers its submodules, ``=name`` only the module itself."""

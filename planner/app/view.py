@@ -8,10 +8,10 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from app_pages import state
 from geo.webmap import ALL, BaseMap, view_for, ward_map
-from planner.appsupport.layers import TOOLTIP_HTML, LayerView, classes_count
-from planner.appsupport.metrics import london_standard, need_covered, same_wards, unused_headcount
+from planner.app import state
+from planner.app.layers import TOOLTIP_HTML, LayerView, classes_count
+from planner.app.metrics import london_standard, need_covered, same_wards, unused_headcount
 from planner.inputs.data import WardData
 
 ss = st.session_state

@@ -8,8 +8,8 @@ from typing import Any
 
 import streamlit as st
 
-from app_pages import state
-from planner.appsupport.controls import (
+from planner.app import state
+from planner.app.controls import (
     UPLIFT_PCSOS,
     Settings,
     apply_settings,

@@ -102,7 +102,7 @@ class Context:
 
 
 @dataclass(frozen=True, eq=False)
-class Deployment:
+class PlanView:
     """Constables and PCSOs per ward of some plan or of the current deployment."""
 
     label: str
@@ -110,7 +110,7 @@ class Deployment:
     pcsos: np.ndarray
 
     @classmethod
-    def of(cls, plan: Plan, label: str) -> Deployment:
+    def of(cls, plan: Plan, label: str) -> PlanView:
         """The deployment of a solved plan."""
         return cls(label, np.asarray(plan.constables), np.asarray(plan.pcsos))
 
@@ -157,7 +157,7 @@ def officers_per_need(plan: Plan) -> np.ndarray:
 
 
 def layer_values(
-    key: str, wards: WardData, plan: Plan | None = None, reference: Deployment | None = None, ctx: Context = Context()
+    key: str, wards: WardData, plan: Plan | None = None, reference: PlanView | None = None, ctx: Context = Context()
 ) -> np.ndarray:
     """The figure per ward of layer ``key`` (in the unit of :func:`layer_unit`)."""
     spec = LAYERS[key]
@@ -187,7 +187,7 @@ def layer_values(
     return {"change": dx + dp, "change_constables": dx, "change_pcsos": dp}[key]
 
 
-def layer_unit(key: str, ctx: Context = Context(), reference: Deployment | None = None) -> str:
+def layer_unit(key: str, ctx: Context = Context(), reference: PlanView | None = None) -> str:
     """The unit of layer ``key``, for a legend."""
     against = f" against {reference.label}" if reference is not None else ""
     return {
@@ -318,7 +318,7 @@ def layer_view(
     key: str,
     wards: WardData,
     plan: Plan | None = None,
-    reference: Deployment | None = None,
+    reference: PlanView | None = None,
     ctx: Context = Context(),
     *,
     mask: np.ndarray | None = None,
@@ -333,7 +333,7 @@ def layer_view(
     wards : WardData
     plan : Plan, optional
         Needed by the plan layers.
-    reference : Deployment, optional
+    reference : PlanView, optional
         Needed by the change layers.
     ctx : Context
         Units of crime and harm.
@@ -402,7 +402,7 @@ TOOLTIP_HTML = (
 def tooltip_fields(
     wards: WardData,
     plan: Plan | None,
-    reference: Deployment | None,
+    reference: PlanView | None,
     ctx: Context = Context(),
 ) -> list[dict[str, str]]:
     """Per ward, the plain-text figures :data:`TOOLTIP_HTML` shows on hover."""

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from planner.appsupport.layers import effective_officers, officers_per_need
+from planner.app.layers import effective_officers, officers_per_need
 from planner.report.result import Plan
 from planner.scenario import RANKS
 

@@ -21,17 +21,17 @@ import streamlit as st
 
 import planner
 from geo.webmap import BaseMap, base_map
-from planner.appsupport.controls import ScenarioFile, harm_unit, list_scenarios
-from planner.appsupport.exports import write_baseline_csv
-from planner.appsupport.layers import Context, Deployment
-from planner.appsupport.metrics import same_wards
+from planner.app.controls import ScenarioFile, harm_unit, list_scenarios
+from planner.app.exports import write_baseline_csv
+from planner.app.layers import Context, PlanView
+from planner.app.metrics import same_wards
 from planner.errors import InfeasibleError, PlannerError
 from planner.inputs.loader import Inputs
 from planner.report.result import Plan
 from planner.scenario import Scenario
 
-ROOT = Path(__file__).resolve().parent.parent
-SCENARIO_DIR = ROOT / "scenarios"
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIO_DIR = Path(os.environ.get("PLANNER_SCENARIO_DIR", "") or ROOT / "scenarios")
 ss = st.session_state
 
 
@@ -52,8 +52,8 @@ class Entry:
         return self.plan.scenario
 
     @property
-    def deployment(self) -> Deployment:
-        return Deployment.of(self.plan, self.label)
+    def deployment(self) -> PlanView:
+        return PlanView.of(self.plan, self.label)
 
 
 @dataclass
@@ -165,7 +165,16 @@ def cached_inputs(scenario: Scenario, data_dir: str | None, scenario_dir: str | 
 
 _MAPS: dict[str, Future[BaseMap]] = {}
 _MAPS_LOCK = threading.Lock()
-_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="planner-basemap")
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    """The one background thread that builds maps (started on first use, never at import)."""
+    global _POOL
+    with _MAPS_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="planner-basemap")
+        return _POOL
 
 
 def start_base_map(inputs: Inputs) -> Future[BaseMap]:
@@ -174,10 +183,11 @@ def start_base_map(inputs: Inputs) -> Future[BaseMap]:
     The app starts it as soon as the data is read, so the map is built while the solver runs.
     """
     key = inputs.geography.digest + inputs.geography.data_key
+    pool = _pool()
     with _MAPS_LOCK:
         fut = _MAPS.get(key)
         if fut is None or (fut.done() and fut.exception() is not None):
-            fut = _POOL.submit(base_map, inputs.layer)
+            fut = pool.submit(base_map, inputs.layer)
             _MAPS[key] = fut
             while len(_MAPS) > 6:
                 _MAPS.pop(next(iter(_MAPS)))
@@ -283,14 +293,14 @@ def baseline_path() -> str | None:
     return str(path)
 
 
-def references(entry: Entry | None) -> dict[str, Deployment]:
+def references(entry: Entry | None) -> dict[str, PlanView]:
     """Deployments a plan can be compared with on the map: baseline file, kept plans."""
-    out: dict[str, Deployment] = {}
+    out: dict[str, PlanView] = {}
     if entry is None:
         return out
     if entry.inputs.baseline is not None:
         bx, bp = entry.inputs.baseline
-        out["current deployment (baseline file)"] = Deployment("the current deployment", bx, bp)
+        out["current deployment (baseline file)"] = PlanView("the current deployment", bx, bp)
     for name, e in session().kept.items():
         if e is not entry and same_wards(e.plan, entry.plan):
             out[name] = e.deployment

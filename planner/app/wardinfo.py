@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from planner.appsupport.layers import Context, Deployment, effective_officers
+from planner.app.layers import Context, PlanView, effective_officers
 from planner.report.result import Plan
 
 
@@ -126,7 +126,7 @@ def _served(opn: float, avg: float) -> str:
 
 
 def explain_ward(
-    plan: Plan, ward_code: str, reference: Deployment | None = None, ctx: Context | None = None
+    plan: Plan, ward_code: str, reference: PlanView | None = None, ctx: Context | None = None
 ) -> WardStory:
     """Explain the allocation of ward ``ward_code`` in ``plan``.
 
