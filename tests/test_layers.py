@@ -37,7 +37,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("api", ("planner.api", "=planner")),
     (
         "features",
-        ("planner.teams", "planner.finance", "planner.batch", "planner.app", "planner.cli"),
+        ("planner.teams", "planner.finance", "planner.batch", "planner.app", "planner.cli", "planner.progress_bar"),
     ),
 ]
 """Layers from the bottom up; a prefix covers its submodules, ``=name`` only the module itself."""

@@ -89,6 +89,10 @@ class Geography:
         Hash of every input file read (or of the synthetic city's settings).
     data_key : str
         Hash of the ``data`` block this was loaded from.
+    notes : tuple of str
+        What the readers did that a user should know.
+    files : tuple of str
+        The files read (as found), whose bytes ``digest`` hashes; empty for the synthetic city.
     """
 
     layer: Any
@@ -103,6 +107,7 @@ class Geography:
     digest: str
     data_key: str
     notes: tuple[str, ...] = field(default=())
+    files: tuple[str, ...] = field(default=())
 
 
 def _geo_arrays(layer: Any) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -184,6 +189,7 @@ def _file_geography(data: DataSpec, resolve: Resolver) -> Geography:
         digest=_file_digest(used),
         data_key=_spec_digest(data.model_dump(mode="json")),
         notes=(*ward_layer.notes, *crime.notes),
+        files=tuple(str(p) for p in used),
     )
 
 
@@ -192,6 +198,18 @@ def load_geography(data: DataSpec, resolve: Resolver) -> Geography:
     if data.source == "synthetic":
         return _synthetic_geography(data)
     return _file_geography(data, resolve)
+
+
+def cached_geography(data: DataSpec, resolve: Resolver, roots: tuple[str | None, ...]) -> Geography:
+    """:func:`load_geography` through the on-disk cache of :mod:`planner.inputs.cache`."""
+    from planner.inputs import cache
+
+    key = cache.entry_key(_spec_digest(data.model_dump(mode="json")), roots)
+    geo = cache.read_entry(key, _file_digest)
+    if geo is None:
+        geo = load_geography(data, resolve)
+        cache.write_entry(key, geo)
+    return geo
 
 
 def build_wards(geo: Geography, scenario: Scenario) -> WardData:
@@ -311,6 +329,7 @@ def load_inputs(
     *,
     scenario_dir: str | Path | None = None,
     reuse: Inputs | None = None,
+    cache: bool = False,
 ) -> Inputs:
     """Load (or re-derive from ``reuse``) the inputs of ``scenario``.
 
@@ -324,6 +343,10 @@ def load_inputs(
     reuse : Inputs, optional
         Inputs loaded before; only the parts that depend on settings that
         changed are recomputed.
+    cache : bool
+        Keep the parsed data files in the user's cache folder and reuse them
+        while the files are unchanged (:mod:`planner.inputs.cache`; off when
+        ``PLANNER_CACHE=off``). The command line turns it on.
     """
     if data_dir is not None and not Path(data_dir).is_dir():
         raise ScenarioError(f"--data-dir {data_dir} is not a folder")
@@ -331,6 +354,11 @@ def load_inputs(
     data_key = _spec_digest(scenario.data.model_dump(mode="json"))
     if reuse is not None and reuse.geography.data_key == data_key:
         geo = reuse.geography
+    elif cache:
+        from planner.inputs.cache import enabled
+
+        roots = (None if data_dir is None else str(data_dir), None if scenario_dir is None else str(scenario_dir))
+        geo = cached_geography(scenario.data, resolve, roots) if enabled() else load_geography(scenario.data, resolve)
     else:
         geo = load_geography(scenario.data, resolve)
     need_key = _need_key(scenario)
