@@ -70,7 +70,7 @@ class BarProgress:
         elif not self.live:
             counted = f" ({done:,}/{total:,})" if total else ""
             indent = "  " * len(self._open)
-            print(f"{indent}{label}{counted}: done in {duration(seconds)}", file=self.stream, flush=True)
+            print(f"{indent}{label}{counted}: {duration(seconds)}", file=self.stream, flush=True)
 
     def close(self) -> None:
         """Stop drawing (after an error, with steps still open)."""

@@ -14,9 +14,10 @@ def test_downloads_for_each_plan(monkeypatch):
     assert len(plans) == 2 and plans[0].startswith("Current: ")
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == [
-        "Ward allocation (CSV)", "Borough totals (CSV)", "Ward map (GeoPackage, for QGIS / ArcGIS)",
-        "Scenario (YAML, re-run with `planner solve`)", "Everything (zip)",
+        "Plan (Excel: summary, boroughs, wards, with units)", "Ward allocation (CSV)", "Borough totals (CSV)",
+        "Ward map (GeoPackage, for QGIS / ArcGIS)", "Scenario (YAML, re-run with `planner solve`)", "Everything (zip)",
     ]  # fmt: skip
+    assert not any(b.proto.disabled for b in at.get("download_button"))
     assert "headcount: 1500" in at.code[0].value
     at.selectbox(key="x_plan").set_value(plans[1]).run()
     assert_ok(at)

@@ -37,13 +37,32 @@ def small(scenarios_dir):
 
 # ------------------------------------------------------------------------ layers
 def test_change_classes_by_hand():
+    # one value each side: one class each side, open-ended
     breaks, _cols, labels = layers.change_classes(np.array([-2.0, 0.0, 3.0]))
-    assert labels == ["-3 or fewer", "-2", "-1", "no change", "+1", "+2", "+3 or more"]
-    assert layers.classify(np.array([-9, -2, -1, 0, 1, 2, 9]), breaks).tolist() == [0, 1, 2, 3, 4, 5, 6]
-    breaks, _, labels = layers.change_classes(np.array([-10.0, 12.0]))  # step 4
-    assert labels == ["-8 or fewer", "-7 to -4", "-3 to -1", "no change", "+1 to +3", "+4 to +7", "+8 or more"]
-    got = layers.classify(np.array([-12, -8, -7, -4, -3, 0, 3, 4, 7, 8, 12]), breaks).tolist()
-    assert got == [0, 0, 1, 1, 2, 3, 4, 5, 5, 6, 6]
+    assert labels == ["-1 or below", "no change", "+1 or above"]
+    assert layers.classify(np.array([-9, -1, 0, 1, 9]), breaks).tolist() == [0, 0, 1, 2, 2]
+    # the skew of issue 14: most wards +1, a few losses of different sizes; losses are not hidden in one class
+    values = np.array([1.0] * 619 + [0.0] * 40 + [-1.0, -2, -3, -5, -9] * 4)
+    breaks, cols, labels = layers.change_classes(values)
+    assert labels == ["-6 or below", "-3 to -5", "-1 to -2", "no change", "+1"]
+    assert np.bincount(layers.classify(values, breaks)).tolist() == [4, 8, 8, 40, 619]
+    assert cols[3] == layers.DIVERGING[3] and len(set(cols)) == 5
+    # gains only: no loss class at all
+    _, _, labels = layers.change_classes(np.array([0.0, 1, 2, 3, 4, 5, 6, 7]))
+    assert labels[0] == "no change" and all(lab.startswith("+") for lab in labels[1:])
+
+
+@settings(max_examples=80, deadline=None)
+@given(hs.lists(hs.integers(-60, 60), min_size=1, max_size=200))
+def test_change_classes_keep_signs_apart(values):
+    v = np.array(values, dtype=float)
+    breaks, cols, labels = layers.change_classes(v)
+    cls = layers.classify(v, breaks)
+    zero = labels.index("no change")
+    assert len(cols) == len(labels) == len(breaks) + 1
+    assert (cls[v == 0] == zero).all() and (cls[v < 0] < zero).all() and (cls[v > 0] > zero).all()
+    assert np.all(np.diff(cls[np.argsort(v, kind="stable")]) >= 0)  # classes follow the values
+    assert zero <= 3 and len(labels) - zero - 1 <= 3  # at most three classes each side
 
 
 def test_integer_classes_one_per_value():
@@ -223,9 +242,14 @@ def test_explain_ward_floor_and_above(small):
     story = wardinfo.explain_ward(plan, str(inputs.wards.codes[above]), layers.PlanView.of(more, "after"))
     assert "above the floor of 2" in story.sentences[2]
     mv = plan.marginal_value()
+    held, hi = plan.constables, plan.problem.hi_x
+    others = [k for k in range(len(held)) if k != above and held[k] < hi[k]]
+    best = max(float(mv["constable"].iloc[k]) for k in others)
+    share = 100 * float(mv["constable"].iloc[above]) / best
     assert story.facts.set_index("figure").loc["Value of one more constable", "value"] == (
-        f"{mv['constable'].iloc[above]:.4f}"
+        f"{share:,.0f} % as much good as the best place elsewhere"
     )
+    assert "0.0" not in " ".join(story.sentences[2:4])  # no bare objective units
     assert any(s.startswith("Against after:") for s in story.sentences)
     with pytest.raises(KeyError):
         wardinfo.explain_ward(plan, "E00000000")

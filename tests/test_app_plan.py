@@ -11,7 +11,7 @@ def test_plan_page_tables_follow_the_sidebar(monkeypatch):
     assert_ok(at)
     boroughs, wards, checks = at.dataframe[0].value, at.dataframe[1].value, at.dataframe[2].value
     assert len(boroughs) == 32 and len(wards) == 680
-    assert set(checks["holds"]) == {"yes"}
+    assert set(checks["Holds"]) == {"yes"}
     assert wards["constables"].sum() == 4200
     before = plan_id(at)
     at.number_input(key="w_constable").set_value(4100).run()

@@ -90,6 +90,7 @@ class Session:
     reference: str | None = None
     by_key: dict[str, Entry] = field(default_factory=dict)
     stale: bool = False
+    area_key: str = "all"
 
 
 def env_data_dir() -> str | None:
@@ -304,6 +305,18 @@ def references(entry: Entry | None) -> dict[str, PlanView]:
     for name, e in session().kept.items():
         if e is not entry and same_wards(e.plan, entry.plan):
             out[name] = e.deployment
+    return out
+
+
+def comparable_plans(entry: Entry | None) -> list[Plan]:
+    """The current plan and every kept plan on the same wards: their values fix the map's colour classes, so one
+    colour means the same number in every plan compared."""
+    if entry is None:
+        return []
+    out = [entry.plan]
+    for e in session().kept.values():
+        if e is not entry and same_wards(e.plan, entry.plan):
+            out.append(e.plan)
     return out
 
 

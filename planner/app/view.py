@@ -5,22 +5,25 @@ from __future__ import annotations
 import html
 from typing import Any
 
-import numpy as np
 import streamlit as st
 
 from geo.webmap import ALL, BaseMap, view_for, ward_map
 from planner.app import state
-from planner.app.layers import TOOLTIP_HTML, LayerView, classes_count
+from planner.app.area import ALL_WARDS, Area, area_totals, areas, reference_totals, ward_mask
+from planner.app.layers import TOOLTIP_HTML, LayerView, PlanView, classes_count
 from planner.app.metrics import london_standard, need_covered, same_wards, unused_headcount
 from planner.inputs.data import WardData
+from planner.report.plain import certificate, money, percent, signed, status_words
 
 ss = st.session_state
 
 
-def header(title: str) -> None:
-    """Page title with what is being shown."""
+def header(title: str, purpose: str | None = None) -> None:
+    """Page title, what the page is for, and what is being shown."""
     s = state.session()
     st.markdown(f"### {title}")
+    if purpose:
+        st.markdown(purpose)
     if s.current is not None:
         st.caption(f"{s.current.label} · plan {s.current.plan.input_hash[:8]} · {state.data_label()}")
     elif s.failure is not None and s.failure.scenario is not None:
@@ -29,52 +32,100 @@ def header(title: str) -> None:
         st.caption(state.data_label())
 
 
-def metrics_row(entry: state.Entry) -> None:
-    """Status, gap, solve time, headcount deployed, cost and need covered."""
-    plan = entry.plan
+def area_picker(wards: WardData, *, container: Any = None) -> Area:
+    """The area every figure is about ("Your area": all wards, a BCU or a borough), the same on every page."""
+    s = state.session()
+    options = areas(wards)
+    if s.area_key not in options:
+        s.area_key = ALL_WARDS.key
+    ss["area"] = s.area_key
+
+    def _picked() -> None:
+        s.area_key = ss["area"]
+
+    (container or st).selectbox(
+        "Your area",
+        list(options),
+        key="area",
+        format_func=lambda k: options[k].label,
+        on_change=_picked,
+        help="Choose your borough or BCU: every figure, map, table and chart then shows that area "
+        "(the plan itself is always solved for all wards together).",
+    )
+    return options[s.area_key]
+
+
+def today(entry: state.Entry) -> PlanView | None:
+    """What "change from today" is measured against: the baseline file, else the plan of the scenario as filed."""
+    if entry.inputs.baseline is not None:
+        bx, bp = entry.inputs.baseline
+        return PlanView("today's deployment (baseline file)", bx, bp)
     ref = state.session().kept.get(state.session().reference or "")
-    t = plan.totals
+    if ref is None or ref is entry or not same_wards(ref.plan, entry.plan):
+        return None
+    return PlanView.of(ref.plan, ref.label)
+
+
+def metrics_row(entry: state.Entry, area: Area = ALL_WARDS) -> None:
+    """Status, gap, solve time, headcount deployed, cost and need covered (of the area chosen)."""
+    plan = entry.plan
+    ref = today(entry)
     avail = plan.workforce.headcount
     cols = st.columns(6)
     cols[0].metric(
         "Status",
-        plan.status.value.replace("_", " ").capitalize(),
-        f"gap {100 * plan.gap:.3f}% · {entry.seconds:.2f} s",
+        status_words(plan.status),
+        f"{certificate(plan.status, plan.gap).replace('proved within', 'within')} · {entry.seconds:.2f} s",
         delta_color="off",
         delta_arrow="off",
-        help="Optimal: proven best within the gap target. Gap: how far the plan could be from the best possible "
-        "plan (proven bound). Time: the last solve, data reading included.",
+        help="Optimal: proven best within the gap asked for. The second line says how far, at most, this plan can "
+        "be from the best possible plan (a proven bound), and how long the last solve took, data reading included.",
     )
-    d_x = d_p = d_c = None
-    if ref is not None and ref is not entry and same_wards(ref.plan, plan):
-        d_x = t["constable"] - ref.plan.totals["constable"] or None
-        d_p = t["pcso"] - ref.plan.totals["pcso"] or None
-        d_c = (plan.cost_annual - ref.plan.cost_annual) / 1e6 or None
+    now = area_totals(plan, area)
+    before = reference_totals(ref, plan.wards, area) if ref is not None else None
     vs = f" against {ref.label}" if ref is not None else ""
+    where = "" if area.is_all else f" in {area.name}"
+
+    def delta(a: float | None, b: float | None) -> str | None:
+        return None if a is None or b is None or round(a - b) == 0 else signed(a - b)
+
+    x_label = f"Constables (of {int(avail[0]):,})" if area.is_all else f"Constables{where}"
+    p_label = f"PCSOs (of {int(avail[1]):,})" if area.is_all else f"PCSOs{where}"
     cols[1].metric(
-        f"Constables (of {int(avail[0]):,})", f"{t['constable']:,}", None if d_x is None else f"{d_x:+,}",
-        help=f"Constables deployed to wards, of the headcount available{vs}.",
+        x_label, f"{now.constables:,}", delta(now.constables, before.constables if before else None),
+        help=f"Constables deployed to wards{where}{', of the headcount available' if area.is_all else ''}{vs}.",
     )  # fmt: skip
     cols[2].metric(
-        f"PCSOs (of {int(avail[1]):,})", f"{t['pcso']:,}", None if d_p is None else f"{d_p:+,}",
-        help=f"PCSOs deployed to wards, of the headcount available{vs}.",
+        p_label, f"{now.pcsos:,}", delta(now.pcsos, before.pcsos if before else None),
+        help=f"PCSOs deployed to wards{where}{', of the headcount available' if area.is_all else ''}{vs}.",
     )  # fmt: skip
-    cols[3].metric("Sergeants · inspectors", f"{t['sergeant']:,} · {t['inspector']:,}")
+    ds = delta(now.sergeants, before.sergeants if before else None)
+    di = delta(now.inspectors, before.inspectors if before else None)
+    cols[3].metric(
+        f"Sergeants · inspectors{where}",
+        f"{now.sergeants:,} · {now.inspectors:,}",
+        None if ds is None and di is None else f"{ds or '0'} · {di or '0'}",
+        delta_color="off",
+        help=f"Sergeants and inspectors of the borough(s){vs}.",
+    )
+    d_c = None if before is None or before.cost is None or now.cost is None else now.cost - before.cost
     cols[4].metric(
-        "Annual pay cost",
-        f"£{plan.cost_annual / 1e6:,.1f}m",
-        None if d_c is None else f"{'+' if d_c > 0 else '-'}£{abs(d_c):,.1f}m",
+        f"Pay cost{where}",
+        f"{money(now.cost)} a year",
+        None if d_c is None or abs(d_c) < 0.5 else ("+" if d_c > 0 else "-") + money(abs(d_c)),
         delta_color="inverse",
+        help=f"Pay of all four ranks (salary and on-costs), pounds a year{vs}.",
     )
-    std = london_standard(ref.plan) if ref is not None and same_wards(ref.plan, plan) else london_standard(plan)
+    std = london_standard(ref.plan) if ref is not None and ref.plan is not None else london_standard(plan)
     cols[5].metric(
-        "Need covered",
-        f"{100 * need_covered(plan, std):.1f}%",
-        help=f"Share of need in wards with at least {std:.2f} effective officers per unit of need (the London "
-        "average of the scenario as filed), partly covered below that.",
+        f"Need covered{where}",
+        percent(need_covered(plan, std, ward_mask(plan.wards, area))),
+        help=f"Share of need in wards with at least {std:.2f} effective officers per unit of need (the average of "
+        "all wards in the scenario as filed), partly covered below that.",
     )
-    for note in unused_headcount(plan):
-        st.info(note, icon=":material/info:")
+    if area.is_all:
+        for note in unused_headcount(plan):
+            st.info(note, icon=":material/info:")
 
 
 def failure_box(failure: state.Failure | None) -> None:
@@ -119,23 +170,13 @@ def legend(view: LayerView) -> None:
         st.caption(view.legend.note + " Numbers in brackets: wards.")
 
 
-def focus_options(base: BaseMap, wards: WardData) -> dict[str, str]:
-    """Menu label -> bounds key: all wards, each BCU, each borough."""
-    out = {ALL: ALL}
-    bcus = sorted({str(b) for b in wards.borough_bcu if str(b)})
-    for b in bcus:
-        out[f"BCU: {b}"] = b
-    for name in sorted({str(n) for n in wards.borough_names}):
-        out[f"Borough: {name}"] = name
-    return {k: v for k, v in out.items() if v in base.bounds}
-
-
-def focus_mask(wards: WardData, focus: str) -> np.ndarray:
-    """Wards inside a focus area (all for :data:`ALL`)."""
-    if focus == ALL:
-        return np.ones(wards.n_wards, dtype=bool)
-    names = wards.borough_names[wards.borough]
-    return (names == focus) | (wards.ward_bcu == focus)
+def is_phone() -> bool:
+    """Whether the browser says it is a phone (its User-Agent has "Mobile"): the map then fits a narrow screen."""
+    try:
+        agent = str(st.context.headers.get("User-Agent", ""))
+    except Exception:  # no browser (AppTest): a desktop
+        return False
+    return "Mobile" in agent
 
 
 def draw_map(
@@ -143,7 +184,7 @@ def draw_map(
     view: LayerView,
     fields: list[dict[str, str]],
     *,
-    focus: str,
+    area: Area,
     selected: int | None,
     key: str,
     options: dict[str, bool],
@@ -151,13 +192,15 @@ def draw_map(
 ) -> None:
     """Draw the ward map (clicks are read on the next run with :func:`pending_pick`)."""
     fill = view.colours.copy()
-    inside = focus_mask(wards, focus)
+    inside = ward_mask(wards, area)
     fill[~inside, 3] = 45
+    bounds = base.bounds.get(area.name if not area.is_all else ALL, base.bounds[ALL])
+    phone = is_phone()
     deck = ward_map(
         base,
         fill,
         fields,
-        view=view_for(base.bounds[focus]),
+        view=view_for(bounds, 360, 420) if phone else view_for(bounds),
         selected=selected,
         show_boroughs=options.get("boroughs", True),
         show_bcus=options.get("bcus", True),
@@ -171,15 +214,15 @@ def draw_map(
         deck,
         on_select="rerun",
         selection_mode="single-object",
-        key=map_key(key, focus),
-        height=620,
+        key=map_key(key, area.key),
+        height=440 if phone else 620,
         alt=f"Map of wards coloured by {view.legend.title}",
     )
 
 
-def map_key(key: str, focus: str) -> str:
-    """Widget key of the map for a focus area (a new area gets a fresh map and view)."""
-    return f"{key}-{focus}"
+def map_key(key: str, area_key: str) -> str:
+    """Widget key of the map for an area (a new area gets a fresh map and view)."""
+    return f"{key}-{area_key}"
 
 
 def pending_pick(key: str) -> str | None:
@@ -222,6 +265,22 @@ def map_options() -> dict[str, bool]:
         "labels": ss.get("o_labels", False),
         "basemap": ss.get("o_basemap", False),
     }
+
+
+def figures_table(table: Any, against: str | None = None) -> None:
+    """Figure / value / change rows as compact HTML (the change column titled with what it is against)."""
+    head = (
+        "<tr><th></th><th style='text-align:left;padding:2px 8px 2px 0'>Plan</th>"
+        f"<th style='text-align:left;padding:2px 0'>Change{' from ' + html.escape(against) if against else ''}</th>"
+        "</tr>"
+    )
+    rows = "".join(
+        f"<tr><td style='padding:2px 10px 2px 0;opacity:.75'>{html.escape(str(a))}</td>"
+        f"<td style='padding:2px 8px 2px 0;font-weight:500'>{html.escape(str(b))}</td>"
+        f"<td style='padding:2px 0'>{html.escape(str(c))}</td></tr>"
+        for a, b, c in table.itertuples(index=False)
+    )
+    st.markdown(f"<table style='font-size:0.85rem;border:none'>{head}{rows}</table>", unsafe_allow_html=True)
 
 
 def facts(table: Any) -> None:

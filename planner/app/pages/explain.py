@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from planner.app import state, view
+from planner.app.area import ward_mask
 from planner.app.wardinfo import explain_ward
 
 ss = st.session_state
@@ -13,7 +14,7 @@ ss = st.session_state
 def render() -> None:
     """Draw the page."""
     s = state.session()
-    view.header("Explain")
+    view.header("Explain", "Why there is no plan when the rules conflict, and why a ward got what it got.")
     if s.failure is not None:
         view.failure_box(s.failure)
         st.markdown(
@@ -26,11 +27,14 @@ def render() -> None:
         st.stop()
     plan = entry.plan
     wards = plan.wards
+    area = view.area_picker(wards)
+    inside = ward_mask(wards, area)
     codes = [str(c) for c in wards.codes]
     labels = {c: f"{wards.names[i]} ({wards.borough_names[wards.borough[i]]})" for i, c in enumerate(codes)}
-    order = sorted(codes, key=lambda c: labels[c])
+    mine = [c for i, c in enumerate(codes) if inside[i]]
     if s.selected_ward not in labels:
-        s.selected_ward = max(codes, key=lambda c: wards.need[codes.index(c)])
+        s.selected_ward = max(mine, key=lambda c: wards.need[codes.index(c)])
+    order = sorted({*mine, s.selected_ward}, key=lambda c: labels[c])
     ss.e_ward = s.selected_ward
 
     def _picked() -> None:

@@ -5,24 +5,29 @@ from __future__ import annotations
 import streamlit as st
 
 from planner.app import state, view
+from planner.app.area import borough_mask, ward_mask
+from planner.app.words import rule_words
 
 
 def render() -> None:
     """Draw the page."""
     s = state.session()
     entry = s.current
-    view.header("The plan in tables")
+    view.header("The plan in tables", "Every borough and ward of your area, and every rule checked again.")
     if entry is None:
         view.failure_box(s.failure)
         st.stop()
-    view.metrics_row(entry)
-    view.stale_note()
     plan = entry.plan
+    area = view.area_picker(plan.wards)
+    view.metrics_row(entry, area)
+    view.stale_note()
 
     st.markdown("#### By borough")
-    boroughs = plan.borough_table().drop(columns=["borough_code"])
+    boroughs = plan.borough_table()[borough_mask(plan.wards, area)].drop(columns=["borough_code"])
     boroughs["cost"] = boroughs["cost"] / 1e6
-    bcu_filter = st.multiselect("Basic Command Units", sorted(boroughs["bcu"].unique()), placeholder="All BCUs")
+    bcu_filter: list[str] = []
+    if area.is_all:
+        bcu_filter = st.multiselect("Basic Command Units", sorted(boroughs["bcu"].unique()), placeholder="All BCUs")
     shown = boroughs[boroughs["bcu"].isin(bcu_filter)] if bcu_filter else boroughs
     st.dataframe(
         shown,
@@ -41,7 +46,7 @@ def render() -> None:
     )
 
     st.markdown("#### By ward")
-    wards = plan.ward_table()
+    wards = plan.ward_table()[ward_mask(plan.wards, area)]
     if bcu_filter:
         wards = wards[wards["bcu"].isin(bcu_filter)]
     query = st.text_input("Find a ward or borough", placeholder="type part of a name")
@@ -79,7 +84,7 @@ def render() -> None:
         st.markdown("#### Every rule, checked again from the plan")
         checks = plan.check()
         st.dataframe(
-            [{"rule": k.replace("_", " "), "holds": "yes" if v else "NO"} for k, v in checks.items()],
+            [{"Rule": rule_words(k), "Holds": "yes" if v else "NO"} for k, v in checks.items()],
             hide_index=True,
             width="stretch",
         )
