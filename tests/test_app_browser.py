@@ -139,6 +139,15 @@ def _map_png(page) -> bytes:
     return bytes(page.locator("[data-testid='stDeckGlJsonChart']").first.screenshot())
 
 
+PAINTED_JS = """() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => done(true))))"""
+
+
+def _painted(page, timeout: float = 60_000) -> None:
+    """Script idle and the browser free again (two animation frames: the map is drawn, no task blocks the page)."""
+    _idle(page, timeout)
+    page.evaluate(PAINTED_JS)
+
+
 def test_app_end_to_end(app_server):
     if not Path(CHROMIUM).is_file():
         pytest.skip(f"{CHROMIUM} not found: install Debian's chromium package (apt-get install chromium)")
@@ -158,21 +167,22 @@ def test_app_end_to_end(app_server):
             page.goto(url)
             page.get_by_text("Optimal").first.wait_for(timeout=60_000)
             page.locator("[data-testid='stDeckGlJsonChart'] canvas").first.wait_for(timeout=60_000)
-            _idle(page)
-            timings["first_page_interactive_s"] = time.perf_counter() - t0
+            _painted(page)
+            timings["first_page_with_map_s"] = time.perf_counter() - t0
+            assert page.get_by_text("Start here:").first.is_visible()  # the first page says what it is for
             plan0 = _plan_id(page)
             pcsos0 = _metric(page, "PCSOs (of")
             map0 = _map_png(page)
             page.screenshot(path=str(ARTIFACTS / "app-demo-first.png"), full_page=True)
 
-            # a slider: the sergeant span, one step up with the keyboard
+            # a slider: the sergeant span, one step up with the keyboard; the map redrawn after the re-solve
             slider = _span_slider(page)
             t = time.perf_counter()
             slider.press("ArrowRight")
             plan1 = _wait_new_plan(page, plan0)
             timings["demo_resolve_slider_s"] = time.perf_counter() - t
-            _idle(page)
-            timings["demo_resolve_slider_idle_s"] = time.perf_counter() - t
+            _painted(page)
+            timings["demo_redraw_after_resolve_s"] = time.perf_counter() - t
             assert plan1 != plan0
 
             # the 1,600 PCSO uplift: one click, solved again
@@ -180,7 +190,8 @@ def test_app_end_to_end(app_server):
             page.get_by_role("button", name="+1,600 PCSOs").click()
             plan2 = _wait_new_plan(page, plan1)
             timings["demo_resolve_uplift_s"] = time.perf_counter() - t
-            _idle(page)
+            _painted(page)
+            timings["demo_redraw_after_uplift_s"] = time.perf_counter() - t
             assert plan2 != plan1
             assert page.locator("[data-testid='stMetric']", has_text="PCSOs (of 2,900)").count() == 1
             assert _metric(page, "PCSOs (of") != pcsos0
@@ -188,13 +199,20 @@ def test_app_end_to_end(app_server):
             # the map shows the change against the scenario as filed
             page.get_by_label("Colour wards by").click()
             page.get_by_role("option", name="Change: constables + PCSOs").click()
-            _idle(page)
-            page.wait_for_timeout(500)
+            _painted(page)
             map1 = _map_png(page)
             assert map1 != map0, "the map did not change"
             assert page.get_by_text("no change").first.is_visible()
             page.screenshot(path=str(ARTIFACTS / "app-demo-resolved.png"), full_page=True)
+
+            # my borough: every figure becomes the borough's
+            timings.update(_borough_view(page))
+            # a click on the map selects the ward under it
+            timings.update(_click_a_ward(page))
             assert not [u for u in external if not u.startswith("data:")], f"the page fetched {external}"
+
+            # a phone
+            timings.update(_phone(browser, url))
 
             london = _london_dir()
             if london is not None:
@@ -204,6 +222,69 @@ def test_app_end_to_end(app_server):
     assert app_server.proc is not None and app_server.proc.poll() is None, "the server died"
     (ARTIFACTS / "app-timings.json").write_text(json.dumps(timings, indent=2) + "\n")
     print("app timings:", json.dumps(timings))
+
+
+def _choose(page, label: str, option: str) -> None:
+    page.get_by_label(label).first.click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def _borough_view(page) -> dict[str, float]:
+    """Choose a borough: the headline figures, the figures beside the map and the map become the borough's."""
+    page.locator("[data-testid='stSelectbox']", has_text="Your area").first.locator("input").first.click()
+    page.keyboard.type("Borough: ")  # the list is long: type to filter it
+    option = page.get_by_role("option").filter(has_text="Borough: ").first
+    name = option.inner_text().removeprefix("Borough: ").strip()
+    t = time.perf_counter()
+    option.click()
+    page.locator("[data-testid='stMetric']", has_text=f"Constables in {name}").first.wait_for(timeout=60_000)
+    _painted(page)
+    out = {"borough_view_s": time.perf_counter() - t}
+    assert page.locator("[data-testid='stMetric']", has_text=f"Sergeants · inspectors in {name}").count() == 1
+    assert page.get_by_text("Sergeants", exact=True).first.is_visible()  # the figures beside the map
+    page.screenshot(path=str(ARTIFACTS / "app-demo-borough.png"), full_page=True)
+    return out
+
+
+def _click_a_ward(page) -> dict[str, float]:
+    """Click the middle of the map (zoomed on a borough): the ward under the pointer becomes the chosen ward."""
+    box = page.locator("[data-testid='stDeckGlJsonChart']").first.bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.wait_for_timeout(300)
+    t = time.perf_counter()
+    page.mouse.click(x, y)
+    try:
+        page.get_by_text("Why this allocation?").first.wait_for(timeout=30_000)
+    finally:
+        page.screenshot(path=str(ARTIFACTS / "app-demo-ward-click.png"), full_page=True)
+    _painted(page)
+    return {"ward_click_s": time.perf_counter() - t}
+
+
+def _phone(browser, url: str) -> dict[str, float]:
+    """The first page on a 390 x 844 phone: the whole map fits the screen width and nothing says "on the right"."""
+    agent = (
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+        "Version/17.0 Mobile/15E148 Safari/604.1"
+    )
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, user_agent=agent, is_mobile=True,
+                              has_touch=True, device_scale_factor=2)  # fmt: skip
+    try:
+        phone = ctx.new_page()
+        t = time.perf_counter()
+        phone.goto(url)
+        phone.locator("[data-testid='stDeckGlJsonChart'] canvas").first.wait_for(timeout=60_000)
+        _painted(phone)
+        out = {"phone_first_page_s": time.perf_counter() - t}
+        box = phone.locator("[data-testid='stDeckGlJsonChart']").first.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390 + 1
+        assert "on the right" not in phone.locator("body").inner_text()
+        phone.screenshot(path=str(ARTIFACTS / "app-phone.png"), full_page=False)
+        return out
+    finally:
+        ctx.close()
 
 
 def _london(page, london: Path) -> dict[str, float]:

@@ -13,7 +13,7 @@ from planner.app.area import ALL_WARDS, Area, area_totals, areas, reference_tota
 from planner.app.layers import TOOLTIP_HTML, LayerView, PlanView, classes_count
 from planner.app.metrics import london_standard, need_covered, same_wards, unused_headcount
 from planner.inputs.data import WardData
-from planner.report.plain import certificate, money, percent, signed, status_words
+from planner.report.plain import money, percent, signed, status_words
 
 ss = st.session_state
 
@@ -75,7 +75,7 @@ def metrics_row(entry: state.Entry, area: Area = ALL_WARDS) -> None:
     cols[0].metric(
         "Status",
         status_words(plan.status),
-        f"{certificate(plan.status, plan.gap).replace('proved within', 'within')} · {entry.seconds:.2f} s",
+        f"≤ {percent(plan.gap, up=True)} off best · {entry.seconds:.2f} s",
         delta_color="off",
         delta_arrow="off",
         help="Optimal: proven best within the gap asked for. The second line says how far, at most, this plan can "
@@ -110,8 +110,8 @@ def metrics_row(entry: state.Entry, area: Area = ALL_WARDS) -> None:
     )
     d_c = None if before is None or before.cost is None or now.cost is None else now.cost - before.cost
     cols[4].metric(
-        f"Pay cost{where}",
-        f"{money(now.cost)} a year",
+        f"Pay cost a year{where}",
+        money(now.cost),
         None if d_c is None or abs(d_c) < 0.5 else ("+" if d_c > 0 else "-") + money(abs(d_c)),
         delta_color="inverse",
         help=f"Pay of all four ranks (salary and on-costs), pounds a year{vs}.",
