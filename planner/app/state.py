@@ -154,7 +154,8 @@ def start_scenario(key: str) -> tuple[Scenario, str | None]:
 # --------------------------------------------------------------------------- caches
 @st.cache_resource(show_spinner="Reading the wards and crime data…", max_entries=6)
 def _inputs(data_json: str, data_dir: str | None, scenario_dir: str | None, _scenario: Scenario) -> Inputs:
-    return planner.load_inputs(_scenario, data_dir, scenario_dir=scenario_dir)
+    # the parsed files are also kept on disk (planner.inputs.cache), so a restarted server reads them in a blink
+    return planner.load_inputs(_scenario, data_dir, scenario_dir=scenario_dir, cache=True)
 
 
 def cached_inputs(scenario: Scenario, data_dir: str | None, scenario_dir: str | None) -> Inputs:

@@ -16,8 +16,8 @@ ss = st.session_state
 
 PURPOSE = (
     "Where neighbourhood constables and PCSOs should go, ward by ward, and the sergeants and inspectors to lead them. "
-    "**Start here:** choose your area, then change the headcount or a rule in the sidebar (☰ on a phone); the plan is "
-    "solved again in about a second and every figure follows."
+    "**Start here:** choose your area, then change the headcount or a rule in the sidebar (» at the top left on a "
+    "phone); the plan is solved again in about a second and every figure follows."
 )
 
 
@@ -54,8 +54,8 @@ def render() -> None:
     with c3:
         options = view.map_options()
 
-    if entry is not None:
-        view.metrics_row(entry, area)
+    phone = view.is_phone()
+    headline = st.container()  # on a phone the headline figures go below the map, so the map is seen first
     view.stale_note()
     view.failure_box(s.failure)
 
@@ -89,6 +89,9 @@ def render() -> None:
             "Hover a ward for its figures; click or tap it (or choose it under **Ward**) for its detail. "
             "Dimmed wards are outside your area."
         )
+    if entry is not None:
+        with st.container() if phone else headline:
+            view.metrics_row(entry, area)
     with right:
         if plan is not None:
             today = view.today(entry) if entry is not None else None
