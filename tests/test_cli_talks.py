@@ -235,3 +235,24 @@ def test_cache_dir_follows_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("PLANNER_CACHE_DIR", str(tmp_path / "mine"))
     assert cache.cache_dir() == tmp_path / "mine"
     assert math.isfinite(len(cache.entry_key("k", (None, str(tmp_path)))))
+
+
+def test_planner_app_starts_streamlit_on_the_package_entry(monkeypatch, tmp_path):
+    seen: dict[str, object] = {}
+
+    def fake_call(cmd, env):  # type: ignore[no-untyped-def]
+        seen["cmd"], seen["env"] = cmd, env
+        return 0
+
+    monkeypatch.setattr(subprocess, "call", fake_call)
+    assert cli.main(["app", "--port", "8600", "--data-dir", str(tmp_path), "--scenario", "demo.yaml"]) == 0
+    cmd = seen["cmd"]
+    assert isinstance(cmd, list) and cmd[1:4] == ["-m", "streamlit", "run"]
+    entry = Path(cmd[4])
+    assert entry == REPO / "planner" / "app" / "main.py" and entry.is_file()
+    assert cmd[cmd.index("--server.port") + 1] == "8600"
+    assert cmd[cmd.index("--server.address") + 1] == "localhost"
+    assert cmd[cmd.index("--browser.gatherUsageStats") + 1] == "false"
+    env = seen["env"]
+    assert isinstance(env, dict) and env["PLANNER_DATA_DIR"] == str(tmp_path) and env["PLANNER_SCENARIO"] == "demo.yaml"
+    assert cli.main(["app", "--data-dir", str(tmp_path / "missing")]) == 2

@@ -92,7 +92,12 @@ def stock_text(table: Any) -> str:
 
     pivot = table.pivot(index="period", columns="rank", values="stock")
     order = [r for r in ("constable", "pcso", "sergeant", "inspector") if r in pivot.columns]
-    pivot = pivot[order].rename(columns=lambda r: RANK_LABELS.get(r, r)[:1].upper() + RANK_LABELS.get(r, r)[1:])
+
+    def title(rank: object) -> str:
+        words = RANK_LABELS.get(str(rank), str(rank))
+        return words[:1].upper() + words[1:]
+
+    pivot = pivot[order].rename(columns=title)
     pivot.index.name = "Quarter"
     pivot.columns.name = None
     return str(pivot.map(lambda v: f"{int(v):,}").to_string())

@@ -182,7 +182,7 @@ def cost_option(
     inner = solve or _default_solve()
     tick = progress or SILENT
 
-    def solve(*args: Any, **kw: Any) -> Any:
+    def counted(*args: Any, **kw: Any) -> Any:
         try:
             return inner(*args, **kw)
         finally:
@@ -191,7 +191,7 @@ def cost_option(
     kw: dict[str, Any] = {"data_dir": data_dir, "time_limit": time_limit, "seed": seed}
     if scenario_dir is not None:
         kw["scenario_dir"] = scenario_dir
-    plan = solve(scenario, **kw)
+    plan = counted(scenario, **kw)
     costs = plan_costs(plan)
     rates = cost_rates(scenario)
     heads = _heads(plan)
@@ -207,7 +207,7 @@ def cost_option(
     if marginal:
         fewer = max(0, heads["pcso"] - MARGINAL_PCSOS)
         opt.fewer_pcsos = _variant(
-            scenario, f"{MARGINAL_PCSOS} fewer PCSOs", {"workforce.pcso.headcount": fewer}, solve, **kw
+            scenario, f"{MARGINAL_PCSOS} fewer PCSOs", {"workforce.pcso.headcount": fewer}, counted, **kw
         )
         f = opt.fewer_pcsos
         if f.error is None and f.cost is not None:
@@ -218,7 +218,7 @@ def cost_option(
                 "workforce.constable.headcount": heads["constable"] + extra,
                 "_extra_constables": extra,
             }
-            opt.constables_instead = _variant(scenario, f"{extra} constables instead", changes, solve, **kw)
+            opt.constables_instead = _variant(scenario, f"{extra} constables instead", changes, counted, **kw)
         else:
             opt.constables_instead = Variant(
                 label="constables instead", changes={}, error="not computed: " + (f.error or "")

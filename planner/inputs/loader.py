@@ -137,6 +137,7 @@ def _synthetic_geography(data: DataSpec) -> Geography:
         digest=_spec_digest({"synthetic": spec.model_dump(), "generator": "geo.synthetic v1"}),
         data_key=_spec_digest(data.model_dump(mode="json")),
         notes=(*city.layer.notes, *crime.notes),
+        files=(),
     )
 
 

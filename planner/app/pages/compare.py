@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from planner.app import state, view
@@ -21,7 +23,7 @@ ss = st.session_state
 MAP_LAYERS = {"change": "Constables + PCSOs", "change_constables": "Constables", "change_pcsos": "PCSOs"}
 
 
-def _ward_columns(a: str, b: str) -> dict[str, object]:
+def _ward_columns(a: str, b: str) -> dict[str, Any]:
     """Plain headers of the ward difference table (A and B named)."""
     n = st.column_config.NumberColumn
     return {
@@ -41,9 +43,9 @@ def _ward_columns(a: str, b: str) -> dict[str, object]:
     }
 
 
-def _borough_columns(a: str, b: str) -> dict[str, object]:
+def _borough_columns(a: str, b: str) -> dict[str, Any]:
     n = st.column_config.NumberColumn
-    out: dict[str, object] = {"borough": "Borough", "bcu": "BCU"}
+    out: dict[str, Any] = {"borough": "Borough", "bcu": "BCU"}
     for col, noun in (("constables", "Constables"), ("pcsos", "PCSOs"), ("sergeants", "Sergeants"),
                       ("inspectors", "Inspectors")):  # fmt: skip
         out[f"{col}_a"] = n(f"{noun} in {a}", format="%d")
