@@ -346,3 +346,31 @@ def test_view_fits_the_bounds(size):
     assert width_px <= size[0] + 1e-6 and height_px <= size[1] + 1e-6
     assert max(width_px / size[0], height_px / size[1]) == pytest.approx(1.0)
     assert bounds[1] < v["latitude"] < bounds[3] and v["longitude"] == pytest.approx(-0.09)
+
+
+# ------------------------------------------------------------------------ the package
+def test_importing_the_app_starts_no_thread_and_edits_no_path():
+    """The app is a plain package: importing every module of it starts no thread pool and leaves sys.path alone."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, threading, pkgutil, importlib\n"
+        "before = list(sys.path)\n"
+        "import planner.app\n"
+        "for m in pkgutil.walk_packages(planner.app.__path__, 'planner.app.'):\n"
+        "    importlib.import_module(m.name)\n"
+        "print(threading.active_count(), sys.path == before)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.stdout.split() == ["1", "True"], run.stderr[-2000:]
+
+
+def test_a_route_per_page_module():
+    import pkgutil
+
+    from planner.app import pages, routes
+
+    modules = {m.name for m in pkgutil.iter_modules(pages.__path__)}
+    assert {r.render.__module__.rsplit(".", 1)[1] for r in routes.ROUTES} == modules
+    assert [r.path for r in routes.ROUTES if r.default] == ["map"]
