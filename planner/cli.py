@@ -170,7 +170,6 @@ def _add_validate(sub: argparse._SubParsersAction) -> None:
 def run_app(args: argparse.Namespace) -> int:
     """``planner app``: start the Streamlit app on this machine (the same as ``streamlit run app.py``)."""
     import os
-    import subprocess
 
     entry = Path(__file__).resolve().parent / "app" / "main.py"
     env = dict(os.environ)
@@ -188,7 +187,9 @@ def run_app(args: argparse.Namespace) -> int:
         "--client.toolbarMode", "viewer", "--client.showErrorDetails", "none",
     ]  # fmt: skip
     _err(f"the planner app: http://{args.address}:{args.port}/ (Ctrl+C stops it)")
-    return subprocess.call(cmd, env=env)
+    sys.stderr.flush()
+    os.execve(sys.executable, cmd, env)  # Streamlit takes this process over: Ctrl+C and kill reach it directly
+    return EXIT_OK  # not reached (only when execve is replaced, as in tests)
 
 
 def _add_app(sub: argparse._SubParsersAction) -> None:

@@ -240,11 +240,10 @@ def test_cache_dir_follows_the_environment(tmp_path, monkeypatch):
 def test_planner_app_starts_streamlit_on_the_package_entry(monkeypatch, tmp_path):
     seen: dict[str, object] = {}
 
-    def fake_call(cmd, env):  # type: ignore[no-untyped-def]
+    def fake_exec(path, cmd, env):  # type: ignore[no-untyped-def]
         seen["cmd"], seen["env"] = cmd, env
-        return 0
 
-    monkeypatch.setattr(subprocess, "call", fake_call)
+    monkeypatch.setattr(os, "execve", fake_exec)
     assert cli.main(["app", "--port", "8600", "--data-dir", str(tmp_path), "--scenario", "demo.yaml"]) == 0
     cmd = seen["cmd"]
     assert isinstance(cmd, list) and cmd[1:4] == ["-m", "streamlit", "run"]
