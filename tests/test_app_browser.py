@@ -240,7 +240,7 @@ def _borough_view(page) -> dict[str, float]:
     page.locator("[data-testid='stMetric']", has_text=f"Constables in {name}").first.wait_for(timeout=60_000)
     _painted(page)
     out = {"borough_view_s": time.perf_counter() - t}
-    assert page.locator("[data-testid='stMetric']", has_text=f"Sergeants · inspectors in {name}").count() == 1
+    assert page.locator("[data-testid='stMetric']", has_text=f"PCSOs in {name}").count() == 1
     assert page.get_by_text("Sergeants", exact=True).first.is_visible()  # the figures beside the map
     page.screenshot(path=str(ARTIFACTS / "app-demo-borough.png"), full_page=True)
     return out

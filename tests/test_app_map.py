@@ -154,3 +154,18 @@ def test_stability_limit_against_the_plan_as_filed(at):
     assert plan.scenario.rules.stability.baseline.endswith(".csv")
     assert plan.check()["stability"]
     assert plan.problem.moves(plan.constables, plan.pcsos) <= 20 < plan.problem.moves(free.constables, free.pcsos)
+
+
+def test_the_package_entry_is_the_same_app(monkeypatch):
+    """``planner app`` runs planner/app/main.py: the same app as ``streamlit run app.py``."""
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.delenv("PLANNER_DATA_DIR", raising=False)
+    monkeypatch.setenv("PLANNER_SCENARIO", "demo.yaml")
+    entry = Path(__file__).resolve().parents[1] / "planner" / "app" / "main.py"
+    at = AppTest.from_file(str(entry), default_timeout=120)
+    at.run()
+    assert_ok(at)
+    assert metric(at, "Status").value == "Optimal"

@@ -102,25 +102,25 @@ def metrics_row(entry: state.Entry, area: Area = ALL_WARDS) -> None:
     ds = delta(now.sergeants, before.sergeants if before else None)
     di = delta(now.inspectors, before.inspectors if before else None)
     cols[3].metric(
-        f"Sergeants · inspectors{where}",
+        "Sergeants · inspectors",
         f"{now.sergeants:,} · {now.inspectors:,}",
         None if ds is None and di is None else f"{ds or '0'} · {di or '0'}",
         delta_color="off",
-        help=f"Sergeants and inspectors of the borough(s){vs}.",
+        help=f"Sergeants and inspectors of the borough(s){where}{vs}.",
     )
     d_c = None if before is None or before.cost is None or now.cost is None else now.cost - before.cost
     cols[4].metric(
-        f"Pay cost a year{where}",
+        "Pay cost a year",
         money(now.cost),
         None if d_c is None or abs(d_c) < 0.5 else ("+" if d_c > 0 else "-") + money(abs(d_c)),
         delta_color="inverse",
-        help=f"Pay of all four ranks (salary and on-costs), pounds a year{vs}.",
+        help=f"Pay of all four ranks (salary and on-costs){where}, pounds a year{vs}.",
     )
     std = london_standard(ref.plan) if ref is not None and ref.plan is not None else london_standard(plan)
     cols[5].metric(
-        f"Need covered{where}",
+        "Need covered",
         percent(need_covered(plan, std, ward_mask(plan.wards, area))),
-        help=f"Share of need in wards with at least {std:.2f} effective officers per unit of need (the average of "
+        help=f"Share of need{where} in wards with at least {std:.2f} effective officers per unit of need (the average of "
         "all wards in the scenario as filed), partly covered below that.",
     )
     if area.is_all:
