@@ -8,6 +8,7 @@ data folder with ``st.cache_resource`` and handed to ``planner.solve`` as
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 import threading
@@ -165,6 +166,8 @@ def cached_inputs(scenario: Scenario, data_dir: str | None, scenario_dir: str | 
     return planner.load_inputs(scenario, data_dir, scenario_dir=scenario_dir, reuse=inputs)
 
 
+#: Bump when the map's geometry or properties change: maps saved before are then built afresh.
+MAP_VERSION = "webmap-1"
 _MAPS: dict[str, Future[BaseMap]] = {}
 _MAPS_LOCK = threading.Lock()
 _POOL: ThreadPoolExecutor | None = None
@@ -179,6 +182,20 @@ def _pool() -> ThreadPoolExecutor:
         return _POOL
 
 
+def _saved_base_map(inputs: Inputs) -> BaseMap:
+    """The base map of ``inputs``' wards, from the disk cache when this data set's map was built before."""
+    from planner.inputs import cache
+
+    geo = inputs.geography
+    name = "basemap-" + hashlib.sha256(f"{geo.digest}|{geo.data_key}|{MAP_VERSION}".encode()).hexdigest()[:32]
+    found = cache.read_object(name)
+    if isinstance(found, BaseMap):
+        return found
+    built = base_map(inputs.layer)
+    cache.write_object(name, built)
+    return built
+
+
 def start_base_map(inputs: Inputs) -> Future[BaseMap]:
     """Start building the map of ``inputs``' wards in the background (once per data set, shared by sessions).
 
@@ -189,7 +206,7 @@ def start_base_map(inputs: Inputs) -> Future[BaseMap]:
     with _MAPS_LOCK:
         fut = _MAPS.get(key)
         if fut is None or (fut.done() and fut.exception() is not None):
-            fut = pool.submit(base_map, inputs.layer)
+            fut = pool.submit(_saved_base_map, inputs)
             _MAPS[key] = fut
             while len(_MAPS) > 6:
                 _MAPS.pop(next(iter(_MAPS)))

@@ -120,8 +120,8 @@ def metrics_row(entry: state.Entry, area: Area = ALL_WARDS) -> None:
     cols[5].metric(
         "Need covered",
         percent(need_covered(plan, std, ward_mask(plan.wards, area))),
-        help=f"Share of need{where} in wards with at least {std:.2f} effective officers per unit of need (the average of "
-        "all wards in the scenario as filed), partly covered below that.",
+        help=f"Share of need{where} in wards with at least {std:.2f} effective officers per unit of need (the "
+        "average of all wards in the scenario as filed), partly covered below that.",
     )
     if area.is_all:
         for note in unused_headcount(plan):

@@ -68,6 +68,36 @@ def _private_dir(folder: Path) -> bool:
     return owned and not (st.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
 
 
+def _load(path: Path) -> Any:
+    """The object pickled at ``path`` if the file and its folder are ours and of this format; None otherwise."""
+    if not path.is_file() or not _private_dir(path.parent):
+        return None
+    try:
+        if hasattr(os, "getuid") and path.stat().st_uid != os.getuid():
+            return None
+        with open(path, "rb") as fh:
+            fmt, obj = pickle.load(fh)  # our own private folder, checked above
+    except Exception:  # a broken, truncated or foreign entry is a miss, never an error
+        return None
+    return obj if fmt == FORMAT else None
+
+
+def read_object(name: str, folder: Path | None = None) -> Any:
+    """An object saved by :func:`write_object` (None when absent, broken or the cache is off).
+
+    For derived data keyed by what it was derived from (e.g. a map keyed by
+    the :attr:`Geography.digest` of its files): nothing is re-checked here.
+    """
+    if not enabled():
+        return None
+    return _load((folder or cache_dir()) / f"{name}.pickle")
+
+
+def write_object(name: str, obj: Any, folder: Path | None = None) -> Path | None:
+    """Save ``obj`` under ``name`` (atomically; None when the cache is off or cannot be written)."""
+    return write_entry(name, obj, folder) if enabled() else None
+
+
 def read_entry(key: str, digest_of: Callable[[list[Path]], str], folder: Path | None = None) -> Geography | None:
     """The cached geography of ``key`` if every file it was read from is unchanged, else None.
 
@@ -80,21 +110,14 @@ def read_entry(key: str, digest_of: Callable[[list[Path]], str], folder: Path | 
     folder : Path, optional
         The cache folder (default :func:`cache_dir`).
     """
-    folder = folder or cache_dir()
-    path = folder / f"{key}.pickle"
-    if not path.is_file() or not _private_dir(folder):
+    geo = _load((folder or cache_dir()) / f"{key}.pickle")
+    if geo is None:
         return None
     try:
-        if hasattr(os, "getuid") and path.stat().st_uid != os.getuid():
-            return None
-        with open(path, "rb") as fh:
-            fmt, geo = pickle.load(fh)
-        if fmt != FORMAT:
-            return None
         files = [Path(f) for f in geo.files]
         if files and (not all(f.is_file() for f in files) or digest_of(files) != geo.digest):
             return None
-    except Exception:  # a broken, truncated or foreign entry is a miss, never an error
+    except Exception:  # an entry of another shape is a miss
         return None
     return geo  # type: ignore[no-any-return]
 
@@ -117,8 +140,8 @@ def _dump(obj: Any, fh: Any) -> None:
     pickler.dump(obj)
 
 
-def write_entry(key: str, geo: Geography, folder: Path | None = None) -> Path | None:
-    """Save ``geo`` under ``key`` (atomically; None when the folder cannot be written)."""
+def write_entry(key: str, geo: Any, folder: Path | None = None) -> Path | None:
+    """Save ``geo`` (a :class:`Geography`, or any object) under ``key`` (atomically; None when it cannot be)."""
     folder = folder or cache_dir()
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
