@@ -374,3 +374,78 @@ def test_a_route_per_page_module():
     modules = {m.name for m in pkgutil.iter_modules(pages.__path__)}
     assert {r.render.__module__.rsplit(".", 1)[1] for r in routes.ROUTES} == modules
     assert [r.path for r in routes.ROUTES if r.default] == ["map"]
+
+
+# ------------------------------------------------------------------------ your area
+def test_area_figures_recomputed_from_the_plan(small):
+    from planner.app import area as area_mod
+
+    _sc, _inputs, plan, more = small
+    wards = plan.wards
+    options = area_mod.areas(wards)
+    assert next(iter(options)) == area_mod.ALL_WARDS.key
+    assert sum(k.startswith("borough:") for k in options) == wards.n_boroughs
+    b = 1
+    name = str(wards.borough_names[b])
+    chosen = options[f"borough:{name}"]
+    inside = area_mod.ward_mask(wards, chosen)
+    assert inside.tolist() == (np.asarray(wards.borough) == b).tolist()
+    totals = area_mod.area_totals(plan, chosen)
+    assert totals.constables == int(plan.constables[wards.borough == b].sum())
+    assert totals.sergeants == int(plan.sergeants[b]) and totals.inspectors == int(plan.inspectors[b])
+    c = plan.workforce.annual_cost
+    cost = (
+        totals.constables * c[0] + totals.pcsos * c[1] + int(plan.sergeants[b]) * c[2] + int(plan.inspectors[b]) * c[3]
+    )
+    assert totals.cost == pytest.approx(cost)
+    table = area_mod.area_figures(more, chosen, layers.PlanView.of(plan, "before")).set_index("Figure")
+    dx = int(more.constables[inside].sum() - plan.constables[inside].sum())
+    assert table.loc["Constables", "Change"] == ("no change" if dx == 0 else f"{dx:+,}")
+    assert table.loc["Wards", "Value"] == f"{int(inside.sum()):,}"
+    # a BCU is the sum of its boroughs; all wards is everything
+    bcu = str(wards.borough_bcu[b])
+    in_bcu = np.asarray(wards.borough_bcu).astype(str) == bcu
+    assert area_mod.area_totals(plan, options[f"bcu:{bcu}"]).sergeants == int(plan.sergeants[in_bcu].sum())
+    assert area_mod.area_totals(plan, area_mod.ALL_WARDS).pcsos == int(plan.pcsos.sum())
+    # a baseline file knows constables and PCSOs only: no change is claimed for the rest
+    base = layers.PlanView("baseline", plan.constables, plan.pcsos)
+    table = area_mod.area_figures(more, chosen, base).set_index("Figure")
+    assert table.loc["Sergeants", "Change"] == "" and table.loc["Pay cost", "Change"] == ""
+
+
+def test_gains_and_losses_per_rank(small):
+    _sc, _inputs, plan, more = small
+    table = metrics.gains_and_losses(plan, more).set_index("Rank")
+    d = np.asarray(more.pcsos) - np.asarray(plan.pcsos)
+    assert table.loc["PCSOs", "Gained"] == f"+{int(d[d > 0].sum()):,} in {int((d > 0).sum()):,} wards"
+    assert table.loc["PCSOs", "Net"] == f"{int(d.sum()):+,}"
+    s = np.asarray(more.sergeants) - np.asarray(plan.sergeants)
+    assert table.loc["Sergeants", "Lost"] == f"-{int(-s[s < 0].sum()):,} in {int((s < 0).sum()):,} boroughs"
+
+
+def test_excel_export_has_units_and_the_plan(small):
+    _sc, _inputs, plan, _more = small
+    data = exports.xlsx_bytes(plan, months=24, harm_unit="CCHI days")
+    book = pd.read_excel(io.BytesIO(data), sheet_name=None)
+    assert list(book) == ["Summary", "Boroughs", "Wards"]
+    wards = book["Wards"]
+    assert int(wards["Constables (people)"].sum()) == int(plan.constables.sum())
+    assert wards["Recorded crime (offences a year)"].sum() == pytest.approx(
+        float(plan.wards.demand.sum()) / 2, rel=1e-3
+    )
+    assert "Harm (CCHI days a year)" in wards.columns
+    boroughs = book["Boroughs"]
+    assert boroughs["Pay cost (£ a year)"].sum() == pytest.approx(plan.borough_table()["cost"].sum(), abs=len(boroughs))
+    summary = book["Summary"].set_index("Figure")
+    assert summary.loc["Pay cost", "Unit"] == "£ a year"
+    assert str(summary.loc["How close to the best plan", "Value"]).startswith("proved")
+
+
+def test_a_download_that_cannot_be_made_says_why():
+    def broken() -> bytes:
+        raise OSError("disk full")
+
+    item = exports.prepare("plan.zip", broken)
+    assert item.data is None and item.error == "plan.zip could not be made: OSError: disk full"
+    assert exports.prepare("empty.csv", lambda: b"").error == "empty.csv came out empty; please report this"
+    assert exports.prepare("ok.csv", lambda: b"a,b\n").data == b"a,b\n"
