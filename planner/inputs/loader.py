@@ -105,6 +105,10 @@ class Geography:
         Deprivation and ethnicity per ward (generated for the synthetic city).
     confidence : WardConfidence or None
         Public Attitude Survey confidence per ward.
+    notes : tuple of str
+        What the readers did that a user should know.
+    files : tuple of str
+        The files read (as found), whose bytes ``digest`` hashes; empty for the synthetic city.
     """
 
     layer: Any
@@ -124,6 +128,7 @@ class Geography:
     crime_table: CsvTable | None = None
     """The crime file as read, to cut other windows from (need over several windows)."""
     crime_spec: CrimeSpec | None = None
+    files: tuple[str, ...] = field(default=())
 
 
 def geography_key(data: DataSpec) -> str:
@@ -179,6 +184,7 @@ def _synthetic_geography(data: DataSpec) -> Geography:
         equity=equity,
         crime_table=crime_table,
         crime_spec=crime_spec,
+        files=(),
     )
 
 
@@ -247,6 +253,7 @@ def _file_geography(data: DataSpec, resolve: Resolver) -> Geography:
         confidence=confidence,
         crime_table=crime_table,
         crime_spec=data.crime,
+        files=tuple(str(p) for p in used),
     )
 
 
@@ -255,6 +262,18 @@ def load_geography(data: DataSpec, resolve: Resolver) -> Geography:
     if data.source == "synthetic":
         return _synthetic_geography(data)
     return _file_geography(data, resolve)
+
+
+def cached_geography(data: DataSpec, resolve: Resolver, roots: tuple[str | None, ...]) -> Geography:
+    """:func:`load_geography` through the on-disk cache of :mod:`planner.inputs.cache`."""
+    from planner.inputs import cache
+
+    key = cache.entry_key(geography_key(data), roots)
+    geo = cache.read_entry(key, _file_digest)
+    if geo is None:
+        geo = load_geography(data, resolve)
+        cache.write_entry(key, geo)
+    return geo
 
 
 def build_wards(geo: Geography, scenario: Scenario, priorities: PriorityTable | None = None) -> WardData:
@@ -430,6 +449,7 @@ def load_inputs(
     *,
     scenario_dir: str | Path | None = None,
     reuse: Inputs | None = None,
+    cache: bool = False,
 ) -> Inputs:
     """Load (or re-derive from ``reuse``) the inputs of ``scenario``.
 
@@ -443,6 +463,10 @@ def load_inputs(
     reuse : Inputs, optional
         Inputs loaded before; only the parts that depend on settings that
         changed are recomputed.
+    cache : bool
+        Keep the parsed data files in the user's cache folder and reuse them
+        while the files are unchanged (:mod:`planner.inputs.cache`; off when
+        ``PLANNER_CACHE=off``). The command line turns it on.
     """
     if data_dir is not None and not Path(data_dir).is_dir():
         raise ScenarioError(f"--data-dir {data_dir} is not a folder")
@@ -450,6 +474,11 @@ def load_inputs(
     key = geography_key(scenario.data)
     if reuse is not None and reuse.geography.data_key == key:
         geo = reuse.geography
+    elif cache:
+        from planner.inputs.cache import enabled
+
+        roots = (None if data_dir is None else str(data_dir), None if scenario_dir is None else str(scenario_dir))
+        geo = cached_geography(scenario.data, resolve, roots) if enabled() else load_geography(scenario.data, resolve)
     else:
         geo = load_geography(scenario.data, resolve)
     prio_path = None if scenario.data.priorities is None else resolve(scenario.data.priorities.path)
