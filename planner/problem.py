@@ -57,7 +57,8 @@ class AllocationProblem:
     cost : (4,) float, annual cost per head per rank (pounds)
     cost_weight : float, objective penalty per pound
     headcount : (4,) int, London-wide available headcount per rank (rule: headcount)
-    span_sergeant, span_inspector : float (rule: supervision)
+    span_sergeant, span_inspector : (B,) float, spans of control per borough (rule: supervision; a number
+        is taken for every borough)
     min_sergeants, min_inspectors, max_sergeants, max_inspectors : (B,) int
         Bounds on each borough's supervisors: the tightest of every rule's (supervision minimums,
         borough caps).
@@ -91,8 +92,8 @@ class AllocationProblem:
     cost: np.ndarray
     cost_weight: float
     headcount: np.ndarray
-    span_sergeant: float
-    span_inspector: float
+    span_sergeant: np.ndarray
+    span_inspector: np.ndarray
     min_sergeants: np.ndarray
     max_sergeants: np.ndarray
     min_inspectors: np.ndarray
@@ -117,6 +118,9 @@ class AllocationProblem:
     borough_names: np.ndarray | None = None
 
     def __post_init__(self) -> None:
+        for name in ("span_sergeant", "span_inspector"):
+            spans = np.broadcast_to(np.asarray(getattr(self, name), dtype=float), (self.n_boroughs,)).copy()
+            object.__setattr__(self, name, spans)
         for value in vars(self).values():
             if isinstance(value, np.ndarray):
                 value.setflags(write=False)

@@ -300,7 +300,8 @@ def test_exports_read_back(small, tmp_path):
     assert again.digest() == plan.scenario.digest()
     with zipfile.ZipFile(io.BytesIO(exports.bundle_zip_bytes(plan, inputs.layer))) as zf:
         assert sorted(zf.namelist()) == [
-            "allocation.csv", "allocation.gpkg", "boroughs.csv", "equity.csv", "scenario.yaml", "summary.json",
+            "allocation.csv", "allocation.gpkg", "boroughs.csv", "equity.csv", "hotspot_teams.csv", "scenario.yaml",
+            "summary.json",
         ]  # fmt: skip
         assert json.loads(zf.read("summary.json"))["totals"] == plan.totals
     base = exports.write_baseline_csv(inputs.wards.codes, plan.constables, plan.pcsos, tmp_path / "b.csv")

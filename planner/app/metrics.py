@@ -23,6 +23,7 @@ from planner.app.area import ALL_WARDS, Area, area_totals, borough_mask, ward_ma
 from planner.app.layers import effective_officers, officers_per_need
 from planner.report.plain import certificate, money, status_words
 from planner.report.result import Plan
+from planner.rules.supervision import span_text
 from planner.scenario import RANKS
 
 
@@ -289,15 +290,17 @@ def unused_headcount(plan: Plan) -> list[str]:
     ]
     why = []
     if m["sergeant_deployed"] >= m["sergeant_available"]:
-        cap = m["sergeant_available"] * prob.span_sergeant
+        cap = float(np.floor(prob.span_sergeant * plan.sergeants).sum())
         why.append(
-            f"all {int(m['sergeant_available']):,} sergeants are deployed and at a span of {prob.span_sergeant:g} "
+            f"all {int(m['sergeant_available']):,} sergeants are deployed and at a span of "
+            f"{span_text(prob.span_sergeant)} "
             f"they supervise at most {cap:,.0f} constables and PCSOs (add sergeants or widen the span)"
         )
     if m["inspector_deployed"] >= m["inspector_available"]:
-        cap = m["inspector_available"] * prob.span_inspector
+        cap = float(np.floor(prob.span_inspector * plan.inspectors).sum())
         why.append(
-            f"all {int(m['inspector_available']):,} inspectors are deployed and at a span of {prob.span_inspector:g} "
+            f"all {int(m['inspector_available']):,} inspectors are deployed and at a span of "
+            f"{span_text(prob.span_inspector)} "
             f"they supervise at most {cap:,.0f} sergeants (add inspectors or widen the span)"
         )
     if prob.budget is not None and prob.budget - plan.cost_annual < float(prob.cost[:2].max()):

@@ -41,10 +41,10 @@ from planner.rules.base import BuildContext, Built, RowBlock, Rule, RuleCheck, R
 
 def deployable_heads(prob: AllocationProblem) -> int:
     """Most constables plus PCSOs any plan can deploy: the headcount, and what every sergeant (led by every
-    inspector) can supervise."""
+    inspector) can supervise at the widest spans (a bound that holds whatever the borough of each)."""
     hc = prob.headcount
-    sergeants = min(float(hc[SERGEANT]), prob.span_inspector * float(hc[INSPECTOR]))
-    return int(min(hc[CONSTABLE] + hc[PCSO], np.floor(prob.span_sergeant * sergeants + 1e-9)))
+    sergeants = min(float(hc[SERGEANT]), float(prob.span_inspector.max()) * float(hc[INSPECTOR]))
+    return int(min(hc[CONSTABLE] + hc[PCSO], np.floor(float(prob.span_sergeant.max()) * sergeants + 1e-9)))
 
 
 def forced_vacancies(prob: AllocationProblem) -> tuple[int, int, int]:

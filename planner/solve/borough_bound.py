@@ -458,7 +458,7 @@ def _segments(key: np.ndarray, n: int) -> np.ndarray:
 def inspectors_for(fr: Frame, s: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Fewest inspectors borough ``b`` needs for ``s`` sergeants."""
     prob = fr.prob
-    need = np.ceil(s / prob.span_inspector - 1e-9).astype(np.int64)
+    need = np.ceil(s / prob.span_inspector[b] - 1e-9).astype(np.int64)
     return np.maximum(need, prob.min_inspectors[b])
 
 
@@ -579,7 +579,7 @@ def tables(fr: Frame, v: np.ndarray, reach: float = 1.0) -> Tables | float:
     hmin_b = np.bincount(prob.borough, weights=fr.h_min, minlength=nb).astype(np.int64)
     # sergeant counts worth trying: beyond s_top, s sergeants are never better than s - 1 or s - K (see _theta)
     need_h = np.maximum(hmin_b + np.diff(seg), fr.heads_lo)
-    k_span = int(np.ceil(prob.span_inspector - 1e-9))
+    k_span = np.ceil(prob.span_inspector - 1e-9).astype(np.int64)
     floor_s = np.maximum(
         np.ceil(need_h / span - 1e-9).astype(np.int64) + 1,
         np.ceil(prob.span_inspector * prob.min_inspectors - 1e-9).astype(np.int64),
@@ -588,7 +588,7 @@ def tables(fr: Frame, v: np.ndarray, reach: float = 1.0) -> Tables | float:
     lens = np.maximum(s_top - fr.s_lo + 1, 0)
     bb = np.repeat(np.arange(nb), lens)
     s = fr.s_lo[bb] + np.arange(len(bb)) - np.repeat(_segments(bb, nb)[:-1], lens)
-    heads = np.minimum(np.floor(span * s + 1e-9).astype(np.int64), fr.heads_cap[bb])
+    heads = np.minimum(np.floor(span[bb] * s + 1e-9).astype(np.int64), fr.heads_cap[bb])
     i = inspectors_for(fr, s, bb)
     ok = (heads >= np.maximum(fr.heads_lo, hmin_b)[bb]) & (i <= fr.i_hi[bb])
     kk = np.clip(heads - hmin_b[bb], 0, np.diff(seg)[bb])
