@@ -31,8 +31,10 @@ from planner.inputs.data import WardData
 from planner.inputs.equity import WardEquity, load_equity, synthetic_equity
 from planner.inputs.harm import HarmWeights, harm_weights_from_frame, read_harm_weights
 from planner.inputs.need import compute_need
+from planner.inputs.overrides import WardOverrides, check_minimums, read_overrides
 from planner.inputs.population import read_population
 from planner.inputs.priorities import PriorityTable, apply_priorities, priority_effect, read_priorities
+from planner.inputs.visitors import WardVisitors, load_visitors
 from planner.scenario import RANKS, CrimeSpec, DataSpec, Scenario, load_scenario
 
 Resolver = Callable[[str], Path]
@@ -98,6 +100,8 @@ class Geography:
         Deprivation and ethnicity per ward (generated for the synthetic city).
     confidence : WardConfidence or None
         Public Attitude Survey confidence per ward.
+    visitors : WardVisitors or None
+        Station footfall per ward (``data.visitors``).
     """
 
     layer: Any
@@ -114,12 +118,13 @@ class Geography:
     notes: tuple[str, ...] = field(default=())
     equity: WardEquity | None = None
     confidence: WardConfidence | None = None
+    visitors: WardVisitors | None = None
 
 
 def geography_key(data: DataSpec) -> str:
     """Hash of the parts of the ``data`` block that the geography depends on: all but the community
-    priorities (applied when need is built) and the current deployment (read per scenario)."""
-    return _spec_digest(data.model_dump(mode="json", exclude={"priorities", "current"}))
+    priorities and overrides (applied when need is built) and the current deployment (read per scenario)."""
+    return _spec_digest(data.model_dump(mode="json", exclude={"priorities", "overrides", "current"}))
 
 
 def _borough_index(table: pd.DataFrame) -> np.ndarray:
@@ -214,7 +219,15 @@ def _file_geography(data: DataSpec, resolve: Resolver) -> Geography:
     if data.confidence is not None:
         confidence, survey_files = load_confidence(data.confidence, codes, _borough_index(table), resolve, equity)
         used += survey_files
-    extra = (*(equity.notes if equity else ()), *(confidence.notes if confidence else ()))
+    visitors = None
+    if data.visitors is not None:
+        visitors, visitors_file = load_visitors(data.visitors, layer, resolve)
+        used.append(visitors_file)
+    extra = (
+        *(equity.notes if equity else ()),
+        *(confidence.notes if confidence else ()),
+        *(visitors.notes if visitors else ()),
+    )
     return Geography(
         layer=layer,
         table=table,
@@ -230,6 +243,7 @@ def _file_geography(data: DataSpec, resolve: Resolver) -> Geography:
         notes=(*ward_layer.notes, *crime.notes, *extra),
         equity=equity,
         confidence=confidence,
+        visitors=visitors,
     )
 
 
@@ -240,13 +254,28 @@ def load_geography(data: DataSpec, resolve: Resolver) -> Geography:
     return _file_geography(data, resolve)
 
 
-def build_wards(geo: Geography, scenario: Scenario, priorities: PriorityTable | None = None) -> WardData:
-    """Combine a geography with the scenario's need settings (and community priorities) into :class:`WardData`."""
+def build_wards(
+    geo: Geography,
+    scenario: Scenario,
+    priorities: PriorityTable | None = None,
+    overrides: WardOverrides | None = None,
+) -> WardData:
+    """Combine a geography with the scenario's need settings, community priorities and overrides into
+    :class:`WardData` (the overrides' ``exclude_need`` is applied to need here)."""
     t = geo.table
     codes = t["ward_code"].to_list()
-    table = compute_need(codes, geo.crime, geo.harm, geo.population, scenario.need)
     boroughs = t.drop_duplicates("borough_code")[["borough_code", "borough_name", "bcu"]]
     b_index = pd.Index(boroughs["borough_code"])
+    table = compute_need(
+        codes,
+        geo.crime,
+        geo.harm,
+        geo.population,
+        scenario.need,
+        visitors=None if geo.visitors is None else geo.visitors.values,
+        exclude=None if overrides is None else overrides.exclude_need,
+        borough=b_index.get_indexer(t["borough_code"]),
+    )
     frame = table.frame.loc[codes]
     need = frame["need"].to_numpy()
     effect = None
@@ -272,6 +301,9 @@ def build_wards(geo: Geography, scenario: Scenario, priorities: PriorityTable | 
         equity=geo.equity,
         confidence=geo.confidence,
         priorities=effect,
+        visitors=None if geo.visitors is None else geo.visitors.values,
+        overrides=overrides,
+        crime_excluded=table.excluded if table.excluded.any() else None,
     )
 
 
@@ -327,7 +359,12 @@ class Inputs:
     aux_key: str
     aux_digest: str
     need_digest: str = ""
-    """Hash of the community priorities file (empty without one)."""
+    """Hash of the community priorities and overrides files (empty without either)."""
+
+    @property
+    def overrides(self) -> WardOverrides | None:
+        """The per-ward overrides of ``data.overrides`` (same object as ``wards.overrides``), or None."""
+        return self.wards.overrides
 
     @property
     def layer(self) -> Any:
@@ -347,7 +384,15 @@ class Inputs:
 
 def _need_key(scenario: Scenario, priorities_digest: str = "") -> str:
     spec = scenario.data.priorities
-    return _spec_digest([scenario.need.model_dump(mode="json"), spec and spec.model_dump(), priorities_digest])
+    over = scenario.data.overrides
+    return _spec_digest(
+        [
+            scenario.need.model_dump(mode="json"),
+            spec and spec.model_dump(),
+            over and over.model_dump(),
+            priorities_digest,
+        ]
+    )
 
 
 def _headcount(scenario: Scenario) -> dict[str, int]:
@@ -426,12 +471,22 @@ def load_inputs(
     else:
         geo = load_geography(scenario.data, resolve)
     prio_path = None if scenario.data.priorities is None else resolve(scenario.data.priorities.path)
-    need_digest = _file_digest([prio_path]) if prio_path is not None else ""
+    over_path = None if scenario.data.overrides is None else resolve(scenario.data.overrides.path)
+    need_files = [p for p in (prio_path, over_path) if p is not None]
+    need_digest = _file_digest(need_files) if need_files else ""
     need_key = _need_key(scenario, need_digest)
     if reuse is not None and reuse.geography is geo and reuse.need_key == need_key:
         wards = reuse.wards
+        if wards.overrides is not None:
+            check_minimums(wards.overrides, _headcount(scenario))
     else:
-        wards = build_wards(geo, scenario, None if prio_path is None else read_priorities(prio_path))
+        overrides = None
+        if over_path is not None:
+            t = geo.table
+            overrides = read_overrides(
+                over_path, t["ward_code"].tolist(), t["ward_name"].tolist(), _headcount(scenario)
+            )
+        wards = build_wards(geo, scenario, None if prio_path is None else read_priorities(prio_path), overrides)
     aux_key = _aux_key(scenario)
     if reuse is not None and reuse.geography is geo and reuse.aux_key == aux_key:
         return Inputs(

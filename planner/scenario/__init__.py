@@ -23,9 +23,11 @@ from planner.scenario.data import (
     LsoaCountSpec,
     LsoaLookupSpec,
     MonthWindow,
+    OverridesSpec,
     PopulationSpec,
     PrioritiesSpec,
     SyntheticSpec,
+    VisitorsSpec,
     WardsSpec,
 )
 from planner.scenario.finance import FinanceSpec
@@ -57,6 +59,7 @@ __all__ = [
     "NeedSpec",
     "NeedWeights",
     "ObjectiveSpec",
+    "OverridesSpec",
     "PopulationSpec",
     "PrioritiesSpec",
     "RankSpec",
@@ -68,6 +71,7 @@ __all__ = [
     "Supervision",
     "SyntheticSpec",
     "TeamsSpec",
+    "VisitorsSpec",
     "WardCap",
     "WardFloor",
     "WardsSpec",
