@@ -77,6 +77,11 @@ def run_validate(args: argparse.Namespace) -> int:
     for note in inputs.wards.notes:
         _err(f"note: {note}")
     check_rules(problem, inputs)
+    from planner.inputs.harm_choices import harm_choices
+    from planner.inputs.loader import make_resolver
+
+    for line in harm_choices(inputs, scenario, make_resolver(args.data_dir, args.scenario.parent)).lines():
+        _err(line)
     w = inputs.wards
     _err(
         f"{args.scenario}: OK: {w.n_wards} wards in {w.n_boroughs} boroughs and "
