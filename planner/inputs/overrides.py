@@ -267,7 +267,9 @@ def _bounds(frame: pd.DataFrame, column: str, lines: np.ndarray, found: Problems
     values = np.array(parse_numbers(frame, column, lines, found, integer=True, allow_empty=True), dtype=float)
     big = np.isfinite(values) & (values > MAX_PEOPLE)
     for k in np.flatnonzero(big):
-        found.add(f"line {lines[k]}: {column} {values[k]:,.0f} is above {MAX_PEOPLE:,}: not a ward's headcount")
+        found.add(
+            f"line {lines[k]}: {column} {frame[column].iloc[k]!r} is above {MAX_PEOPLE:,}: not a ward's headcount"
+        )
     values[big | (values != np.round(values))] = np.nan
     return values
 
