@@ -138,7 +138,7 @@ def _geo_arrays(layer: Any) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     return queen_edges(layer), ward_arrays(layer)
 
 
-def _synthetic_geography(data: DataSpec) -> Geography:
+def _synthetic_geography(data: DataSpec, resolve: Resolver) -> Geography:
     from geo.synthetic import synthetic_city
 
     spec = data.synthetic
@@ -156,6 +156,10 @@ def _synthetic_geography(data: DataSpec) -> Geography:
         residents = pop.reindex(codes).to_numpy(dtype=float)
         rate = per_ward / np.maximum(residents, 1.0)
         equity = synthetic_equity(codes, _borough_index(table), rate, residents, spec.seed)
+    visitors, digest = None, _spec_digest({"synthetic": spec.model_dump(), "generator": "geo.synthetic v1"})
+    if data.visitors is not None:  # a station file in British National Grid metres, as for real wards
+        visitors, path = load_visitors(data.visitors, layer, resolve)
+        digest = _spec_digest([digest, _file_digest([path])])
     return Geography(
         layer=layer,
         table=table,
@@ -166,10 +170,16 @@ def _synthetic_geography(data: DataSpec) -> Geography:
         crime=crime,
         harm=harm,
         population=pop,
-        digest=_spec_digest({"synthetic": spec.model_dump(), "generator": "geo.synthetic v1"}),
+        digest=digest,
         data_key=geography_key(data),
-        notes=(*city.layer.notes, *crime.notes, *(equity.notes if equity else ())),
+        notes=(
+            *city.layer.notes,
+            *crime.notes,
+            *(equity.notes if equity else ()),
+            *(visitors.notes if visitors else ()),
+        ),
         equity=equity,
+        visitors=visitors,
     )
 
 
@@ -250,7 +260,7 @@ def _file_geography(data: DataSpec, resolve: Resolver) -> Geography:
 def load_geography(data: DataSpec, resolve: Resolver) -> Geography:
     """Read (or generate) the wards, adjacency, crime, harm weights and population."""
     if data.source == "synthetic":
-        return _synthetic_geography(data)
+        return _synthetic_geography(data, resolve)
     return _file_geography(data, resolve)
 
 

@@ -15,9 +15,9 @@ component and ``WardData.visitors``.
 
 What the reader decides (all reported in the notes, or as errors naming the line):
 
-* a row with **no figure** for the year is skipped and counted in a note (the
-  real file's Elizabeth line rows have none for 2019: TfL Rail carried those
-  stations then; two Northern line stations opened in 2021);
+* a row with **no footfall** for the year (blank or 0) is skipped and counted
+  in a note (the real file's Elizabeth line rows have none for 2019: TfL Rail
+  carried those stations then; two Northern line stations opened in 2021);
 * a row with a figure but a **missing or impossible coordinate**, or whose
   ``station`` and ``NAME`` disagree (the file joins footfall to coordinates
   on the NLC, so a disagreement means the point is another station's), is an
@@ -136,7 +136,7 @@ def read_stations(path: str | Path, spec: VisitorsSpec) -> StationTable:
     name = _display_names(frame, spec)
     excluded = _excluded_rows(frame, spec, name, lines, found)
     footfall = parse_numbers(frame, value, lines, found, allow_empty=True).to_numpy(dtype=float)
-    blank = (frame[value].astype(str).str.strip() == "").to_numpy()
+    blank = (frame[value].astype(str).str.strip() == "").to_numpy() | (footfall == 0)
     use = ~excluded & ~blank
     x = _coordinate(frame, spec.easting, lines, use, BNG_BOUNDS[0], BNG_BOUNDS[2], found)
     y = _coordinate(frame, spec.northing, lines, use, BNG_BOUNDS[1], BNG_BOUNDS[3], found)
@@ -146,7 +146,10 @@ def read_stations(path: str | Path, spec: VisitorsSpec) -> StationTable:
     if blank.any():
         modes = frame.loc[blank & ~excluded, spec.mode].value_counts()
         shown = ", ".join(f"{m} {c}" for m, c in modes.items())
-        notes.append(f"visitors: {int((blank & ~excluded).sum())} row(s) have no {spec.year} figure, skipped ({shown})")
+        notes.append(
+            f"visitors: {int((blank & ~excluded).sum())} row(s) have no {spec.year} footfall (blank or 0), "
+            f"skipped ({shown})"
+        )
     if excluded.any():
         shown = ", ".join(
             f"{name[k]} ({frame[spec.mode].iloc[k]}, {_count(footfall[k])})" for k in np.flatnonzero(excluded)
