@@ -79,7 +79,7 @@ class HarmChoices:
             marks = ",".join(
                 tag
                 for tag, on in (("neighbourhood", row.neighbourhood), ("domestic/sexual", row.domestic_sexual))
-                if on is True
+                if isinstance(on, bool | np.bool_) and bool(on)
             )
             harm = f"{row.harm_share:6.1%}" + (f" | {row.harm_share_alternative:6.1%}" if alt else "")
             out.append(f"  {str(row.offence)[:44]:<44} offences {row.offence_share:6.1%}  harm {harm}  {marks}")
