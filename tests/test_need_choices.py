@@ -193,7 +193,7 @@ def test_exclude_mask_of_the_wrong_length(folder: Path) -> None:
 
 
 def test_all_weights_zero_is_refused() -> None:
-    with pytest.raises(ValueError, match="at least one of demand, harm, population, visitors"):
+    with pytest.raises(ValueError, match=r"at least one of demand, harm, population must be positive \(or visitors\)"):
         need(weights={"demand": 0, "harm": 0, "population": 0})
     assert need(weights={"demand": 0, "harm": 0, "population": 0, "visitors": 1}).weights.total == 1
 

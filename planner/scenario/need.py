@@ -21,7 +21,7 @@ class NeedWeights(Strict):
     @model_validator(mode="after")
     def _positive(self) -> NeedWeights:
         if self.total <= 0:
-            raise ValueError("at least one of demand, harm, population, visitors must be positive")
+            raise ValueError("at least one of demand, harm, population must be positive (or visitors)")
         return self
 
     @property
