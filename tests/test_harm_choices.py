@@ -64,6 +64,14 @@ def test_no_alternative_no_statistic_line(scenario: Scenario, test_data_dir: Pat
     assert "|" not in hc.lines()[1]
 
 
+def test_alternative_column_must_exist(scenario: Scenario, test_data_dir: Path) -> None:
+    from planner.errors import DataError
+
+    wrong = scenario.with_changes({"data.harm.alternative_value": "mean_wieght"})
+    with pytest.raises(DataError, match=r"no column 'mean_wieght' for data\.harm\.alternative_value"):
+        load_inputs(wrong, test_data_dir)
+
+
 def test_synthetic_city_has_shares_only(scenarios_dir: Path) -> None:
     s = load_scenario(scenarios_dir / "demo.yaml").with_changes(
         {"data.synthetic.wards": 40, "data.synthetic.boroughs": 4, "data.synthetic.bcus": 2}

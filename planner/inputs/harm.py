@@ -240,6 +240,12 @@ def read_harm_weights(spec: HarmSpec, resolve: Callable[[str], Path]) -> HarmWei
     if spec.weights is None:
         return None
     table = read_csv_table(resolve(spec.weights), "harm weights file")
+    if spec.alternative_value is not None and spec.alternative_value not in table.header:
+        raise DataError(
+            f"header (line 1): no column {spec.alternative_value!r} for data.harm.alternative_value "
+            f"(found: {', '.join(table.header)})",
+            source=table.source,
+        )
     weights, display = _read_table(table, spec)
     keys = {k: display[k] for k in weights}
     excluded: set[str] = set()
