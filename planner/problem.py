@@ -57,7 +57,8 @@ class AllocationProblem:
     cost : (4,) float, annual cost per head per rank (pounds)
     cost_weight : float, objective penalty per pound
     headcount : (4,) int, London-wide available headcount per rank (rule: headcount)
-    span_sergeant, span_inspector : float (rule: supervision)
+    span_sergeant, span_inspector : (B,) float, spans of control per borough (rule: supervision; a number
+        is taken for every borough)
     min_sergeants, min_inspectors, max_sergeants, max_inspectors : (B,) int
         Bounds on each borough's supervisors: the tightest of every rule's (supervision minimums,
         borough caps).
@@ -68,7 +69,12 @@ class AllocationProblem:
     base_x, base_p : (W,) int or None, the current deployment (the stability rules measure change from it)
     max_moves : int or None, London-wide limit on people moved between wards (rule: stability)
     max_moves_rank : (2,) int or None, limits on constables and on PCSOs moved (rule: stability)
+    move_cost : float, objective units charged per person below today's count in a ward (rule: stability)
     min_eff : (W,) float or None, effective officers each ward must get at least (rule: min_effective)
+    need_p : (W,) float or None
+        The PCSOs' own need (their role: visibility and engagement), already weighted. None: the substitution
+        model, where a PCSO counts as ``eff_p / eff_x`` of a constable in one value per ward.
+    eff_pp, kappa_p : float, a PCSO's availability and the saturation of the PCSOs' own value
     params : mapping of rule key -> parameters of rules that own no field here
     ward_codes, borough_names : (W,) and (B,) str or None, for messages
     """
@@ -86,8 +92,8 @@ class AllocationProblem:
     cost: np.ndarray
     cost_weight: float
     headcount: np.ndarray
-    span_sergeant: float
-    span_inspector: float
+    span_sergeant: np.ndarray
+    span_inspector: np.ndarray
     min_sergeants: np.ndarray
     max_sergeants: np.ndarray
     min_inspectors: np.ndarray
@@ -101,6 +107,10 @@ class AllocationProblem:
     base_p: np.ndarray | None = None
     max_moves: int | None = None
     max_moves_rank: np.ndarray | None = None
+    move_cost: float = 0.0
+    need_p: np.ndarray | None = None
+    eff_pp: float = 0.0
+    kappa_p: float = 1.0
     min_eff: np.ndarray | None = None
     """(W,) effective officers each ward must get at least (the balance objective's floor)."""
     params: Mapping[str, Any] = field(default_factory=dict)
@@ -108,6 +118,9 @@ class AllocationProblem:
     borough_names: np.ndarray | None = None
 
     def __post_init__(self) -> None:
+        for name in ("span_sergeant", "span_inspector"):
+            spans = np.broadcast_to(np.asarray(getattr(self, name), dtype=float), (self.n_boroughs,)).copy()
+            object.__setattr__(self, name, spans)
         for value in vars(self).values():
             if isinstance(value, np.ndarray):
                 value.setflags(write=False)
@@ -126,18 +139,89 @@ class AllocationProblem:
     def n_wards(self) -> int:
         return len(self.need)
 
+    @property
+    def own_role(self) -> bool:
+        """Whether PCSOs have a value of their own (else they count as a fraction of a constable)."""
+        return self.need_p is not None
+
+    def gain(self, ward: np.ndarray, x: np.ndarray, p: np.ndarray) -> np.ndarray:
+        """Value of ward ``ward[k]`` holding ``x[k]`` constables and ``p[k]`` PCSOs, before costs (reals allowed).
+
+        Substitution model: ``need * log(1 + (eff_x x + eff_p p) / kappa)``. PCSO role of its own:
+        ``need * log(1 + eff_x x / kappa) + need_p * log(1 + eff_pp p / kappa_p)``.
+        """
+        with np.errstate(invalid="ignore", divide="ignore"):  # below-floor probes are masked by callers
+            if self.need_p is None:
+                return self.need[ward] * np.log1p((self.eff_x * x + self.eff_p * p) / self.kappa)
+            return self.need[ward] * np.log1p(self.eff_x * x / self.kappa) + self.need_p[ward] * np.log1p(
+                self.eff_pp * p / self.kappa_p
+            )
+
+    def x_stationary(self, ward: np.ndarray, p: np.ndarray, price: np.ndarray) -> np.ndarray:
+        """Continuous maximiser over constables of ``gain - price * x`` with ``p`` PCSOs (inf where price <= 0)."""
+        other = 0.0 if self.need_p is not None else self.eff_p * p
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = (self.need[ward] * self.eff_x / price - self.kappa - other) / self.eff_x
+        return np.where(price > 0, t, np.inf)
+
+    def p_stationary(self, ward: np.ndarray, x: np.ndarray, price: np.ndarray) -> np.ndarray:
+        """Continuous maximiser over PCSOs of ``gain - price * p`` with ``x`` constables (inf where price <= 0)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.need_p is not None:
+                t = (self.need_p[ward] * self.eff_pp / price - self.kappa_p) / self.eff_pp
+            else:
+                t = (self.need[ward] * self.eff_p / price - self.kappa - self.eff_x * x) / self.eff_p
+        return np.where(price > 0, t, np.inf)
+
+    def split_stationary(self, ward: np.ndarray, h: np.ndarray, delta: np.ndarray) -> np.ndarray:
+        """Continuous maximiser over constables ``x`` of ``gain(x, h - x) - delta * x`` for ``h`` heads (NaN
+        where the slope never crosses ``delta``: the best is then a bound)."""
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if self.need_p is None:
+                d = self.eff_x - self.eff_p
+                if d == 0:
+                    return np.full(np.broadcast(ward, h, delta).shape, np.nan)
+                den = self.need[ward] * d / delta
+                t = (den - self.kappa - self.eff_p * h) / d
+                return np.where(np.isfinite(t) & (den > 0), t, np.nan)
+            # need ex / (k + ex x) - need_p ep / (kp + ep (h - x)) = delta: a quadratic in x whose root in
+            # the domain (both denominators positive) is unique, the slope falling in x
+            ex, ep, k, kp = self.eff_x, self.eff_pp, self.kappa, self.kappa_p
+            big_a, big_b = self.need[ward] * ex, self.need_p[ward] * ep
+            c = kp + ep * h
+            a2 = -delta * ex * ep
+            a1 = delta * (ex * c - k * ep) + big_a * ep + big_b * ex
+            a0 = delta * k * c - big_a * c + big_b * k
+            disc = np.sqrt(np.maximum(a1 * a1 - 4 * a2 * a0, 0.0))
+            linear = np.abs(a2) <= 1e-15 * np.maximum(np.abs(a1), 1e-300)
+            r1 = np.where(linear, -a0 / a1, (-a1 + disc) / (2 * a2))
+            r2 = np.where(linear, np.nan, (-a1 - disc) / (2 * a2))
+            lo, hi = -k / ex, c / ep
+
+            def inside(r: np.ndarray) -> np.ndarray:
+                return np.isfinite(r) & (r > lo) & (r < hi)
+
+            return np.where(inside(r1), r1, np.where(inside(r2), r2, np.nan))
+
+    def max_slope(self) -> float:
+        """The steepest slope of any ward's value (per person), for scaling prices."""
+        slope = float(self.need.max()) * max(self.eff_x, 0.0 if self.own_role else self.eff_p) / self.kappa
+        if self.need_p is not None:
+            slope = max(slope, float(self.need_p.max()) * self.eff_pp / self.kappa_p)
+        return slope
+
     def ward_value(self, x: np.ndarray, p: np.ndarray) -> np.ndarray:
         """Objective contribution of each ward (broadcasts over extra axes)."""
-        need = self.need.reshape(self.need.shape + (1,) * (np.ndim(x) - 1))
-        e = self.eff_x * x + self.eff_p * p
-        return need * np.log1p(e / self.kappa) - self.cost_weight * (self.cost[CONSTABLE] * x + self.cost[PCSO] * p)
+        return self.choice_value(np.arange(self.n_wards).reshape((-1,) + (1,) * (np.ndim(x) - 1)), x, p)
 
     def choice_value(self, ward: np.ndarray, x: np.ndarray, p: np.ndarray) -> np.ndarray:
-        """Objective contribution of ward ``ward[k]`` holding ``x[k]`` constables and ``p[k]`` PCSOs."""
-        e = self.eff_x * x + self.eff_p * p
-        with np.errstate(invalid="ignore", divide="ignore"):  # below-floor probes are masked by callers
-            gain = self.need[ward] * np.log1p(e / self.kappa)
-        return gain - self.cost_weight * (self.cost[CONSTABLE] * x + self.cost[PCSO] * p)
+        """Objective contribution of ward ``ward[k]`` holding ``x[k]`` constables and ``p[k]`` PCSOs: its value,
+        less the cost weight's share of pay, less ``move_cost`` per person below today's count."""
+        value = self.gain(ward, x, p) - self.cost_weight * (self.cost[CONSTABLE] * x + self.cost[PCSO] * p)
+        if self.move_cost and self.base_x is not None and self.base_p is not None:
+            short = np.maximum(self.base_x[ward] - x, 0) + np.maximum(self.base_p[ward] - p, 0)
+            value = value - self.move_cost * short
+        return value
 
     def meets_min_eff(self, ward: np.ndarray, x: np.ndarray, p: np.ndarray) -> np.ndarray:
         """Whether each choice gives its ward at least its minimum effective officers."""

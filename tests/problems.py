@@ -112,7 +112,10 @@ def tiny_problems(draw) -> AllocationProblem:
     elif extra == "moves":
         base_x = np.array(draw(st.lists(st.integers(1, 4), min_size=n, max_size=n)))
         base_p = np.array(draw(st.lists(st.integers(0, 2), min_size=n, max_size=n)))
-        prob = dataclasses.replace(prob, base_x=base_x, base_p=base_p, max_moves=draw(st.integers(0, 3)))
+        prob = dataclasses.replace(
+            prob, base_x=base_x, base_p=base_p, max_moves=draw(st.integers(0, 3)),
+            move_cost=draw(st.sampled_from([0.0, 0.05, 0.3])),
+        )  # fmt: skip
     elif extra == "share":
         lo = np.array([draw(st.integers(0, 4)), 0])
         hi = np.array([draw(st.integers(2, 8)), 20])

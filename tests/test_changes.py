@@ -153,3 +153,56 @@ def test_scenarios_that_name_each_other_in_a_loop_are_refused(tmp_path: Path, mo
         (tmp_path / name).write_text(body)
     with pytest.raises(ScenarioError, match=r"names scenarios in a loop: b\.yaml -> a\.yaml -> b\.yaml"):
         planner.solve(tmp_path / "a.yaml")
+
+
+# ----------------------------------------------------------------- move threshold, windows, planner stability
+
+
+def test_a_move_threshold_moves_only_what_pays(tmp_path: Path) -> None:
+    path = TEST_DATA / "current" / "tiny_current.yaml"
+    free = _solve(path, tmp_path)
+    held = _solve(path, tmp_path, **{"rules.stability.move_threshold": 10.0})
+    assert held.problem.move_cost > 0
+    assert held.problem.moves(held.constables, held.pcsos) <= free.problem.moves(free.constables, free.pcsos)
+    assert held.problem.moves(held.constables, held.pcsos) == 0  # nothing gains ten constables' worth
+    assert held.gap <= 1e-4 and all(held.check().values())
+
+
+def test_window_bounds_step_back_from_the_last_month() -> None:
+    from planner.inputs.need import window_bounds
+    from planner.scenario import NeedWindows
+
+    months = [202404 + k for k in range(9)] + [202501 + k for k in range(12)] + [202601, 202602, 202603]
+    got = window_bounds(months, NeedWindows(months=12, every=6))
+    assert got == [(202504, 202603), (202410, 202509), (202404, 202503)]
+    assert window_bounds(months, NeedWindows(months=25, every=1)) == []
+
+
+def test_need_over_windows_is_the_mean_or_the_lowest_of_the_windows() -> None:
+    scenario = load_scenario(CLI / "tiny.yaml")
+    one = [
+        planner.load_inputs(scenario.with_changes({"data.crime.months": {"start": m, "end": m}}), scenario_dir=CLI)
+        for m in (202402, 202403)
+    ]
+    for combine, pick in (("mean", np.mean), ("worst", np.min)):
+        windowed = scenario.with_changes({"need.windows": {"months": 1, "every": 1, "combine": combine}})
+        got = planner.load_inputs(windowed.with_changes({"data.crime.months": {"start": 202402, "end": 202403}}),
+                                  scenario_dir=CLI)  # fmt: skip
+        expected = pick(np.stack([i.wards.need for i in one]), axis=0)
+        assert np.allclose(got.wards.need, expected)
+        assert any("windows of 1 months" in note for note in got.wards.notes)
+
+
+def test_planner_stability_reports_moves_for_each_shift(tmp_path: Path) -> None:
+    from planner.cli import main
+
+    code = main(
+        ["stability", str(CLI / "tiny.yaml"), "--out", str(tmp_path / "st"), "--shifts", "1,2", "--months", "1"]
+    )
+    assert code == 0
+    table = pd.read_csv(tmp_path / "st" / "stability.csv")
+    assert table["shift_months"].tolist() == [1, 2]
+    assert (table["later_window"] == "202403-202403").all()
+    assert (table["constables_moved_stable"] <= table["constables_moved_free"]).all()
+    assert (table["value_kept_pct"] <= 100.0 + 1e-9).all()
+    assert main(["stability", str(CLI / "tiny.yaml"), "--out", str(tmp_path / "x"), "--shifts", "5"]) == 2

@@ -94,7 +94,8 @@ def brute_optimum(prob: AllocationProblem) -> float:
         # the stated rule: people leaving their ward, less the posts any plan must leave vacant (fewer people
         # available or supervisable than today), at most the limit
         leave = np.maximum(prob.base_x - x, 0).sum(1) + np.maximum(prob.base_p - p, 0).sum(1)
-        room = min(hc[0] + hc[1], np.floor(prob.span_sergeant * min(hc[2], prob.span_inspector * hc[3]) + 1e-9))
+        span_s, span_i = prob.span_sergeant.max(), prob.span_inspector.max()
+        room = min(hc[0] + hc[1], np.floor(span_s * min(hc[2], span_i * hc[3]) + 1e-9))
         t0x, t0p = prob.base_x.sum(), prob.base_p.sum()
         cut_x = max(0, t0x - min(hc[0], room - prob.lo_p.sum()))
         cut_p = max(0, t0p - min(hc[1], room - prob.lo_x.sum()))

@@ -99,7 +99,13 @@ def write_city(folder: Path, *, backtest: bool = True, equity: bool = True) -> P
             "inspector": {"headcount": 4, "availability": 1.0, "annual_cost": 1.0},
         },
         "rules": {"ward_floor": {"constable": 2, "pcso": 1}, "supervision": {"sergeant_span": 8, "inspector_span": 6}},
-        "objective": {"kind": "value", "pcso_effectiveness": 0.5, "saturation": 1.0, "cost_weight": 0.0},
+        "objective": {
+            "kind": "value",
+            "pcso_model": "substitution",
+            "pcso_effectiveness": 0.5,
+            "saturation": 1.0,
+            "cost_weight": 0.0,
+        },
         "solver": {"time_limit": 10, "seed": 0, "gap": 0.0, "workers": 1},
     }
     if equity:

@@ -97,6 +97,8 @@ class WardData:
     visitors: np.ndarray | None = None
     overrides: WardOverrides | None = None
     crime_excluded: np.ndarray | None = None
+    need_pcso: np.ndarray | None = None
+    """(W,) the PCSOs' own need (mean 1): residents, daytime visitors, crime volume, low confidence."""
 
     def __post_init__(self) -> None:
         conv = {

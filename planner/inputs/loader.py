@@ -25,12 +25,19 @@ import pandas as pd
 
 from planner.errors import DataError, Problems, ScenarioError
 from planner.inputs.confidence import WardConfidence, load_confidence
-from planner.inputs.crime import CrimeWindow, crime_from_frame, read_crime, read_csv_table
+from planner.inputs.crime import (
+    CrimeWindow,
+    CsvTable,
+    crime_table_from_frame,
+    crime_window,
+    read_crime_table,
+    read_csv_table,
+)
 from planner.inputs.current import CurrentDeployment, check_regular_file, read_current
 from planner.inputs.data import WardData
 from planner.inputs.equity import WardEquity, load_equity, synthetic_equity
 from planner.inputs.harm import HarmWeights, harm_weights_from_frame, read_harm_weights
-from planner.inputs.need import compute_need
+from planner.inputs.need import compute_need, pcso_need, windowed_need
 from planner.inputs.overrides import WardOverrides, check_minimums, read_overrides
 from planner.inputs.population import read_population
 from planner.inputs.priorities import PriorityTable, apply_priorities, priority_effect, read_priorities
@@ -102,6 +109,10 @@ class Geography:
         Public Attitude Survey confidence per ward.
     visitors : WardVisitors or None
         Station footfall per ward (``data.visitors``).
+    notes : tuple of str
+        What the readers did that a user should know.
+    files : tuple of str
+        The files read (as found), whose bytes ``digest`` hashes; empty for the synthetic city.
     """
 
     layer: Any
@@ -119,6 +130,10 @@ class Geography:
     equity: WardEquity | None = None
     confidence: WardConfidence | None = None
     visitors: WardVisitors | None = None
+    crime_table: CsvTable | None = None
+    """The crime file as read, to cut other windows from (need over several windows)."""
+    crime_spec: CrimeSpec | None = None
+    files: tuple[str, ...] = field(default=())
 
 
 def geography_key(data: DataSpec) -> str:
@@ -145,7 +160,9 @@ def _synthetic_geography(data: DataSpec, resolve: Resolver) -> Geography:
     city = synthetic_city(seed=spec.seed, boroughs=spec.boroughs, wards=spec.wards, bcus=spec.bcus)
     layer = city.layer.frame
     edges, arr = _geo_arrays(layer)
-    crime = crime_from_frame(city.crime, CrimeSpec(path="synthetic"), "synthetic city crime")
+    crime_spec = CrimeSpec(path="synthetic")
+    crime_table = crime_table_from_frame(city.crime, "synthetic city crime")
+    crime = crime_window(crime_table, crime_spec)
     harm = harm_weights_from_frame(city.harm_weights, "synthetic city harm weights")
     pop = city.population.set_index("ward_code")["population"].astype(float)
     table = pd.DataFrame(layer.drop(columns="geometry"))
@@ -180,6 +197,9 @@ def _synthetic_geography(data: DataSpec, resolve: Resolver) -> Geography:
         ),
         equity=equity,
         visitors=visitors,
+        crime_table=crime_table,
+        crime_spec=crime_spec,
+        files=(),
     )
 
 
@@ -210,7 +230,8 @@ def _file_geography(data: DataSpec, resolve: Resolver) -> Geography:
     edges, arr = _geo_arrays(layer)
     cpath = resolve(data.crime.path)
     used.append(cpath)
-    crime = read_crime(cpath, data.crime)
+    crime_table = read_crime_table(cpath)
+    crime = crime_window(crime_table, data.crime)
 
     def tracking(name: str) -> Path:
         path = resolve(name)
@@ -254,6 +275,9 @@ def _file_geography(data: DataSpec, resolve: Resolver) -> Geography:
         equity=equity,
         confidence=confidence,
         visitors=visitors,
+        crime_table=crime_table,
+        crime_spec=data.crime,
+        files=tuple(str(p) for p in used),
     )
 
 
@@ -262,6 +286,18 @@ def load_geography(data: DataSpec, resolve: Resolver) -> Geography:
     if data.source == "synthetic":
         return _synthetic_geography(data, resolve)
     return _file_geography(data, resolve)
+
+
+def cached_geography(data: DataSpec, resolve: Resolver, roots: tuple[str | None, ...]) -> Geography:
+    """:func:`load_geography` through the on-disk cache of :mod:`planner.inputs.cache`."""
+    from planner.inputs import cache
+
+    key = cache.entry_key(geography_key(data), roots)
+    geo = cache.read_entry(key, _file_digest)
+    if geo is None:
+        geo = load_geography(data, resolve)
+        cache.write_entry(key, geo)
+    return geo
 
 
 def build_wards(
@@ -276,22 +312,28 @@ def build_wards(
     codes = t["ward_code"].to_list()
     boroughs = t.drop_duplicates("borough_code")[["borough_code", "borough_name", "bcu"]]
     b_index = pd.Index(boroughs["borough_code"])
-    table = compute_need(
-        codes,
-        geo.crime,
-        geo.harm,
-        geo.population,
-        scenario.need,
-        visitors=None if geo.visitors is None else geo.visitors.values,
-        exclude=None if overrides is None else overrides.exclude_need,
-        borough=b_index.get_indexer(t["borough_code"]),
-    )
+    extra = {
+        "visitors": None if geo.visitors is None else geo.visitors.values,
+        "exclude": None if overrides is None else overrides.exclude_need,
+        "borough": b_index.get_indexer(t["borough_code"]),
+    }
+    if scenario.need.windows is not None and geo.crime_table is not None and geo.crime_spec is not None:
+        table = windowed_need(
+            codes, geo.crime_table, geo.crime_spec, geo.crime.months, geo.harm, geo.population, scenario.need,
+            **extra,
+        )  # fmt: skip
+    else:
+        table = compute_need(codes, geo.crime, geo.harm, geo.population, scenario.need, **extra)
     frame = table.frame.loc[codes]
     need = frame["need"].to_numpy()
     effect = None
     if priorities is not None:
         effect = priority_effect(codes, geo.crime, priorities)
         need = apply_priorities(need, effect)
+    low_confidence = None if geo.confidence is None else geo.confidence.low_confidence
+    need_p, pcso_notes = pcso_need(
+        scenario.need.pcso, frame["population"].to_numpy(), frame["demand"].to_numpy(), None, low_confidence
+    )
     return WardData(
         codes=np.array(codes),
         names=t["ward_name"].to_numpy(),
@@ -307,13 +349,14 @@ def build_wards(
         area_km2=geo.area_km2,
         x=geo.x,
         y=geo.y,
-        notes=tuple(dict.fromkeys((*geo.notes, *table.notes, *(effect.notes if effect else ())))),
+        notes=tuple(dict.fromkeys((*geo.notes, *table.notes, *(effect.notes if effect else ()), *pcso_notes))),
         equity=geo.equity,
         confidence=geo.confidence,
         priorities=effect,
         visitors=None if geo.visitors is None else geo.visitors.values,
         overrides=overrides,
         crime_excluded=table.excluded if table.excluded.any() else None,
+        need_pcso=need_p,
     )
 
 
@@ -458,6 +501,7 @@ def load_inputs(
     *,
     scenario_dir: str | Path | None = None,
     reuse: Inputs | None = None,
+    cache: bool = False,
 ) -> Inputs:
     """Load (or re-derive from ``reuse``) the inputs of ``scenario``.
 
@@ -471,6 +515,10 @@ def load_inputs(
     reuse : Inputs, optional
         Inputs loaded before; only the parts that depend on settings that
         changed are recomputed.
+    cache : bool
+        Keep the parsed data files in the user's cache folder and reuse them
+        while the files are unchanged (:mod:`planner.inputs.cache`; off when
+        ``PLANNER_CACHE=off``). The command line turns it on.
     """
     if data_dir is not None and not Path(data_dir).is_dir():
         raise ScenarioError(f"--data-dir {data_dir} is not a folder")
@@ -478,6 +526,11 @@ def load_inputs(
     key = geography_key(scenario.data)
     if reuse is not None and reuse.geography.data_key == key:
         geo = reuse.geography
+    elif cache:
+        from planner.inputs.cache import enabled
+
+        roots = (None if data_dir is None else str(data_dir), None if scenario_dir is None else str(scenario_dir))
+        geo = cached_geography(scenario.data, resolve, roots) if enabled() else load_geography(scenario.data, resolve)
     else:
         geo = load_geography(scenario.data, resolve)
     prio_path = None if scenario.data.priorities is None else resolve(scenario.data.priorities.path)

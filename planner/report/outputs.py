@@ -22,9 +22,15 @@ from planner.report.equity import equity_outputs
 from planner.report.result import Plan
 
 WARD_COLUMNS = [
-    "ward_code", "ward_name", "borough", "bcu", "demand", "harm", "population", "need", "constables", "pcsos",
+    "ward_code", "ward_name", "borough", "bcu", "demand", "harm", "population", "need", "constables",
+    "ward_officers", "hotspot_constables", "pcsos",
 ]  # fmt: skip
-BOROUGH_COLUMNS = ["borough", "bcu", "constables", "pcsos", "sergeants", "inspectors", "cost"]
+"""allocation.csv: ``ward_officers + hotspot_constables == constables`` (without tiers every constable is a ward
+officer)."""
+BOROUGH_COLUMNS = [
+    "borough", "bcu", "constables", "flexible_constables", "pcsos", "sergeants", "inspectors", "cost",
+]  # fmt: skip
+"""boroughs.csv: ``flexible_constables`` is the borough's hotspot-team constables (0 without tiers)."""
 
 
 def _json_safe(obj: Any) -> Any:
@@ -75,8 +81,8 @@ def commit_files(out_dir: str | Path, writers: Mapping[str, Callable[[Path], Non
 
 def plan_writers(plan: Plan, layer: Any | None, extra_summary: Mapping[str, Any] | None = None):
     """Writers for allocation.csv, boroughs.csv, summary.json, equity.csv (given equity data), changes.csv (with a
-    current deployment) and (given a ward layer) allocation.gpkg with a ``wards`` layer and, with a current
-    deployment, a ``changes`` layer."""
+    current deployment), hotspot_teams.csv (with tiers) and (given a ward layer) allocation.gpkg with a ``wards``
+    layer and, with a current deployment, a ``changes`` layer."""
     wards = plan.ward_table()
     boroughs = plan.borough_table()
     summary = plan.summary()
@@ -110,6 +116,13 @@ def plan_writers(plan: Plan, layer: Any | None, extra_summary: Mapping[str, Any]
         writers["changes.csv"] = changes_csv
     if equity_csv is not None:
         writers["equity.csv"] = equity_csv
+    if "tiers" in summary:
+        teams = plan.hotspot_teams()
+
+        def teams_csv(path: Path) -> None:
+            teams.to_csv(path, index=False)
+
+        writers["hotspot_teams.csv"] = teams_csv
     if layer is not None:
 
         def gpkg(path: Path) -> None:

@@ -20,7 +20,9 @@ from planner.inputs.workforce import Workforce
 from planner.problem import AllocationProblem, Deployment
 from planner.ranks import CONSTABLE, INSPECTOR, PCSO, SERGEANT
 from planner.report.changes import Changes
+from planner.report.tiers import hotspot_teams, tier_summary
 from planner.rules import binding, check_plan
+from planner.rules.tiers import split_constables
 from planner.scenario import RANKS, Scenario
 from planner.solve.pipeline import Status
 
@@ -133,6 +135,7 @@ class Plan:
         constables, pcsos (plus effective officers and need per effective officer)."""
         w = self.wards
         eff = self.effective
+        ward_officers, hotspot = split_constables(self.problem, self.constables)
         return pd.DataFrame(
             {
                 "ward_code": w.codes,
@@ -144,6 +147,8 @@ class Plan:
                 "population": w.population,
                 "need": w.need,
                 "constables": self.constables,
+                "ward_officers": ward_officers,
+                "hotspot_constables": hotspot,
                 "pcsos": self.pcsos,
                 "effective_officers": eff,
                 "need_per_officer": np.where(eff > 0, w.need / np.maximum(eff, 1e-12), np.inf),
@@ -155,6 +160,7 @@ class Plan:
         w = self.wards
         nb = w.n_boroughs
         cx = np.bincount(w.borough, weights=self.constables, minlength=nb).astype(np.int64)
+        hot = np.bincount(w.borough, weights=split_constables(self.problem, self.constables)[1], minlength=nb)
         cp = np.bincount(w.borough, weights=self.pcsos, minlength=nb).astype(np.int64)
         c = self.workforce.annual_cost
         cost = cx * c[CONSTABLE] + cp * c[PCSO] + self.sergeants * c[SERGEANT] + self.inspectors * c[INSPECTOR]
@@ -164,6 +170,7 @@ class Plan:
                 "borough": w.borough_names,
                 "bcu": w.borough_bcu,
                 "constables": cx,
+                "flexible_constables": hot.astype(np.int64),
                 "pcsos": cp,
                 "sergeants": self.sergeants,
                 "inspectors": self.inspectors,
@@ -199,7 +206,14 @@ class Plan:
         changes = self.changes()
         if changes is not None:
             out["changes"] = changes.summary()
+        tiers = tier_summary(self.problem, self.deployment, self.hotspot_teams())
+        if tiers is not None:
+            out["tiers"] = tiers
         return out
+
+    def hotspot_teams(self) -> pd.DataFrame:
+        """One row per borough hotspot team (empty without tiers): see :mod:`planner.report.tiers`."""
+        return hotspot_teams(self.problem, self.wards, self.deployment)
 
     # ----------------------------------------------------------- checks
     def check(self) -> dict[str, bool]:

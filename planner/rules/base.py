@@ -42,6 +42,7 @@ class RuleKey(str, Enum):
     """The name of every rule family, used for rows, checks, messages and the registry."""
 
     WARD_LIMITS = "ward_limits"
+    TIERS = "tiers"
     HEADCOUNT = "headcount"
     SUPERVISION = "supervision"
     BUDGET = "budget"

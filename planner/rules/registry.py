@@ -34,10 +34,12 @@ from planner.rules.headcount import Headcount
 from planner.rules.min_effective import MinEffective
 from planner.rules.stability import Stability
 from planner.rules.supervision import Supervision
+from planner.rules.tiers import TiersRule
 from planner.rules.ward_limits import WardLimits
 
 REGISTRY: tuple[Rule, ...] = (
     WardLimits(),
+    TiersRule(),
     Headcount(),
     Supervision(),
     Budget(),
@@ -93,6 +95,7 @@ def build_problem(ctx: BuildContext) -> AllocationProblem:
         lo_s, hi_s = _tighten(lo_s, sb.lo_s, np.maximum), _tighten(hi_s, sb.hi_s, np.minimum)
         lo_i, hi_i = _tighten(lo_i, sb.lo_i, np.maximum), _tighten(hi_i, sb.hi_i, np.minimum)
     obj = scenario.objective
+    fields.update(value_model(ctx))
     fields.setdefault("borough_heads_lo", np.zeros(nb, np.int64))
     fields.setdefault("borough_heads_hi", np.full(nb, INF_INT, np.int64))
     return AllocationProblem(
@@ -111,6 +114,25 @@ def build_problem(ctx: BuildContext) -> AllocationProblem:
         borough_names=np.asarray(wards.borough_names),
         **fields,
     )  # fmt: skip
+
+
+def value_model(ctx: BuildContext) -> dict[str, Any]:
+    """The fields of a ward's value that depend on the PCSO model (``objective.pcso_model``).
+
+    Own role: ``need_p = pcso_effectiveness * (mean constable need) * need_pcso``, so that in a ward of
+    average need the PCSOs' value at ``n`` PCSOs is ``pcso_effectiveness`` times the constables' value at
+    ``n`` constables (with equal availability and saturation): the assumption's meaning is the same as in
+    the substitution model, and ``planner cost`` shows how conclusions move with it.
+    """
+    obj, wf, wards = ctx.scenario.objective, ctx.workforce, ctx.wards
+    if obj.pcso_model != "own_role" or wards.need_pcso is None:
+        return {}
+    scale = obj.pcso_effectiveness * float(np.mean(wards.need))
+    return {
+        "need_p": scale * np.asarray(wards.need_pcso, dtype=float),
+        "eff_pp": float(wf.availability[PCSO]),
+        "kappa_p": float(obj.pcso_saturation or obj.saturation),
+    }
 
 
 def checks(prob: AllocationProblem, plan: Deployment) -> list[RuleCheck]:

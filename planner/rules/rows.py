@@ -130,7 +130,8 @@ class RowSet:
         sergeant's span for a row of sergeants, a constable's pay for a row of money.
         """
         per_head = np.zeros(self.n_rows)
-        spans = {"s": prob.span_sergeant, "i": prob.span_sergeant * prob.span_inspector}
+        widest = float(prob.span_sergeant.max())
+        spans = {"s": widest, "i": widest * float(prob.span_inspector.max())}
         for term, mat in self.A.items():
             mag = abs(mat).max(axis=1).toarray().ravel()
             per_head = np.maximum(per_head, mag / spans.get(term, 1.0))

@@ -6,7 +6,12 @@
   than today (a bound on each ward's counts);
 * ``max_total_moves``: London-wide, at most so many constables and PCSOs moved
   from one ward to another;
-* ``max_moves_share``: per rank, at most this share of today's strength moved.
+* ``max_moves_share``: per rank, at most this share of today's strength moved;
+* ``move_threshold``: a person is moved only if the move gains at least this
+  share of what one more constable adds to an average ward today: each person
+  below today's count in a ward costs that much in the objective
+  (:attr:`~planner.problem.AllocationProblem.move_cost`), which keeps each
+  ward's value concave and the plan certified.
 
 A move is a person who leaves one ward for another. Filling a new post is
 never a move, and neither is leaving a post vacant when the plan has fewer
@@ -36,10 +41,10 @@ from planner.rules.base import BuildContext, Built, RowBlock, Rule, RuleCheck, R
 
 def deployable_heads(prob: AllocationProblem) -> int:
     """Most constables plus PCSOs any plan can deploy: the headcount, and what every sergeant (led by every
-    inspector) can supervise."""
+    inspector) can supervise at the widest spans (a bound that holds whatever the borough of each)."""
     hc = prob.headcount
-    sergeants = min(float(hc[SERGEANT]), prob.span_inspector * float(hc[INSPECTOR]))
-    return int(min(hc[CONSTABLE] + hc[PCSO], np.floor(prob.span_sergeant * sergeants + 1e-9)))
+    sergeants = min(float(hc[SERGEANT]), float(prob.span_inspector.max()) * float(hc[INSPECTOR]))
+    return int(min(hc[CONSTABLE] + hc[PCSO], np.floor(float(prob.span_sergeant.max()) * sergeants + 1e-9)))
 
 
 def forced_vacancies(prob: AllocationProblem) -> tuple[int, int, int]:
@@ -54,6 +59,16 @@ def forced_vacancies(prob: AllocationProblem) -> tuple[int, int, int]:
     return cut_x, cut_p, max(cut_x + cut_p, t0x + t0p - room)
 
 
+def constable_worth_today(ctx: BuildContext, bx: np.ndarray, bp: np.ndarray) -> float:
+    """What one more constable adds to an average ward's value at today's deployment (objective units):
+    the mean over wards of ``need * a_x / (kappa + e0)``, with ``e0`` today's effective officers."""
+    wf, obj = ctx.workforce, ctx.scenario.objective
+    eff_x = float(wf.availability[CONSTABLE])
+    eff_p = float(obj.pcso_effectiveness * wf.availability[PCSO])
+    e0 = eff_x * bx + eff_p * bp
+    return float(np.mean(ctx.wards.need * eff_x / (obj.saturation + e0)))
+
+
 class Stability(Rule):
     """Change from today: a window per ward and London-wide limits on people moved."""
 
@@ -64,7 +79,8 @@ class Stability(Rule):
         spec = ctx.scenario.rules.stability
         limits = (
             spec.max_change_per_ward is not None or spec.max_total_moves is not None or spec.max_moves_share is not None
-        )
+            or spec.move_threshold > 0
+        )  # fmt: skip
         if ctx.current is None:
             if limits:
                 raise DataError(
@@ -81,7 +97,13 @@ class Stability(Rule):
         by_rank = None
         if spec.max_moves_share is not None:
             by_rank = np.floor(spec.max_moves_share * np.array([bx.sum(), bp.sum()]) + 1e-9).astype(np.int64)
-        fields = {"base_x": bx, "base_p": bp, "max_moves": spec.max_total_moves, "max_moves_rank": by_rank}
+        fields = {
+            "base_x": bx,
+            "base_p": bp,
+            "max_moves": spec.max_total_moves,
+            "max_moves_rank": by_rank,
+            "move_cost": spec.move_threshold * constable_worth_today(ctx, bx, bp),
+        }
         return Built(fields=fields, ward=ward)
 
     def rows(self, prob: AllocationProblem) -> list[RowBlock]:

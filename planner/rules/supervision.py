@@ -33,6 +33,12 @@ from planner.rules.base import (
 from planner.tolerances import FEASIBILITY
 
 
+def span_text(spans: np.ndarray) -> str:
+    """A span for people: ``8``, or ``6 to 8`` when boroughs (their BCUs) differ."""
+    lo, hi = float(np.min(spans)), float(np.max(spans))
+    return f"{lo:g}" if lo == hi else f"{lo:g} to {hi:g}"
+
+
 def least_supervisors(prob: AllocationProblem) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Heads the ward floors (and borough minimums) put in each borough, and the fewest sergeants and
     inspectors they need."""
@@ -68,13 +74,18 @@ class Supervision(Rule):
         zeros, open_lo = np.zeros(nb), np.full(nb, -np.inf)
         return [
             RowBlock(
-                self.key, "span", labels, {"x": heads, "p": heads, "s": -prob.span_sergeant * eye}, open_lo, zeros
+                self.key,
+                "span",
+                labels,
+                {"x": heads, "p": heads, "s": -sp.diags(prob.span_sergeant, format="csr")},
+                open_lo,
+                zeros,
             ),
             RowBlock(
                 self.key,
                 "inspect",
                 labels,
-                {"s": eye, "i": -prob.span_inspector * eye},
+                {"s": eye, "i": -sp.diags(prob.span_inspector, format="csr")},
                 open_lo,
                 zeros,
                 unit="sergeants",
@@ -108,14 +119,14 @@ class Supervision(Rule):
         if s.sum() > prob.headcount[SERGEANT]:
             out.append(
                 f"ward floors put at least {fmt_n(heads.sum())} constables and PCSOs in {prob.n_boroughs} boroughs; "
-                f"at a sergeant span of {prob.span_sergeant:g} (and at least {int(prob.min_sergeants.max())} per "
-                f"borough) they need {fmt_n(s.sum())} sergeants but only {fmt_n(prob.headcount[SERGEANT])} are "
-                "available"
+                f"at a sergeant span of {span_text(prob.span_sergeant)} (and at least "
+                f"{int(prob.min_sergeants.max())} per borough) they need {fmt_n(s.sum())} sergeants but only "
+                f"{fmt_n(prob.headcount[SERGEANT])} are available"
             )
         if i.sum() > prob.headcount[INSPECTOR]:
             out.append(
                 f"the {fmt_n(s.sum())} sergeants the ward floors need, at an inspector span of "
-                f"{prob.span_inspector:g} (and at least {int(prob.min_inspectors.max())} per borough), need "
+                f"{span_text(prob.span_inspector)} (and at least {int(prob.min_inspectors.max())} per borough), need "
                 f"{fmt_n(i.sum())} inspectors but only {fmt_n(prob.headcount[INSPECTOR])} are available"
             )
         over_s = np.flatnonzero((s > prob.max_sergeants) & (prob.max_sergeants < prob.headcount[SERGEANT]))
@@ -132,12 +143,14 @@ class Supervision(Rule):
             bx, bp = plan.borough_heads(prob.borough, prob.n_boroughs)
             out.append(
                 f"all {fmt_n(prob.headcount[SERGEANT])} sergeants are deployed: at a span of "
-                f"{prob.span_sergeant:g} they can supervise {fmt_n(np.floor(prob.span_sergeant * plan.s).sum())} "
-                f"constables and PCSOs, and {fmt_n((bx + bp).sum())} are deployed"
+                f"{span_text(prob.span_sergeant)} they can supervise "
+                f"{fmt_n(np.floor(prob.span_sergeant * plan.s).sum())} constables and PCSOs, and "
+                f"{fmt_n((bx + bp).sum())} are deployed"
             )
         if int(plan.i.sum()) >= int(prob.headcount[INSPECTOR]):
             out.append(
                 f"all {fmt_n(prob.headcount[INSPECTOR])} inspectors are deployed: at a span of "
-                f"{prob.span_inspector:g} they can lead {fmt_n(np.floor(prob.span_inspector * plan.i).sum())} sergeants"
+                f"{span_text(prob.span_inspector)} they can lead "
+                f"{fmt_n(np.floor(prob.span_inspector * plan.i).sum())} sergeants"
             )
         return out

@@ -32,9 +32,18 @@ from planner.scenario.data import (
 )
 from planner.scenario.finance import FinanceSpec
 from planner.scenario.model import Scenario, load_scenario, scenario_from_dict, set_dotted
-from planner.scenario.need import NeedSpec, NeedWeights
+from planner.scenario.need import NeedSpec, NeedWeights, NeedWindows, PcsoNeedWeights
 from planner.scenario.objective import ObjectiveSpec, SolverSpec
-from planner.scenario.rules import BoroughDamping, BoroughShare, RulesSpec, Stability, Supervision, WardCap, WardFloor
+from planner.scenario.rules import (
+    BoroughDamping,
+    BoroughShare,
+    RulesSpec,
+    Stability,
+    Supervision,
+    Tiers,
+    WardCap,
+    WardFloor,
+)
 from planner.scenario.teams import TeamsSpec
 from planner.scenario.workforce import RankSpec, WorkforceSpec
 
@@ -58,8 +67,10 @@ __all__ = [
     "MonthWindow",
     "NeedSpec",
     "NeedWeights",
+    "NeedWindows",
     "ObjectiveSpec",
     "OverridesSpec",
+    "PcsoNeedWeights",
     "PopulationSpec",
     "PrioritiesSpec",
     "RankSpec",
@@ -71,6 +82,7 @@ __all__ = [
     "Supervision",
     "SyntheticSpec",
     "TeamsSpec",
+    "Tiers",
     "VisitorsSpec",
     "WardCap",
     "WardFloor",

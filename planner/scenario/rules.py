@@ -40,6 +40,9 @@ class Stability(Strict):
     post is never a move)."""
     max_moves_share: float | None = Field(None, ge=0, le=1)
     """Per rank, at most this share of today's constables (and of today's PCSOs) moved between wards."""
+    move_threshold: float = Field(0.0, ge=0, le=10)
+    """A person is moved only if the move gains at least this share of what one more constable adds to an
+    average ward today (0: moves are free). Keeps plans from chasing small changes in the data."""
 
     @model_validator(mode="before")
     @classmethod
@@ -50,6 +53,26 @@ class Stability(Strict):
                 "instead of rules.stability.baseline"
             )
         return value
+
+
+class Tiers(Strict):
+    """The neighbourhood model's two tiers of constables (and the ward PCSOs' ceiling).
+
+    Dedicated ward officers are ring-fenced per ward, between the ward floor and
+    ``ward_officer_ceiling``; beyond that, a borough's flexible pool is deployed
+    as hotspot (town-centre) teams to the wards where need concentrates, at most
+    ``hotspot_per_ward`` of them in one ward, in teams of ``team_size`` constables
+    led by the borough's sergeants and inspectors (counted in the spans of control).
+    """
+
+    ward_officer_ceiling: int | None = Field(None, ge=0, le=1000)
+    """Most dedicated ward officers in one ward; None: no tiers (every constable is a ward officer)."""
+    hotspot_per_ward: int = Field(21, ge=0, le=1000)
+    """Most hotspot-team constables deployed to one ward (default: one town-centre team, 21 in 2021)."""
+    team_size: int = Field(21, ge=1, le=1000)
+    """Constables per hotspot team (in 2021 typically 1 inspector, 2 sergeants and 21 constables)."""
+    ward_pcso_ceiling: int | None = Field(None, ge=0, le=1000)
+    """Most PCSOs in one ward (ward PCSOs are ring-fenced to their ward); None: no ceiling."""
 
 
 class BoroughDamping(Strict):
@@ -75,5 +98,6 @@ class RulesSpec(Strict):
     budget: float | None = Field(None, gt=0)
     """Annual pay budget for the four ranks, pounds. None: no budget rule."""
     stability: Stability = Stability()
+    tiers: Tiers = Tiers()
     borough_damping: BoroughDamping = BoroughDamping()
     borough_share: BoroughShare = BoroughShare()

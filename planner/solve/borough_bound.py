@@ -257,19 +257,19 @@ def unit_prices(fr: Frame, v: np.ndarray) -> UnitPrices:
     prob = fr.prob
     c = fr.full(v).charges(prob)
     cw, cost = prob.cost_weight, prob.cost
+    mc = prob.move_cost  # a person below today's count costs a move, as in the objective
     return UnitPrices(
         a=c.a + cw * cost[CONSTABLE], b=c.b + cw * cost[PCSO],
-        under_x=c.under_x, over_x=c.over_x, under_p=c.under_p, over_p=c.over_p,
+        under_x=c.under_x + mc, over_x=c.over_x, under_p=c.under_p + mc, over_p=c.over_p,
         c_s=c.s + cw * cost[SERGEANT], c_i=c.i + cw * cost[INSPECTOR],
-        constant=c.constant, moves=c.moves and prob.base_x is not None,
+        constant=c.constant, moves=(c.moves or mc > 0) and prob.base_x is not None,
     )  # fmt: skip
 
 
 def _lag(prob: AllocationProblem, u: UnitPrices, w: np.ndarray, x: np.ndarray, h: np.ndarray) -> np.ndarray:
     """Priced value of ward ``w`` holding ``x`` constables and ``h - x`` PCSOs (broadcasts; reals allowed)."""
     p = h - x
-    e = prob.eff_x * x + prob.eff_p * p
-    val = prob.need[w] * np.log1p(e / prob.kappa) - u.a[w] * x - u.b[w] * p
+    val = prob.gain(w, x, p) - u.a[w] * x - u.b[w] * p
     if u.moves and prob.base_x is not None and prob.base_p is not None:
         bx, bp = prob.base_x[w], prob.base_p[w]
         val = val - (
@@ -303,13 +303,10 @@ def best_split(fr: Frame, u: UnitPrices, w: np.ndarray, h: np.ndarray) -> tuple[
         deltas = [xp - pp for xp in xs_price for pp in ps_price]
     else:
         deltas = [a - b]
-    if d != 0:
-        need = prob.need[w]
+    if d != 0 or prob.own_role:
         for delta in deltas:
-            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                den = need * d / delta
-                t = (den - prob.kappa - prob.eff_p * h) / d
-            t = np.where(np.isfinite(t) & (den > 0), t, rl)
+            t = prob.split_stationary(w, h, delta)
+            t = np.where(np.isfinite(t), t, rl)
             real.append(np.clip(t, rl, np.maximum(rl, ru)))
             t = np.clip(t, xl, np.maximum(xl, xu))
             whole += [np.floor(t), np.ceil(t)]
@@ -461,7 +458,7 @@ def _segments(key: np.ndarray, n: int) -> np.ndarray:
 def inspectors_for(fr: Frame, s: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Fewest inspectors borough ``b`` needs for ``s`` sergeants."""
     prob = fr.prob
-    need = np.ceil(s / prob.span_inspector - 1e-9).astype(np.int64)
+    need = np.ceil(s / prob.span_inspector[b] - 1e-9).astype(np.int64)
     return np.maximum(need, prob.min_inspectors[b])
 
 
@@ -582,7 +579,7 @@ def tables(fr: Frame, v: np.ndarray, reach: float = 1.0) -> Tables | float:
     hmin_b = np.bincount(prob.borough, weights=fr.h_min, minlength=nb).astype(np.int64)
     # sergeant counts worth trying: beyond s_top, s sergeants are never better than s - 1 or s - K (see _theta)
     need_h = np.maximum(hmin_b + np.diff(seg), fr.heads_lo)
-    k_span = int(np.ceil(prob.span_inspector - 1e-9))
+    k_span = np.ceil(prob.span_inspector - 1e-9).astype(np.int64)
     floor_s = np.maximum(
         np.ceil(need_h / span - 1e-9).astype(np.int64) + 1,
         np.ceil(prob.span_inspector * prob.min_inspectors - 1e-9).astype(np.int64),
@@ -591,7 +588,7 @@ def tables(fr: Frame, v: np.ndarray, reach: float = 1.0) -> Tables | float:
     lens = np.maximum(s_top - fr.s_lo + 1, 0)
     bb = np.repeat(np.arange(nb), lens)
     s = fr.s_lo[bb] + np.arange(len(bb)) - np.repeat(_segments(bb, nb)[:-1], lens)
-    heads = np.minimum(np.floor(span * s + 1e-9).astype(np.int64), fr.heads_cap[bb])
+    heads = np.minimum(np.floor(span[bb] * s + 1e-9).astype(np.int64), fr.heads_cap[bb])
     i = inspectors_for(fr, s, bb)
     ok = (heads >= np.maximum(fr.heads_lo, hmin_b)[bb]) & (i <= fr.i_hi[bb])
     kk = np.clip(heads - hmin_b[bb], 0, np.diff(seg)[bb])

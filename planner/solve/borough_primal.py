@@ -117,7 +117,7 @@ def _repair_supervisors(ch: _Choice, s: np.ndarray) -> np.ndarray | None:
         if (slack >= 0).all():
             return s
         r = int(np.flatnonzero(slack < 0)[0])
-        b, ns, use, gain = _moves(ch, s, int(np.ceil(fr.prob.span_inspector)) + 1)
+        b, ns, use, gain = _moves(ch, s, int(np.ceil(fr.prob.span_inspector.max())) + 1)
         freed = -use[:, r]
         score = np.where((use[:, 0] < 0) & (freed > 0), gain / np.maximum(freed, 1e-12), -np.inf)
         if not np.isfinite(score).any():
@@ -134,7 +134,7 @@ def _improve_supervisors(ch: _Choice, s: np.ndarray, rounds: int = 500) -> np.nd
     the cheapest boroughs, so that one borough's loss can fund another's gain.
     """
     fr = ch.tab.fr
-    reach = int(np.ceil(fr.prob.span_inspector)) + 1
+    reach = int(np.ceil(fr.prob.span_inspector.max())) + 1
     s = s.copy()
     for _ in range(rounds):
         slack = ch.slack(s)

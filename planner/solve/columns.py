@@ -63,28 +63,31 @@ def choice_lagrangian(
     return np.where(inside, lag, -np.inf)
 
 
-def _stationary(need: np.ndarray, eff: float, price: np.ndarray, kappa: float, other: np.ndarray) -> np.ndarray:
-    """Continuous maximiser of ``need*log1p((eff*t + other)/kappa) - price*t`` (inf when price <= 0)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = (need * eff / price - kappa - other) / eff
-    return np.where(price > 0, t, np.inf)
+def kinked(prob: AllocationProblem, c: WardPrices) -> bool:
+    """Whether each ward's priced value has a kink at today's counts (change is priced, or costs a move)."""
+    return prob.base_x is not None and (c.moves or prob.move_cost > 0)
 
 
 def _pieces(
-    prob: AllocationProblem, c: WardPrices, price: np.ndarray, x_lo: np.ndarray, x_hi: np.ndarray, p: np.ndarray
+    prob: AllocationProblem,
+    c: WardPrices,
+    w: np.ndarray,
+    price: np.ndarray,
+    x_lo: np.ndarray,
+    x_hi: np.ndarray,
+    p: np.ndarray,
 ) -> list[np.ndarray]:
-    """Candidate constable counts for PCSO counts ``p``: per smooth piece of the priced value (below and
-    above today's count when change is priced), the floor and ceiling of its stationary point clipped to
-    the piece, and the kink between them."""
-    need = prob.need
-    if not (c.moves and prob.base_x is not None):
-        t = np.clip(np.minimum(_stationary(need, prob.eff_x, price, prob.kappa, prob.eff_p * p), 1e12), x_lo, x_hi)
+    """Candidate constable counts of wards ``w`` holding ``p`` PCSOs: per smooth piece of the priced value
+    (below and above today's count when change is priced), the floor and ceiling of its stationary point
+    clipped to the piece, and the kink between them. ``price`` is the constables' price in those wards."""
+    if not (kinked(prob, c) and prob.base_x is not None):
+        t = np.clip(np.minimum(prob.x_stationary(w, p, price), 1e12), x_lo, x_hi)
         return [np.floor(t), np.ceil(t)]
-    kink = np.clip(prob.base_x, x_lo, x_hi).astype(float)
+    kink = np.clip(prob.base_x[w], x_lo, x_hi).astype(float)
     out = [kink]
-    for piece_price, lo, hi in ((price - c.under_x, x_lo, kink), (price + c.over_x, kink, x_hi)):
-        t = _stationary(need, prob.eff_x, piece_price, prob.kappa, prob.eff_p * p)
-        t = np.clip(np.minimum(t, 1e12), lo, hi)
+    below = price - c.under_x[w] - prob.move_cost  # each constable back towards today also saves its move cost
+    for piece_price, lo, hi in ((below, x_lo, kink), (price + c.over_x[w], kink, x_hi)):
+        t = np.clip(np.minimum(prob.x_stationary(w, p, piece_price), 1e12), lo, hi)
         out += [np.floor(t), np.ceil(t)]
     return out
 
@@ -110,10 +113,11 @@ def best_response(prob: AllocationProblem, y: RowPrices) -> tuple[np.ndarray, np
     cw = prob.cost_weight
     a = c.a + cw * prob.cost[CONSTABLE]
     b = c.b + cw * prob.cost[PCSO]
-    moves = c.moves and prob.base_p is not None
-    b_cheapest = np.minimum(b - c.under_p, b + c.over_p) if moves else b
-    # largest PCSO count worth enumerating: stationary point at the fewest constables, cheapest p price
-    p_top = _stationary(prob.need, prob.eff_p, b_cheapest, prob.kappa, prob.eff_x * prob.lo_x)
+    moves = kinked(prob, c) and prob.base_p is not None
+    # largest PCSO count worth enumerating: stationary point at the fewest constables and the price of PCSOs
+    # beyond today's count (below it every count is enumerated anyway, see below)
+    p_price = b + c.over_p if moves else b
+    p_top = prob.p_stationary(np.arange(prob.n_wards), prob.lo_x, p_price)
     p_top = np.minimum(prob.hi_p, np.ceil(np.minimum(p_top, 1e12)) + 1).astype(np.int64)
     p_top = np.maximum(p_top, prob.lo_p)
     if prob.min_eff is not None and prob.eff_p > 0:
@@ -125,23 +129,23 @@ def best_response(prob: AllocationProblem, y: RowPrices) -> tuple[np.ndarray, np
         assert prob.base_p is not None
         p_top = np.maximum(p_top, np.minimum(prob.base_p, prob.hi_p))
     span = int((p_top - prob.lo_p).max()) + 1
-    wards = np.arange(prob.n_wards)[:, None]
     best_v = np.full(prob.n_wards, -np.inf)
     best_x = prob.lo_x.copy()
     best_p = prob.lo_p.copy()
     for d in range(span):
-        p = prob.lo_p + d
-        live = p <= p_top
-        x_lo = prob.min_x_for(wards[:, 0], p)
-        xs = np.stack(_pieces(prob, c, a, x_lo, np.maximum(x_lo, prob.hi_x), p), axis=1).astype(np.int64)
+        w = np.flatnonzero(prob.lo_p + d <= p_top)  # only wards whose PCSO range reaches this far
+        p = prob.lo_p[w] + d
+        x_lo = prob.min_x_for(w, p)
+        xs = np.stack(_pieces(prob, c, w, a[w], x_lo, np.maximum(x_lo, prob.hi_x[w]), p), axis=1).astype(np.int64)
         ps = np.broadcast_to(p[:, None], xs.shape)
-        vals = choice_lagrangian(prob, c, wards, xs, ps)
+        vals = choice_lagrangian(prob, c, w[:, None], xs, ps)
         k = np.argmax(vals, axis=1)
-        v = vals[np.arange(len(k)), k]
-        better = live & (v > best_v)
-        best_v = np.where(better, v, best_v)
-        best_x = np.where(better, xs[np.arange(len(k)), k], best_x)
-        best_p = np.where(better, p, best_p)
+        rows = np.arange(len(k))
+        v = vals[rows, k]
+        better = v > best_v[w]
+        best_v[w] = np.where(better, v, best_v[w])
+        best_x[w] = np.where(better, xs[rows, k], best_x[w])
+        best_p[w] = np.where(better, p, best_p[w])
     return best_x, best_p, best_v
 
 

@@ -29,7 +29,7 @@ def price_scale(fr: Frame, v0: np.ndarray) -> np.ndarray:
     weights = rows_of(prob).head_weights(prob)[fr.priced]
     head = float(np.max(np.abs(v0) / weights)) if len(v0) else 0.0
     if head <= 1e-9:
-        head = float(np.median(prob.need)) * max(prob.eff_x, prob.eff_p) / (prob.kappa * 10.0) + 1e-9
+        head = float(np.median(prob.need)) * prob.max_slope() / (float(prob.need.max()) * 10.0 + 1e-12) + 1e-9
     return head * weights
 
 
@@ -128,7 +128,10 @@ def infeasibility_proof(
     tuple of str or None
         The rule rows priced in the proof (their names), or None if none was found.
     """
-    zero = dataclasses.replace(prob, need=np.zeros_like(prob.need), cost_weight=0.0)
+    zero = dataclasses.replace(
+        prob, need=np.zeros_like(prob.need), cost_weight=0.0, move_cost=0.0,
+        need_p=None if prob.need_p is None else np.zeros_like(prob.need_p),
+    )  # fmt: skip
     fr = make_frame(zero)
     if not fr.feasible:
         return ("borough",)

@@ -286,7 +286,7 @@ def _supervisor_excess(prob: AllocationProblem, b: int, s: int, i: int) -> float
     """Supervisors a borough has beyond its bounds, counted by the heads they supervise."""
     over_s = max(s - int(prob.max_sergeants[b]), 0)
     over_i = max(i - int(prob.max_inspectors[b]), 0)
-    return prob.span_sergeant * (over_s + prob.span_inspector * over_i)
+    return float(prob.span_sergeant[b] * (over_s + prob.span_inspector[b] * over_i))
 
 
 def _one_value(prob: AllocationProblem, w: int, x: int, p: int) -> float:
@@ -294,11 +294,11 @@ def _one_value(prob: AllocationProblem, w: int, x: int, p: int) -> float:
 
 
 def _sergeants(prob: AllocationProblem, b: int, heads: int) -> int:
-    return max(int(np.ceil(heads / prob.span_sergeant - 1e-9)), int(prob.min_sergeants[b]))
+    return max(int(np.ceil(heads / prob.span_sergeant[b] - 1e-9)), int(prob.min_sergeants[b]))
 
 
 def _inspectors(prob: AllocationProblem, b: int, sergeants: int) -> int:
-    return max(int(np.ceil(sergeants / prob.span_inspector - 1e-9)), int(prob.min_inspectors[b]))
+    return max(int(np.ceil(sergeants / prob.span_inspector[b] - 1e-9)), int(prob.min_inspectors[b]))
 
 
 # ------------------------------------------------------------------ marginal gains
@@ -356,7 +356,7 @@ def excess(state: PlanState) -> float:
     total = float(np.sum(state.rows.excess(state.act) * state.head_weights()))
     over_s = np.maximum(state.s - prob.max_sergeants, 0).sum()
     over_i = np.maximum(state.i - prob.max_inspectors, 0).sum()
-    return total + prob.span_sergeant * (over_s + prob.span_inspector * over_i)
+    return total + float(np.sum(prob.span_sergeant * (over_s + prob.span_inspector * over_i)))
 
 
 def _repair_step(state: PlanState) -> bool:
@@ -501,7 +501,7 @@ def _shed_cost(state: PlanState, b: int) -> tuple[float, list[tuple[int, int, in
     prob = state.prob
     if state.s[b] <= prob.min_sergeants[b]:
         return None
-    target = int(np.floor(prob.span_sergeant * (state.s[b] - 1) + 1e-9))
+    target = int(np.floor(prob.span_sergeant[b] * (state.s[b] - 1) + 1e-9))
     excess = int(state.bx[b] + state.bp[b]) - target
     wards = np.flatnonzero(prob.borough == b)
     x, p = state.x[wards].copy(), state.p[wards].copy()

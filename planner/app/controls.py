@@ -290,7 +290,7 @@ def describe_changes(base: Scenario, settings: Settings, harm_label: str | None 
     return out
 
 
-def plan_label(base: Scenario, settings: Settings, harm_label: str | None = None, limit: int = 80) -> str:
+def plan_label(base: Scenario, settings: Settings, harm_label: str | None = None, limit: int = 120) -> str:
     """A short name for a plan: the scenario name and what changed."""
     changes = describe_changes(base, settings, harm_label)
     if not changes:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from planner.appsupport.layers import Context, Deployment, effective_officers
+from planner.app.layers import Context, PlanView, effective_officers
 from planner.report.result import Plan
 
 
@@ -76,6 +76,13 @@ def _best_elsewhere(plan: Plan, mv: pd.Series, hi: np.ndarray, held: np.ndarray,
     return float(vals[k]), k
 
 
+def relative(value: float, best: float) -> str:
+    """``value`` as a share of the best use elsewhere, in words ("85 % as much good")."""
+    if not np.isfinite(best) or best <= 0:
+        return "some good" if value > 0 else "no good"
+    return f"{100 * value / best:,.0f} % as much good"
+
+
 def _rank_sentence(plan: Plan, w: int, rank: str, mv: pd.DataFrame) -> str:
     prob = plan.problem
     if rank == "constable":
@@ -95,26 +102,34 @@ def _rank_sentence(plan: Plan, w: int, rank: str, mv: pd.DataFrame) -> str:
             rule = f"the lowest the stability limit allows ({lo[w]})"
         if k >= 0 and nxt < best:
             return (
-                f"{n} {noun}{plural}: held at {rule}. One more here would add {nxt:.4f} to the plan's value, "
-                f"less than one more in {where} ({best:.4f}), so the planner gives this ward only what the rules "
+                f"{n} {noun}{plural}: held at {rule}. One more here would do {relative(nxt, best)} as one more in "
+                f"{where}, the best place for the next {noun}, so the planner gives this ward only what the rules "
                 "require."
             )
-        return f"{n} {noun}{plural}: held at {rule}; one more here would add {nxt:.4f}."
+        return f"{n} {noun}{plural}: held at {rule}."
     if n >= int(hi[w]):
         return f"{n} {noun}{plural}: at the most this ward may have (ward cap or stability limit)."
     last = _last_gain(plan, w, rank)
-    text = f"{n} {noun}{plural}, above the floor of {floor}: the last one placed here added {last:.4f} "
-    text += "to the plan's value"
-    text += f" and one more would add {nxt:.4f}"
-    if k >= 0:
-        text += f"; the best place elsewhere for one more, {where}, would add {best:.4f}"
-        if last is not None and last >= best >= nxt:
+    text = f"{n} {noun}{plural}, above the floor of {floor}"
+    if k >= 0 and last is not None:
+        text += (
+            f": the last one placed here does {relative(last, best)} as one more would in {where} (the best place "
+            f"for the next {noun}), and one more here would do {relative(nxt, best)}"
+        )
+        if last >= best >= nxt:
             text += ": so the next one does more good there, and moving this ward's last one there would lose value"
         elif best < nxt:
-            text += f", less than here: more {noun}s would go here if the rules (spans, budget) allowed more"
+            text += f": more {noun}s would go here if the rules (spans, budget) allowed more"
     if nxt <= 0:
-        text += ". One more would cost more than it adds (the cost term of the objective)"
+        text += ". One more would cost more than the good it does (the cost term of the objective)"
     return text + "."
+
+
+def value_of_one_more(plan: Plan, mv: pd.DataFrame, w: int, rank: str) -> str:
+    """The value of one more officer of ``rank`` in ward ``w``, against the best use of one elsewhere."""
+    held, hi = (plan.constables, plan.problem.hi_x) if rank == "constable" else (plan.pcsos, plan.problem.hi_p)
+    best, _k = _best_elsewhere(plan, mv[rank], np.asarray(hi), np.asarray(held), w)
+    return f"{relative(float(mv[rank].iloc[w]), best)} as the best place elsewhere"
 
 
 def _served(opn: float, avg: float) -> str:
@@ -126,7 +141,7 @@ def _served(opn: float, avg: float) -> str:
 
 
 def explain_ward(
-    plan: Plan, ward_code: str, reference: Deployment | None = None, ctx: Context | None = None
+    plan: Plan, ward_code: str, reference: PlanView | None = None, ctx: Context | None = None
 ) -> WardStory:
     """Explain the allocation of ward ``ward_code`` in ``plan``.
 
@@ -168,9 +183,10 @@ def explain_ward(
         dp = int(plan.pcsos[w] - reference.pcsos[w])
         sentences.append(f"Against {reference.label}: {dx:+d} constables, {dp:+d} PCSOs.")
     sentences.append(
-        "Value = need x log(1 + effective officers / saturation), less a small cost term: each extra officer "
-        "adds less than the one before, in proportion to need. Spans of control and the budget also shape the "
-        "plan, so the comparisons are a guide to the trade-off, not an exact price."
+        "How much good an officer does is measured as the planner does: need x log(1 + effective officers / "
+        "saturation), less a small cost term, so each extra officer in a ward does less than the one before, in "
+        "proportion to its need; it is shown against the best place elsewhere for one more. Spans of control and "
+        "the budget also shape the plan, so the comparisons are a guide to the trade-off, not an exact price."
     )
     facts = pd.DataFrame(
         [
@@ -183,9 +199,9 @@ def explain_ward(
             ("Constables (floor)", f"{int(plan.constables[w])} ({int(plan.problem.lo_x[w])})"),
             ("PCSOs (floor)", f"{int(plan.pcsos[w])} ({int(plan.problem.lo_p[w])})"),
             ("Effective officers", f"{eff[w]:.2f}"),
-            ("Officers per need (all wards)", f"{opn:.2f} ({avg:.2f})"),
-            ("Value of one more constable", f"{float(mv['constable'].iloc[w]):.4f}"),
-            ("Value of one more PCSO", f"{float(mv['pcso'].iloc[w]):.4f}"),
+            ("Effective officers per unit of need (all wards)", f"{opn:.2f} ({avg:.2f})"),
+            ("Value of one more constable", value_of_one_more(plan, mv, w, "constable")),
+            ("Value of one more PCSO", value_of_one_more(plan, mv, w, "pcso")),
         ],
         columns=["figure", "value"],
     )

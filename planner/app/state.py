@@ -8,6 +8,7 @@ data folder with ``st.cache_resource`` and handed to ``planner.solve`` as
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 import threading
@@ -21,17 +22,17 @@ import streamlit as st
 
 import planner
 from geo.webmap import BaseMap, base_map
-from planner.appsupport.controls import ScenarioFile, harm_unit, list_scenarios
-from planner.appsupport.exports import write_baseline_csv
-from planner.appsupport.layers import Context, Deployment
-from planner.appsupport.metrics import same_wards
+from planner.app.controls import ScenarioFile, harm_unit, list_scenarios
+from planner.app.exports import write_baseline_csv
+from planner.app.layers import Context, PlanView
+from planner.app.metrics import same_wards
 from planner.errors import InfeasibleError, PlannerError
 from planner.inputs.loader import Inputs
 from planner.report.result import Plan
 from planner.scenario import Scenario
 
-ROOT = Path(__file__).resolve().parent.parent
-SCENARIO_DIR = ROOT / "scenarios"
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIO_DIR = Path(os.environ.get("PLANNER_SCENARIO_DIR", "") or ROOT / "scenarios")
 ss = st.session_state
 
 
@@ -52,8 +53,8 @@ class Entry:
         return self.plan.scenario
 
     @property
-    def deployment(self) -> Deployment:
-        return Deployment.of(self.plan, self.label)
+    def deployment(self) -> PlanView:
+        return PlanView.of(self.plan, self.label)
 
 
 @dataclass
@@ -90,6 +91,7 @@ class Session:
     reference: str | None = None
     by_key: dict[str, Entry] = field(default_factory=dict)
     stale: bool = False
+    area_key: str = "all"
 
 
 def env_data_dir() -> str | None:
@@ -153,7 +155,8 @@ def start_scenario(key: str) -> tuple[Scenario, str | None]:
 # --------------------------------------------------------------------------- caches
 @st.cache_resource(show_spinner="Reading the wards and crime data…", max_entries=6)
 def _inputs(data_json: str, data_dir: str | None, scenario_dir: str | None, _scenario: Scenario) -> Inputs:
-    return planner.load_inputs(_scenario, data_dir, scenario_dir=scenario_dir)
+    # the parsed files are also kept on disk (planner.inputs.cache), so a restarted server reads them in a blink
+    return planner.load_inputs(_scenario, data_dir, scenario_dir=scenario_dir, cache=True)
 
 
 def cached_inputs(scenario: Scenario, data_dir: str | None, scenario_dir: str | None) -> Inputs:
@@ -163,9 +166,34 @@ def cached_inputs(scenario: Scenario, data_dir: str | None, scenario_dir: str | 
     return planner.load_inputs(scenario, data_dir, scenario_dir=scenario_dir, reuse=inputs)
 
 
+#: Bump when the map's geometry or properties change: maps saved before are then built afresh.
+MAP_VERSION = "webmap-1"
 _MAPS: dict[str, Future[BaseMap]] = {}
 _MAPS_LOCK = threading.Lock()
-_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="planner-basemap")
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    """The one background thread that builds maps (started on first use, never at import)."""
+    global _POOL
+    with _MAPS_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="planner-basemap")
+        return _POOL
+
+
+def _saved_base_map(inputs: Inputs) -> BaseMap:
+    """The base map of ``inputs``' wards, from the disk cache when this data set's map was built before."""
+    from planner.inputs import cache
+
+    geo = inputs.geography
+    name = "basemap-" + hashlib.sha256(f"{geo.digest}|{geo.data_key}|{MAP_VERSION}".encode()).hexdigest()[:32]
+    found = cache.read_object(name)
+    if isinstance(found, BaseMap):
+        return found
+    built = base_map(inputs.layer)
+    cache.write_object(name, built)
+    return built
 
 
 def start_base_map(inputs: Inputs) -> Future[BaseMap]:
@@ -174,10 +202,11 @@ def start_base_map(inputs: Inputs) -> Future[BaseMap]:
     The app starts it as soon as the data is read, so the map is built while the solver runs.
     """
     key = inputs.geography.digest + inputs.geography.data_key
+    pool = _pool()
     with _MAPS_LOCK:
         fut = _MAPS.get(key)
         if fut is None or (fut.done() and fut.exception() is not None):
-            fut = _POOL.submit(base_map, inputs.layer)
+            fut = pool.submit(_saved_base_map, inputs)
             _MAPS[key] = fut
             while len(_MAPS) > 6:
                 _MAPS.pop(next(iter(_MAPS)))
@@ -283,17 +312,29 @@ def baseline_path() -> str | None:
     return str(path)
 
 
-def references(entry: Entry | None) -> dict[str, Deployment]:
+def references(entry: Entry | None) -> dict[str, PlanView]:
     """Deployments a plan can be compared with on the map: baseline file, kept plans."""
-    out: dict[str, Deployment] = {}
+    out: dict[str, PlanView] = {}
     if entry is None:
         return out
     if entry.inputs.baseline is not None:
         bx, bp = entry.inputs.baseline
-        out["current deployment (baseline file)"] = Deployment("the current deployment", bx, bp)
+        out["current deployment (baseline file)"] = PlanView("the current deployment", bx, bp)
     for name, e in session().kept.items():
         if e is not entry and same_wards(e.plan, entry.plan):
             out[name] = e.deployment
+    return out
+
+
+def comparable_plans(entry: Entry | None) -> list[Plan]:
+    """The current plan and every kept plan on the same wards: their values fix the map's colour classes, so one
+    colour means the same number in every plan compared."""
+    if entry is None:
+        return []
+    out = [entry.plan]
+    for e in session().kept.values():
+        if e is not entry and same_wards(e.plan, entry.plan):
+            out.append(e.plan)
     return out
 
 

@@ -102,17 +102,28 @@ class Context:
 
 
 @dataclass(frozen=True, eq=False)
-class Deployment:
-    """Constables and PCSOs per ward of some plan or of the current deployment."""
+class PlanView:
+    """Constables and PCSOs per ward of some plan or of the current deployment (a reference to compare with).
+
+    Attributes
+    ----------
+    label : str
+        The name users gave it (or the scenario's).
+    constables, pcsos : (W,) arrays
+    plan : Plan or None
+        The solved plan, when it is one (then its sergeants, inspectors and cost are known too);
+        None for a baseline file.
+    """
 
     label: str
     constables: np.ndarray
     pcsos: np.ndarray
+    plan: Plan | None = None
 
     @classmethod
-    def of(cls, plan: Plan, label: str) -> Deployment:
+    def of(cls, plan: Plan, label: str) -> PlanView:
         """The deployment of a solved plan."""
-        return cls(label, np.asarray(plan.constables), np.asarray(plan.pcsos))
+        return cls(label, np.asarray(plan.constables), np.asarray(plan.pcsos), plan)
 
 
 @dataclass(frozen=True)
@@ -157,7 +168,7 @@ def officers_per_need(plan: Plan) -> np.ndarray:
 
 
 def layer_values(
-    key: str, wards: WardData, plan: Plan | None = None, reference: Deployment | None = None, ctx: Context = Context()
+    key: str, wards: WardData, plan: Plan | None = None, reference: PlanView | None = None, ctx: Context = Context()
 ) -> np.ndarray:
     """The figure per ward of layer ``key`` (in the unit of :func:`layer_unit`)."""
     spec = LAYERS[key]
@@ -187,7 +198,7 @@ def layer_values(
     return {"change": dx + dp, "change_constables": dx, "change_pcsos": dp}[key]
 
 
-def layer_unit(key: str, ctx: Context = Context(), reference: Deployment | None = None) -> str:
+def layer_unit(key: str, ctx: Context = Context(), reference: PlanView | None = None) -> str:
     """The unit of layer ``key``, for a legend."""
     against = f" against {reference.label}" if reference is not None else ""
     return {
@@ -274,24 +285,56 @@ def sequential_classes(values: np.ndarray, palette: Sequence[RGB], integer: bool
     return breaks, _pick(palette, len(breaks) + 1), labels
 
 
+def _side_uppers(mags: np.ndarray, k: int = 3) -> list[int]:
+    """Upper ends (whole numbers, increasing) of up to ``k`` classes splitting positive whole ``mags`` evenly."""
+    if mags.size == 0:
+        return []
+    uniq = np.unique(mags).astype(int)
+    if len(uniq) <= k:
+        return [int(u) for u in uniq]
+    qs = np.quantile(mags, np.linspace(0, 1, k + 1)[1:-1])
+    uppers = sorted({int(np.ceil(q)) for q in qs} | {int(uniq.max())})
+    return [u for u in uppers if u >= 1]
+
+
 def change_classes(values: np.ndarray) -> Classes:
-    """Diverging whole-number classes around zero: three steps down, no change, three steps up."""
-    m = float(np.max(np.abs(values[np.isfinite(values)]), initial=0.0))
-    step = max(1, int(np.ceil(m / 3)))
-    if step == 1:
-        labels = ["-3 or fewer", "-2", "-1", "no change", "+1", "+2", "+3 or more"]
-        return np.array([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5]), DIVERGING, labels
-    s = step
+    """Diverging whole-number classes fitted to the data: losses, no change, gains.
 
-    def span(a: int, b: int) -> str:
-        return f"{a:+,}" if a == b else f"{a:+,} to {b:+,}"
+    Gains and losses are split separately into up to three classes of about
+    equal numbers of wards each (so a skewed change does not put most wards in
+    one class), with "no change" in the middle; darker is a bigger change.
+    """
+    v = np.round(values[np.isfinite(values)])
+    gains = _side_uppers(v[v > 0])
+    losses = _side_uppers(-v[v < 0])
+    if not gains and not losses:
+        return np.array([-0.5, 0.5]), (DIVERGING[2], DIVERGING[3], DIVERGING[4]), ["fewer", "no change", "more"]
 
-    edges = np.array([-2 * s + 0.5, -s + 0.5, -0.5, 0.5, s - 0.5, 2 * s - 0.5])
-    labels = [
-        f"{-2 * s:+,} or fewer", span(-2 * s + 1, -s), span(-s + 1, -1), "no change",
-        span(1, s - 1), span(s, 2 * s - 1), f"{2 * s:+,} or more",
-    ]  # fmt: skip
-    return edges, DIVERGING, labels
+    def span(a: int, b: int, sign: str) -> str:
+        return f"{sign}{a:,}" if a == b else f"{sign}{a:,} to {sign}{b:,}"
+
+    loss_labels, gain_labels = [], []
+    lo = 1
+    for k, u in enumerate(losses):
+        last = k == len(losses) - 1
+        loss_labels.append(f"-{lo:,} or below" if last and u > lo else span(lo, u, "-"))
+        lo = u + 1
+    lo = 1
+    for k, u in enumerate(gains):
+        last = k == len(gains) - 1
+        gain_labels.append(f"+{lo:,} or above" if last and u > lo else span(lo, u, "+"))
+        lo = u + 1
+    # edges between classes, increasing: below each loss class, then around zero, then above each gain class
+    edges = [-(u + 0.5) for u in reversed(losses[:-1])] + [-0.5, 0.5] + [u + 0.5 for u in gains[:-1]]
+    loss_cols = _pick(DIVERGING[:3][::-1], len(losses))[::-1] if losses else ()
+    gain_cols = _pick(DIVERGING[4:], len(gains)) if gains else ()
+    labels = [*reversed(loss_labels), "no change", *gain_labels]
+    if not losses:
+        edges = edges[1:]
+    if not gains:
+        edges = edges[:-1]
+    cols = (*loss_cols, DIVERGING[3], *gain_cols)
+    return np.array(edges, dtype=float), cols, labels
 
 
 #: Ratios to the average that split the officers-per-need classes.
@@ -318,11 +361,12 @@ def layer_view(
     key: str,
     wards: WardData,
     plan: Plan | None = None,
-    reference: Deployment | None = None,
+    reference: PlanView | None = None,
     ctx: Context = Context(),
     *,
     mask: np.ndarray | None = None,
     alpha: int = 200,
+    pool: Sequence[Plan] = (),
 ) -> LayerView:
     """Values, colours (RGBA per ward) and legend of layer ``key``.
 
@@ -333,7 +377,7 @@ def layer_view(
     wards : WardData
     plan : Plan, optional
         Needed by the plan layers.
-    reference : Deployment, optional
+    reference : PlanView, optional
         Needed by the change layers.
     ctx : Context
         Units of crime and harm.
@@ -342,14 +386,23 @@ def layer_view(
         by default. Every ward is coloured either way.
     alpha : int
         Opacity of the fill, 0-255.
+    pool : sequence of Plan
+        Plans being compared on the same wards (with ``plan``): the classes of
+        the plan and change layers are fitted to all of them together, so one
+        colour means the same number in each.
     """
     spec = LAYERS[key]
     values = layer_values(key, wards, plan, reference, ctx)
     on = np.ones(len(values), dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
-    basis = values[on] if on.any() else values
+    sel = on if on.any() else np.ones(len(values), dtype=bool)
+    basis = values[sel]
+    if spec.needs_plan and key != "officers_per_need" and pool:
+        others = [layer_values(key, wards, p, reference, ctx)[sel] for p in pool if p is not plan]
+        basis = np.concatenate([basis, *others])
     note = ""
     if key.startswith("change"):
         breaks, cols, labels = change_classes(basis)
+        note = "Losses and gains are each split into classes of about equal numbers of wards."
     elif key == "officers_per_need":
         assert plan is not None
         sel = on if on.any() else np.ones(len(values), dtype=bool)
@@ -362,6 +415,8 @@ def layer_view(
         breaks, cols, labels = sequential_classes(basis, palette, integer)
         if not integer or len(labels) == len(palette):
             note = "Each class holds about the same number of wards."
+        if spec.needs_plan and len(pool) > 1:
+            note += " The classes are the same for every plan kept, so a colour means the same number in each."
     cls = classify(values, breaks)
     table = np.array([*cols, NO_DATA], dtype=np.uint8)
     idx = np.where((cls >= 0) & (cls < len(cols)), cls, len(cols))
@@ -402,7 +457,7 @@ TOOLTIP_HTML = (
 def tooltip_fields(
     wards: WardData,
     plan: Plan | None,
-    reference: Deployment | None,
+    reference: PlanView | None,
     ctx: Context = Context(),
 ) -> list[dict[str, str]]:
     """Per ward, the plain-text figures :data:`TOOLTIP_HTML` shows on hover."""
@@ -431,6 +486,23 @@ def tooltip_fields(
                 row["change"] = f"Against {reference.label}: {dx:+d} constables, {dp:+d} PCSOs"
         out.append(row)
     return out
+
+
+def change_note(plan: Plan, reference: PlanView, mask: np.ndarray | None = None) -> str:
+    """Gains and losses per rank against ``reference``, in words (in the wards of ``mask``)."""
+    inside = np.ones(len(plan.constables), dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+    parts = []
+    for noun, now, before in (
+        ("Constables", plan.constables, reference.constables),
+        ("PCSOs", plan.pcsos, reference.pcsos),
+    ):
+        d = (np.asarray(now, dtype=np.int64) - np.asarray(before, dtype=np.int64))[inside]
+        gained, lost = int(d[d > 0].sum()), int(-d[d < 0].sum())
+        parts.append(
+            f"{noun}: +{gained:,} in {int((d > 0).sum()):,} wards, -{lost:,} in {int((d < 0).sum()):,} wards "
+            f"(net {gained - lost:+,})"
+        )
+    return f"Against {reference.label}: " + "; ".join(parts) + "."
 
 
 def classes_count(view: LayerView) -> dict[str, int]:

@@ -8,8 +8,8 @@ from typing import Any
 
 import streamlit as st
 
-from app_pages import state
-from planner.appsupport.controls import (
+from planner.app import state
+from planner.app.controls import (
     UPLIFT_PCSOS,
     Settings,
     apply_settings,
@@ -19,6 +19,7 @@ from planner.appsupport.controls import (
     supervisors_needed,
 )
 from planner.errors import PlannerError
+from planner.report.plain import certificate, status_words
 from planner.scenario import Scenario
 
 ss = st.session_state
@@ -255,6 +256,14 @@ def start_name() -> str:
     return key.removeprefix("session:") if key.startswith("session:") else Path(key).name
 
 
+def _keep() -> None:
+    """Keep the current plan under the name typed (or its own), then clear the name box."""
+    s = state.session()
+    if s.current is not None:
+        state.keep(s.current, str(ss.get("w_keep_name") or "").strip() or None)
+    ss.w_keep_name = ""
+
+
 def status(choice: Choice) -> None:
     """Above the controls: the last solve's status and a button to keep the plan for comparison."""
     s = state.session()
@@ -262,14 +271,19 @@ def status(choice: Choice) -> None:
         if s.current is not None:
             p = s.current.plan
             st.success(
-                f"**{p.status.value.replace('_', ' ').capitalize()}** · gap {100 * p.gap:.3f}% · "
-                f"{s.current.seconds:.2f} s",
+                f"**{status_words(p.status)}** · {certificate(p.status, p.gap)} · {s.current.seconds:.2f} s",
                 icon=":material/check_circle:",
             )
             kept = any(e is s.current for e in s.kept.values())
-            if st.button("Keep for comparison", disabled=kept, width="stretch", key="w_keep"):
-                state.keep(s.current)
-                st.rerun()
+            c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
+            c1.text_input(
+                "Name this plan",
+                key="w_keep_name",
+                placeholder="e.g. Uplift, spans 8",
+                disabled=kept,
+                help="The name it has on the Compare and Export pages (default: what changed).",
+            )
+            c2.button("Keep", disabled=kept, width="stretch", key="w_keep", help="Keep for comparison", on_click=_keep)
         elif s.failure is not None:
             what = "No plan: the rules conflict" if s.failure.kind == "infeasible" else "Cannot run"
             st.error(f"**{what}.** See the Explain page.", icon=":material/error:")

@@ -19,8 +19,11 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from planner.appsupport.layers import effective_officers, officers_per_need
+from planner.app.area import ALL_WARDS, Area, area_totals, borough_mask, ward_mask
+from planner.app.layers import effective_officers, officers_per_need
+from planner.report.plain import certificate, money, status_words
 from planner.report.result import Plan
+from planner.rules.supervision import span_text
 from planner.scenario import RANKS
 
 
@@ -29,23 +32,30 @@ def london_standard(plan: Plan) -> float:
     return float(effective_officers(plan).sum() / max(float(np.sum(plan.wards.need)), 1e-12))
 
 
-def need_covered(plan: Plan, standard: float) -> float:
-    """Share of need (0-1) covered at ``standard`` effective officers per unit of need."""
+def need_covered(plan: Plan, standard: float, mask: np.ndarray | None = None) -> float:
+    """Share of need (0-1) covered at ``standard`` effective officers per unit of need (in the wards of ``mask``)."""
     need = np.asarray(plan.wards.need, dtype=float)
+    eff = effective_officers(plan)
+    if mask is not None:
+        need, eff = need[mask], eff[mask]
     if standard <= 0:
         return 1.0
     target = standard * need
-    eff = effective_officers(plan)
     with np.errstate(divide="ignore", invalid="ignore"):
         cover = np.where(target > 0, np.minimum(1.0, eff / np.where(target > 0, target, 1.0)), 1.0)
     return float(np.sum(need * cover) / max(need.sum(), 1e-12))
 
 
-def worst_served(plan: Plan, n: int = 5) -> pd.DataFrame:
-    """The ``n`` wards with the fewest effective officers per unit of need."""
+def _pct(v: float) -> str:
+    return f"{100 * v:.1f}%"
+
+
+def worst_served(plan: Plan, n: int = 5, mask: np.ndarray | None = None) -> pd.DataFrame:
+    """The ``n`` wards (of ``mask``) with the fewest effective officers per unit of need."""
     w = plan.wards
     opn = officers_per_need(plan)
-    order = np.argsort(opn, kind="stable")[:n]
+    pool = np.arange(w.n_wards) if mask is None else np.flatnonzero(mask)
+    order = pool[np.argsort(opn[pool], kind="stable")[:n]]
     return pd.DataFrame(
         {
             "ward_code": w.codes[order],
@@ -59,8 +69,8 @@ def worst_served(plan: Plan, n: int = 5) -> pd.DataFrame:
     )
 
 
-def spans(plan: Plan) -> dict[str, float]:
-    """Actual spans of control: London-wide and the widest borough."""
+def spans(plan: Plan, boroughs: np.ndarray | None = None) -> dict[str, float]:
+    """Actual spans of control: over the boroughs of ``boroughs`` (all by default) and the widest of them."""
     w = plan.wards
     nb = w.n_boroughs
     heads = np.bincount(w.borough, weights=plan.constables, minlength=nb) + np.bincount(
@@ -68,47 +78,52 @@ def spans(plan: Plan) -> dict[str, float]:
     )
     s = np.asarray(plan.sergeants, dtype=float)
     i = np.asarray(plan.inspectors, dtype=float)
+    if boroughs is not None:
+        heads, s, i = heads[boroughs], s[boroughs], i[boroughs]
     with np.errstate(divide="ignore", invalid="ignore"):
         per_s = np.where(s > 0, heads / np.where(s > 0, s, 1), np.inf)
         per_i = np.where(i > 0, s / np.where(i > 0, i, 1), np.inf)
     return {
         "sergeant": float(heads.sum() / max(s.sum(), 1)),
-        "sergeant_widest": float(per_s.max()) if nb else 0.0,
+        "sergeant_widest": float(per_s.max()) if len(s) else 0.0,
         "inspector": float(s.sum() / max(i.sum(), 1)),
-        "inspector_widest": float(per_i.max()) if nb else 0.0,
+        "inspector_widest": float(per_i.max()) if len(i) else 0.0,
     }
 
 
-def plan_metrics(plan: Plan, standard: float | None = None) -> dict[str, float]:
-    """Headline figures of a plan (numbers), the basis of :func:`compare_table`."""
+def plan_metrics(plan: Plan, standard: float | None = None, area: Area = ALL_WARDS) -> dict[str, float]:
+    """Headline figures of a plan in ``area`` (numbers), the basis of :func:`compare_table`."""
     std = london_standard(plan) if standard is None else standard
-    opn = officers_per_need(plan)
+    inside = ward_mask(plan.wards, area)
+    opn = officers_per_need(plan)[inside]
     finite = opn[np.isfinite(opn)]
     out: dict[str, float] = {}
     avail = plan.workforce.headcount
+    totals = area_totals(plan, area)
+    deployed = (totals.constables, totals.pcsos, totals.sergeants or 0, totals.inspectors or 0)
     for k, rank in enumerate(RANKS):
-        out[f"{rank}_deployed"] = float(plan.totals[rank])
+        out[f"{rank}_deployed"] = float(deployed[k])
         out[f"{rank}_available"] = float(avail[k])
-    out["cost_m"] = plan.cost_annual / 1e6
+    out["cost_m"] = (totals.cost or 0.0) / 1e6
     out["budget_m"] = np.nan if plan.problem.budget is None else plan.problem.budget / 1e6
-    out["need_covered"] = need_covered(plan, std)
+    out["need_covered"] = need_covered(plan, std, inside)
     out["standard"] = std
-    out["officers_per_need_mean"] = london_standard(plan)
+    need = float(np.asarray(plan.wards.need, dtype=float)[inside].sum())
+    out["officers_per_need_mean"] = float(effective_officers(plan)[inside].sum() / need) if need > 0 else np.nan
     out["officers_per_need_p10"] = float(np.quantile(finite, 0.1)) if finite.size else np.nan
     out["officers_per_need_min"] = float(finite.min()) if finite.size else np.nan
-    out["wards_at_floor"] = float(np.sum(np.asarray(plan.constables) <= np.asarray(plan.problem.lo_x)))
-    out.update({f"span_{k}": v for k, v in spans(plan).items()})
+    at_floor = np.asarray(plan.constables) <= np.asarray(plan.problem.lo_x)
+    out["wards_at_floor"] = float(np.sum(at_floor[inside]))
+    out.update({f"span_{k}": v for k, v in spans(plan, borough_mask(plan.wards, area)).items()})
     out["gap"] = float(plan.gap)
     out["solve_seconds"] = float(plan.solve_seconds)
     return out
 
 
-def _pct(v: float) -> str:
-    return f"{100 * v:.1f}%"
-
-
-def compare_table(plans: Mapping[str, Plan], standard: float | None = None, worst: int = 3) -> pd.DataFrame:
-    """Side-by-side figures of several plans: one column per plan, one row per figure (as text).
+def compare_table(
+    plans: Mapping[str, Plan], standard: float | None = None, worst: int = 3, area: Area = ALL_WARDS
+) -> pd.DataFrame:
+    """Side-by-side figures of several plans in ``area``: one column per plan, one row per figure (as text).
 
     Parameters
     ----------
@@ -118,26 +133,32 @@ def compare_table(plans: Mapping[str, Plan], standard: float | None = None, wors
         Effective officers per unit of need that count as fully covered.
     worst : int
         How many worst-served wards to name.
+    area : Area
+        The wards and boroughs the figures are about (all by default).
     """
     if not plans:
         return pd.DataFrame()
     first = next(iter(plans.values()))
     std = london_standard(first) if standard is None else standard
     rows: dict[str, dict[str, str]] = {}
+    name = {"constable": "Constables", "pcso": "PCSOs", "sergeant": "Sergeants", "inspector": "Inspectors"}
     for label, plan in plans.items():
-        m = plan_metrics(plan, std)
-        col: dict[str, str] = {"Status": f"{plan.status.value} (gap {_pct(m['gap'])})"}
+        m = plan_metrics(plan, std, area)
+        col: dict[str, str] = {"Status": f"{status_words(plan.status)} ({certificate(plan.status, m['gap'])})"}
         for rank in RANKS:
-            name = {"constable": "Constables", "pcso": "PCSOs", "sergeant": "Sergeants", "inspector": "Inspectors"}
-            col[f"{name[rank]} deployed / available"] = (
-                f"{int(m[f'{rank}_deployed']):,} / {int(m[f'{rank}_available']):,}"
-            )
-        col["Annual pay cost"] = f"£{m['cost_m']:,.1f}m"
-        col["Budget"] = "none" if np.isnan(m["budget_m"]) else f"£{m['budget_m']:,.1f}m"
+            if area.is_all:
+                col[f"{name[rank]} deployed / available"] = (
+                    f"{int(m[f'{rank}_deployed']):,} / {int(m[f'{rank}_available']):,}"
+                )
+            else:
+                col[f"{name[rank]} in {area.name}"] = f"{int(m[f'{rank}_deployed']):,}"
+        col["Annual pay cost"] = f"{money(m['cost_m'] * 1e6)} a year"
+        if area.is_all:
+            col["Budget"] = money(m["budget_m"] * 1e6, missing="none")
         col[f"Need covered (at {std:.2f} officers per need)"] = _pct(m["need_covered"])
-        col["Officers per need: London average"] = f"{m['officers_per_need_mean']:.2f}"
+        col["Officers per need: average"] = f"{m['officers_per_need_mean']:.2f}"
         col["Officers per need: worst 10% of wards below"] = f"{m['officers_per_need_p10']:.2f}"
-        ws = worst_served(plan, worst)
+        ws = worst_served(plan, worst, ward_mask(plan.wards, area))
         col["Worst-served wards"] = "; ".join(
             f"{r.ward} ({r.borough}) {r.officers_per_need:.2f}" for r in ws.itertuples(index=False)
         )
@@ -205,6 +226,35 @@ def borough_difference(a: Plan, b: Plan) -> pd.DataFrame:
     return out
 
 
+def gains_and_losses(a: Plan, b: Plan, mask: np.ndarray | None = None) -> pd.DataFrame:
+    """Going from ``a`` to ``b`` in the wards of ``mask``: per rank, wards and people gained and lost, and the net.
+
+    Sergeants and inspectors are per borough: their rows count boroughs instead of wards.
+    """
+    if not same_wards(a, b):
+        raise ValueError("the two plans cover different wards (different data); compare plans on the same data")
+    inside = np.ones(a.wards.n_wards, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+    binside = np.zeros(a.wards.n_boroughs, dtype=bool)
+    binside[np.asarray(a.wards.borough)[inside]] = True
+    rows = []
+    for rank, xa, xb, sel, unit in (
+        ("Constables", a.constables, b.constables, inside, "wards"),
+        ("PCSOs", a.pcsos, b.pcsos, inside, "wards"),
+        ("Sergeants", a.sergeants, b.sergeants, binside, "boroughs"),
+        ("Inspectors", a.inspectors, b.inspectors, binside, "boroughs"),
+    ):
+        d = (np.asarray(xb, dtype=np.int64) - np.asarray(xa, dtype=np.int64))[sel]
+        rows.append(
+            {
+                "Rank": rank,
+                "Gained": f"+{int(d[d > 0].sum()):,} in {int((d > 0).sum()):,} {unit}",
+                "Lost": f"-{int(-d[d < 0].sum()):,} in {int((d < 0).sum()):,} {unit}",
+                "Net": f"{int(d.sum()):+,}",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def change_summary(a: Plan, b: Plan) -> dict[str, int]:
     """Going from ``a`` to ``b``: per rank, people added to wards, taken from wards, and moved.
 
@@ -240,15 +290,17 @@ def unused_headcount(plan: Plan) -> list[str]:
     ]
     why = []
     if m["sergeant_deployed"] >= m["sergeant_available"]:
-        cap = m["sergeant_available"] * prob.span_sergeant
+        cap = float(np.floor(prob.span_sergeant * plan.sergeants).sum())
         why.append(
-            f"all {int(m['sergeant_available']):,} sergeants are deployed and at a span of {prob.span_sergeant:g} "
+            f"all {int(m['sergeant_available']):,} sergeants are deployed and at a span of "
+            f"{span_text(prob.span_sergeant)} "
             f"they supervise at most {cap:,.0f} constables and PCSOs (add sergeants or widen the span)"
         )
     if m["inspector_deployed"] >= m["inspector_available"]:
-        cap = m["inspector_available"] * prob.span_inspector
+        cap = float(np.floor(prob.span_inspector * plan.inspectors).sum())
         why.append(
-            f"all {int(m['inspector_available']):,} inspectors are deployed and at a span of {prob.span_inspector:g} "
+            f"all {int(m['inspector_available']):,} inspectors are deployed and at a span of "
+            f"{span_text(prob.span_inspector)} "
             f"they supervise at most {cap:,.0f} sergeants (add inspectors or widen the span)"
         )
     if prob.budget is not None and prob.budget - plan.cost_annual < float(prob.cost[:2].max()):
