@@ -205,7 +205,7 @@ def overrides_from_frame(
     for k in np.flatnonzero(~sets & ~unreadable):
         found.add(f"line {lines[k]}: overrides nothing (every bound blank and exclude_need not yes)")
     if headcount is not None:
-        found.extend(_minimum_problems({c: v for c, v in bounds.items()}, headcount))
+        found.extend(_minimum_problems({c: v for c, v in bounds.items()}, headcount, lines))
     found.raise_if_any()
     return _build(frame, codes, ward_names, index, bounds, exclude, source)
 
@@ -219,19 +219,25 @@ def check_minimums(overrides: WardOverrides, headcount: Mapping[str, int]) -> No
         Naming the column, its total and the headcount.
     """
     found = Problems(overrides.source, DataError)
+    table = overrides.table
     bounds = {
-        pair[0]: np.where(overrides.lo[rank] == NONE, np.nan, overrides.lo[rank]).astype(float)
-        for rank, pair in RANK_COLUMNS.items()
+        low: table[low].astype("Float64").fillna(np.nan).to_numpy(dtype=float) for low, _ in RANK_COLUMNS.values()
     }
-    found.extend(_minimum_problems(bounds, headcount))
+    found.extend(_minimum_problems(bounds, headcount, table["line"].to_numpy(dtype=np.int64)))
     found.raise_if_any()
 
 
-def _minimum_problems(bounds: Mapping[str, np.ndarray], headcount: Mapping[str, int]) -> list[str]:
+def _minimum_problems(bounds: Mapping[str, np.ndarray], headcount: Mapping[str, int], lines: np.ndarray) -> list[str]:
+    """A minimum above the rank's headcount (naming its line), and minimums adding up to more than it."""
     out = []
     for rank, (low, _) in RANK_COLUMNS.items():
         if low not in bounds or rank not in headcount:
             continue
+        for k in np.flatnonzero(np.nan_to_num(bounds[low], nan=-1.0) > headcount[rank]):
+            out.append(
+                f"line {lines[k]}: {low} {bounds[low][k]:,.0f} is above the {headcount[rank]:,} "
+                f"{RANK_LABELS[rank]} in post (workforce.{rank}.headcount)"
+            )
         total = float(np.nansum(bounds[low]))
         if total > headcount[rank]:
             out.append(

@@ -1,0 +1,200 @@
+"""The overrides rule: locked wards get exactly their numbers, every override is recomputed from the written
+outputs, conflicting overrides are errors naming the line, and the check catches a plan that breaks one."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from planner.api import prepare, solve
+from planner.errors import DataError
+from planner.problem import Deployment
+from planner.report.outputs import write_plan
+from planner.rules import RuleKey, check_plan, rule
+from planner.rules.overrides import OverridesRule, override_params
+from planner.scenario import Scenario, load_scenario
+
+SMALL = {
+    "data.synthetic.wards": 40,
+    "data.synthetic.boroughs": 4,
+    "data.synthetic.bcus": 2,
+    # few enough people that the locks bind against what the solver would choose
+    "workforce.constable.headcount": 300,
+    "workforce.pcso.headcount": 100,
+}
+
+
+@pytest.fixture(scope="module")
+def base(scenarios_dir: Path) -> Scenario:
+    return load_scenario(scenarios_dir / "demo.yaml").with_changes(SMALL)
+
+
+@pytest.fixture(scope="module")
+def rule_dir(test_data_dir: Path) -> Path:
+    return test_data_dir / "overrides" / "rule"
+
+
+@pytest.fixture(scope="module")
+def solved(base: Scenario, rule_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+    path = rule_dir / "locks.csv"
+    scenario = base.with_changes({"data.overrides": str(path)})
+    plan = solve(scenario)
+    out = tmp_path_factory.mktemp("override-plan")
+    write_plan(plan, out)
+    return scenario, plan, out, path
+
+
+def _file(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype={"ward_code": str}, keep_default_na=True)
+
+
+def test_locked_wards_get_exactly_their_numbers(solved, base: Scenario) -> None:
+    _, plan, _, path = solved
+    rows = _file(path).set_index("ward_code")
+    codes = list(plan.wards.codes)
+    for code in ("X05000036", "X05000010"):
+        w = codes.index(code)
+        assert plan.constables[w] == rows.loc[code, "constables_min"] == rows.loc[code, "constables_max"]
+        assert plan.pcsos[w] == rows.loc[code, "pcsos_min"] == rows.loc[code, "pcsos_max"]
+    # the locks bind: without them the solver chooses other numbers for these wards
+    free = solve(base)
+    w_busy, w_quiet = codes.index("X05000036"), codes.index("X05000010")
+    assert free.constables[w_busy] > 3
+    assert free.constables[w_quiet] < 9
+    assert plan.gap <= 1e-4
+    assert all(plan.check().values())
+
+
+def test_every_override_recomputed_from_the_outputs(solved) -> None:
+    """allocation.csv and summary.json against the overrides file, with plain pandas (no planner code)."""
+    _, _, out, path = solved
+    rows = _file(path)
+    alloc = pd.read_csv(out / "allocation.csv", dtype={"ward_code": str}).set_index("ward_code")
+    summary = json.loads((out / "summary.json").read_text())
+    for row in rows.itertuples(index=False):
+        got = alloc.loc[row.ward_code]
+        for col, value in (("constables", got["constables"]), ("pcsos", got["pcsos"])):
+            low = getattr(row, f"{col}_min")
+            high = getattr(row, f"{col}_max")
+            assert pd.isna(low) or value >= low, (row.ward_code, col)
+            assert pd.isna(high) or value <= high, (row.ward_code, col)
+        assert got["override_reason"] == row.reason
+        assert isinstance(got["override"], str) and got["override"]
+    # wards without an override have blank override columns
+    others = alloc.drop(index=rows["ward_code"])
+    assert others["override"].isna().all() and others["override_reason"].isna().all()
+    block = summary["overrides"]
+    assert block["count"] == len(rows) == len(block["wards"])
+    by_code = {item["ward_code"]: item for item in block["wards"]}
+    for row in rows.itertuples(index=False):
+        item = by_code[row.ward_code]
+        assert item["reason"] == row.reason
+        assert item["constables"] == alloc.loc[row.ward_code, "constables"]
+        assert item["pcsos"] == alloc.loc[row.ward_code, "pcsos"]
+        for col in ("constables_min", "constables_max", "pcsos_min", "pcsos_max"):
+            value = getattr(row, col)
+            assert item[col] == (None if pd.isna(value) else int(value))
+        assert item["held"] is True
+    assert [item["line"] for item in block["wards"]] == [2, 3, 4, 5]
+    assert summary["checks"]["overrides"] is True
+    # every override with a bound is explained by name and reason where it holds the plan
+    said = " ".join(summary["binding"]["ward overrides"])
+    for row in rows.itertuples(index=False):
+        if not pd.isna(row.constables_min) and row.constables_min == row.constables_max:
+            assert f"({row.reason})" in said
+            assert alloc.loc[row.ward_code, "ward_name"] in said
+
+
+def test_exclude_need_row_keeps_its_bound(solved) -> None:
+    _, plan, _, _ = solved
+    w = list(plan.wards.codes).index("X05000020")
+    assert plan.constables[w] <= 4
+    assert plan.wards.crime_excluded is not None and plan.wards.crime_excluded[w]
+
+
+def test_check_catches_a_plan_that_breaks_an_override(solved) -> None:
+    _, plan, _, _ = solved
+    prob = plan.problem
+    par = override_params(prob)
+    assert par is not None
+    w = list(plan.wards.codes).index("X05000010")
+    x = plan.constables.copy()
+    x[w] += 1
+    bad = Deployment(x, plan.pcsos, plan.sergeants, plan.inspectors)
+    (found,) = rule(RuleKey.OVERRIDES).check(prob, bad)
+    assert not found.ok
+    assert "Whitthorpe Gardens has 10 constables" in found.detail
+    assert "locked at 9 constables" in found.detail
+    assert check_plan(prob, x, plan.pcsos, plan.sergeants, plan.inspectors)["overrides"] is False
+
+
+def test_no_overrides_no_rule(base: Scenario) -> None:
+    inputs, _, prob = prepare(base)
+    assert inputs.wards.overrides is None
+    assert override_params(prob) is None
+    assert OverridesRule().check(prob, Deployment(prob.lo_x, prob.lo_p, prob.min_sergeants, prob.min_inspectors)) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "changes", "messages"),
+    [
+        (
+            "min_above_tiers.csv",
+            {},
+            [
+                r"line 3 \(\w[^)]*\): constables_min 28 is above what a ward may hold under rules\.tiers "
+                r"\(6 ward officers and 21 from hotspot teams\), 27",
+                r"line 4 \(\w[^)]*\): pcsos_min 9 is above the ward PCSO ceiling "
+                r"\(rules\.tiers\.ward_pcso_ceiling\), 8",
+            ],
+        ),
+        (
+            "min_above_headcount.csv",
+            {},
+            [r"line 3: pcsos_min 301 is above the 100 PCSOs in post \(workforce\.pcso\.headcount\)"],
+        ),
+        (
+            "max_below_floor.csv",
+            {},
+            [
+                r"line 2 \(\w[^)]*\): constables_max 1 is below the ward floor \(rules\.ward_floor\.constable\), 2",
+                r"line 2 \(\w[^)]*\): pcsos_max 0 is below the ward floor \(rules\.ward_floor\.pcso\), 1",
+            ],
+        ),
+        (
+            "locks.csv",
+            {"rules.ward_cap.constable": 8},
+            [
+                r"line 3 \(Whitthorpe Gardens\): constables_min 9 is above the ward cap "
+                r"\(rules\.ward_cap\.constable\), 8"
+            ],
+        ),
+    ],
+)
+def test_conflicting_overrides_name_the_line(
+    base: Scenario, rule_dir: Path, tmp_path: Path, name: str, changes: dict[str, object], messages: list[str]
+) -> None:
+    path = tmp_path / name
+    shutil.copy(rule_dir / name, path)
+    scenario = base.with_changes({"data.overrides": str(path), **changes})
+    with pytest.raises(DataError) as info:
+        solve(scenario)
+    text = str(info.value)
+    assert name in text
+    for pattern in messages:
+        assert re.search(pattern, text), (pattern, text)
+
+
+def test_describe_in_plain_words(solved) -> None:
+    _, plan, _, _ = solved
+    alloc = plan.ward_table().set_index("ward_code")
+    assert alloc.loc["X05000036", "override"] == "locked at 3 constables; locked at 1 PCSOs"
+    assert alloc.loc["X05000020", "override"] == "at most 4 constables"
+    assert alloc.loc["X05000005", "override"] == "at least 12 constables; at least 3 PCSOs"
+    assert np.all(alloc.drop(index=["X05000036", "X05000010", "X05000020", "X05000005"])["override"] == "")
