@@ -331,8 +331,9 @@ def build_wards(
         effect = priority_effect(codes, geo.crime, priorities)
         need = apply_priorities(need, effect)
     low_confidence = None if geo.confidence is None else geo.confidence.low_confidence
+    visitors = None if geo.visitors is None else frame["visitors"].to_numpy()
     need_p, pcso_notes = pcso_need(
-        scenario.need.pcso, frame["population"].to_numpy(), frame["demand"].to_numpy(), None, low_confidence
+        scenario.need.pcso, frame["population"].to_numpy(), frame["demand"].to_numpy(), visitors, low_confidence
     )
     return WardData(
         codes=np.array(codes),
