@@ -198,3 +198,17 @@ def test_describe_in_plain_words(solved) -> None:
     assert alloc.loc["X05000020", "override"] == "at most 4 constables"
     assert alloc.loc["X05000005", "override"] == "at least 12 constables; at least 3 PCSOs"
     assert np.all(alloc.drop(index=["X05000036", "X05000010", "X05000020", "X05000005"])["override"] == "")
+
+
+def test_app_ward_sheet_shows_overrides_and_tiers(solved) -> None:
+    from planner.app.exports import ward_sheet
+
+    _, plan, _, path = solved
+    sheet = ward_sheet(plan).set_index("Ward code")
+    rows = _file(path).set_index("ward_code")
+    for code, reason in rows["reason"].items():
+        assert sheet.loc[code, "Reason for the override"] == reason
+        assert sheet.loc[code, "Override"]
+    assert (
+        sheet["Ward officers (people)"] + sheet["Hotspot-team constables (people)"] == sheet["Constables (people)"]
+    ).all()
