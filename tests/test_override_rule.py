@@ -7,12 +7,15 @@ import json
 import re
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from planner.api import prepare, solve
+from planner.api import load_inputs, prepare, solve
 from planner.errors import DataError
 from planner.problem import Deployment
 from planner.report.outputs import write_plan
@@ -212,3 +215,88 @@ def test_app_ward_sheet_shows_overrides_and_tiers(solved) -> None:
     assert (
         sheet["Ward officers (people)"] + sheet["Hotspot-team constables (people)"] == sheet["Constables (people)"]
     ).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    data=st.lists(
+        st.tuples(
+            st.integers(0, 50),
+            st.integers(0, 50),  # plan: constables, PCSOs
+            st.one_of(st.none(), st.integers(0, 60)),
+            st.one_of(st.none(), st.integers(0, 60)),  # constable lo, hi
+            st.one_of(st.none(), st.integers(0, 60)),
+            st.one_of(st.none(), st.integers(0, 60)),  # PCSO lo, hi
+            st.booleans(),  # has a row
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_check_equals_a_plain_recount(data: list[tuple]) -> None:
+    """The rule's check and held flags against a recount by hand, over random bounds and plans (extremes too)."""
+    from planner.inputs.overrides import NONE
+    from planner.rules.overrides import OverrideParams
+
+    n = len(data)
+
+    def arr(k: int) -> np.ndarray:
+        return np.array([NONE if (d[k] is None or not d[6]) else d[k] for d in data], dtype=np.int64)
+
+    par = OverrideParams(
+        lo_x=arr(2), hi_x=arr(3), lo_p=arr(4), hi_p=arr(5),
+        has_row=np.array([d[6] for d in data]), reason=np.array(["why"] * n, dtype=object),
+        names=np.array([f"W{k}" for k in range(n)], dtype=object), line=np.arange(2, n + 2), source="t",
+    )  # fmt: skip
+
+    prob = SimpleNamespace(params={RuleKey.OVERRIDES.value: par})
+    x = np.array([d[0] for d in data], dtype=np.int64)
+    p = np.array([d[1] for d in data], dtype=np.int64)
+    plan = Deployment(x, p, np.zeros(1, np.int64), np.zeros(1, np.int64))
+    broken = 0
+    for d in data:
+        if not d[6]:
+            continue
+        for v, lo, hi in ((d[0], d[2], d[3]), (d[1], d[4], d[5])):
+            if (lo is not None and v < lo) or (hi is not None and v > hi):
+                broken += 1
+                break
+    (found,) = OverridesRule().check(prob, plan)  # type: ignore[arg-type]
+    assert found.ok == (broken == 0)
+    assert found.detail.count(" has ") == min(broken, 5)
+
+
+def test_real_london_locks_and_caps(london_data_dir: Path, scenarios_dir: Path, tmp_path: Path) -> None:
+    """On real London: the West End locked at 16 constables and 4 PCSOs, Heathrow Villages at most 4 constables;
+    the written outputs recomputed (every rule, and every override)."""
+    from plan_checks import recompute
+
+    london = scenarios_dir / "london-2022.yaml"
+    base = load_scenario(london)
+    inputs = load_inputs(base, london_data_dir, scenario_dir=scenarios_dir)
+    names = list(inputs.wards.names)
+    west_end = str(inputs.wards.codes[names.index("West End")])
+    heathrow = str(inputs.wards.codes[names.index("Heathrow Villages")])
+    path = tmp_path / "overrides.csv"
+    path.write_text(
+        "ward_code,constables_min,constables_max,pcsos_min,pcsos_max,reason\n"
+        f"{west_end},16,16,4,4,locked: one ward team and half a town-centre team\n"
+        f"{heathrow},,4,,,the airport is the aviation command's\n"
+    )
+    scenario = base.with_changes({"data.overrides": str(path)})
+    plan = solve(scenario, london_data_dir, scenario_dir=scenarios_dir)
+    out = tmp_path / "out"
+    write_plan(plan, out)
+    recompute(out, scenario)
+    alloc = pd.read_csv(out / "allocation.csv", dtype={"ward_code": str}).set_index("ward_code")
+    assert alloc.loc[west_end, ["constables", "ward_officers", "hotspot_constables", "pcsos"]].tolist() == [
+        16,
+        6,
+        10,
+        4,
+    ]
+    assert alloc.loc[heathrow, "constables"] <= 4
+    assert alloc.loc[west_end, "override_reason"] == "locked: one ward team and half a town-centre team"
+    summary = json.loads((out / "summary.json").read_text())
+    assert [w["held"] for w in summary["overrides"]["wards"]] == [True, True]
+    assert plan.gap <= 1e-4
