@@ -198,7 +198,7 @@ def test_describe_in_plain_words(solved) -> None:
     _, plan, _, _ = solved
     alloc = plan.ward_table().set_index("ward_code")
     assert alloc.loc["X05000036", "override"] == "locked at 3 constables; locked at 1 PCSOs"
-    assert alloc.loc["X05000020", "override"] == "at most 4 constables"
+    assert alloc.loc["X05000020", "override"] == "at most 4 constables; own crime left out of need"
     assert alloc.loc["X05000005", "override"] == "at least 12 constables; at least 3 PCSOs"
     assert np.all(alloc.drop(index=["X05000036", "X05000010", "X05000020", "X05000005"])["override"] == "")
 
@@ -245,7 +245,8 @@ def test_check_equals_a_plain_recount(data: list[tuple]) -> None:
 
     par = OverrideParams(
         lo_x=arr(2), hi_x=arr(3), lo_p=arr(4), hi_p=arr(5),
-        has_row=np.array([d[6] for d in data]), reason=np.array(["why"] * n, dtype=object),
+        has_row=np.array([d[6] for d in data]), exclude=np.zeros(n, dtype=bool),
+        reason=np.array(["why"] * n, dtype=object),
         names=np.array([f"W{k}" for k in range(n)], dtype=object), line=np.arange(2, n + 2), source="t",
     )  # fmt: skip
 
@@ -300,3 +301,28 @@ def test_real_london_locks_and_caps(london_data_dir: Path, scenarios_dir: Path, 
     summary = json.loads((out / "summary.json").read_text())
     assert [w["held"] for w in summary["overrides"]["wards"]] == [True, True]
     assert plan.gap <= 1e-4
+
+
+def test_validate_prints_every_override_and_names_a_conflict(
+    scenarios_dir: Path, rule_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import yaml
+
+    from planner import cli
+
+    raw = yaml.safe_load((scenarios_dir / "demo.yaml").read_text())
+    raw["data"]["synthetic"].update(wards=40, boroughs=4, bcus=2)
+    raw["workforce"]["constable"]["headcount"] = 300
+    raw["workforce"]["pcso"]["headcount"] = 100
+    shutil.copy(rule_dir / "locks.csv", tmp_path / "locks.csv")
+    raw["data"]["overrides"] = "locks.csv"
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    assert cli.main(["validate", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert "override: Whitthorpe Gardens (line 3 of" in err
+    assert "locked at 9 constables; locked at 4 PCSOs; reason: locked: judgement addition for a new estate" in err
+    assert "at most 4 constables; own crime left out of need; reason: policed by another command" in err
+    shutil.copy(rule_dir / "max_below_floor.csv", tmp_path / "locks.csv")
+    assert cli.main(["validate", str(path)]) == 2
+    assert "line 2 (" in capsys.readouterr().err

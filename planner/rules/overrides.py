@@ -42,6 +42,8 @@ class OverrideParams:
     lo_p: np.ndarray
     hi_p: np.ndarray
     has_row: np.ndarray
+    exclude: np.ndarray
+    """Wards whose own crime is left out of need (``exclude_need``)."""
     reason: np.ndarray
     names: np.ndarray
     line: np.ndarray
@@ -72,6 +74,7 @@ def params_from(overrides: WardOverrides, names: np.ndarray) -> OverrideParams:
         lo_p=np.asarray(overrides.lo[RANKS[PCSO]]),
         hi_p=np.asarray(overrides.hi[RANKS[PCSO]]),
         has_row=overrides.has_row,
+        exclude=np.asarray(overrides.exclude_need, dtype=bool),
         reason=np.asarray(overrides.reason, dtype=object),
         names=np.asarray(names, dtype=object),
         line=line,
@@ -80,7 +83,8 @@ def params_from(overrides: WardOverrides, names: np.ndarray) -> OverrideParams:
 
 
 def describe(par: OverrideParams, w: int) -> str:
-    """Ward ``w``'s override in plain words ("locked at 6 constables; 1 to 3 PCSOs"); "" without one."""
+    """Ward ``w``'s override in plain words ("locked at 6 constables; 1 to 3 PCSOs; own crime left out of
+    need"); "" without one."""
     parts = []
     for rank, lo, hi in ((CONSTABLE, par.lo_x[w], par.hi_x[w]), (PCSO, par.lo_p[w], par.hi_p[w])):
         label = RANK_LABELS[RANKS[rank]]
@@ -92,6 +96,8 @@ def describe(par: OverrideParams, w: int) -> str:
             parts.append(f"at least {lo} {label}")
         elif hi != NONE:
             parts.append(f"at most {hi} {label}")
+    if par.exclude[w]:
+        parts.append("own crime left out of need")
     return "; ".join(parts)
 
 
@@ -103,8 +109,7 @@ def ward_columns(prob: AllocationProblem, n_wards: int) -> tuple[np.ndarray, np.
     if par is None:
         return what, why
     for w in par.wards:
-        text = describe(par, int(w))
-        what[w] = text or "crime left out of need"
+        what[w] = describe(par, int(w))
         why[w] = par.reason[w]
     return what, why
 
@@ -241,5 +246,5 @@ def override_summary(prob: AllocationProblem, overrides: WardOverrides, plan: De
             for v, (low, high) in zip((x, p), RANK_COLUMNS.values(), strict=True)
         )
         text = describe(par, w) if par is not None else ""
-        rows.append({**item, "override": text or "crime left out of need", "constables": x, "pcsos": p, "held": held})
+        rows.append({**item, "override": text, "constables": x, "pcsos": p, "held": held})
     return {"file": overrides.source, "count": len(rows), "wards": rows}
