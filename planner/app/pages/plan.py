@@ -113,7 +113,8 @@ def _overrides(plan: Plan, shown: pd.Series) -> None:
     if plan.wards.overrides is None:
         return
     block = override_summary(plan.problem, plan.wards.overrides, plan.deployment)
-    rows = [item for item in block["wards"] if item["ward_code"] in set(shown)]  # type: ignore[attr-defined]
+    codes = set(shown)
+    rows = [item for item in block["wards"] if item["ward_code"] in codes]  # type: ignore[attr-defined]
     st.markdown("#### Overrides")
     st.caption(f"From {block['file']}: {block['count']} ward(s) overridden in all; those in your area below.")
     if not rows:
