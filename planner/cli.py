@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from planner.errors import InfeasibleError, PlannerError
 
 if TYPE_CHECKING:
+    from planner.problem import AllocationProblem
     from planner.progress_bar import BarProgress
 
 EXIT_OK, EXIT_INPUT, EXIT_INFEASIBLE = 0, 2, 3
@@ -138,7 +139,13 @@ def run_validate(args: argparse.Namespace) -> int:
     inputs, workforce, problem = prepare(scenario, args.data_dir, inputs=inputs, scenario_dir=args.scenario.parent)
     for note in inputs.wards.notes:
         _err(f"note: {note}")
+    _print_overrides(problem)
     check_rules(problem, inputs)
+    from planner.inputs.harm_choices import harm_choices
+    from planner.inputs.loader import make_resolver
+
+    for line in harm_choices(inputs, scenario, make_resolver(args.data_dir, args.scenario.parent)).lines():
+        _err(line)
     w = inputs.wards
     _err(
         f"{args.scenario}: OK: {w.n_wards} wards in {w.n_boroughs} boroughs and "
@@ -146,6 +153,18 @@ def run_validate(args: argparse.Namespace) -> int:
         f"workforce {_headcount_text(workforce.headcount.tolist())}"
     )
     return EXIT_OK
+
+
+def _print_overrides(problem: AllocationProblem) -> None:
+    """One line per override of ``data.overrides``: the ward, its line, the override and its reason."""
+    from planner.rules.overrides import describe, override_params
+
+    par = override_params(problem)
+    if par is None:
+        return
+    for w in par.wards:
+        _err(f"override: {par.names[w]} (line {par.line[w]} of {par.source}): {describe(par, int(w))}; "
+             f"reason: {par.reason[w]}")  # fmt: skip
 
 
 def _headcount_text(counts: list[int]) -> str:

@@ -23,7 +23,7 @@ def recompute(out: Path, scenario: Scenario) -> dict[str, object]:
     wf, rules = scenario.workforce, scenario.rules
     assert list(wards.columns) == [
         "ward_code", "ward_name", "borough", "bcu", "demand", "harm", "population", "need", "constables",
-        "ward_officers", "hotspot_constables", "pcsos",
+        "ward_officers", "hotspot_constables", "pcsos", "override", "override_reason",
     ]  # fmt: skip
     assert list(boroughs.columns) == [
         "borough", "bcu", "constables", "flexible_constables", "pcsos", "sergeants", "inspectors", "sergeant_span",

@@ -181,3 +181,52 @@ def test_real_2021_file_sums_heathrow_across_labels(london_data_dir: Path) -> No
     assert int(w.counts["count"].sum()) == int(raw[months].to_numpy().sum())
     assert not w.counts.duplicated(["ward_code", "major", "minor"]).any()
     assert any(HEATHROW in n and "borough labels" in n for n in w.notes)
+
+
+# ------------------------------------------------------------ another command's crime
+
+
+def test_exclude_labels_drops_the_rows_and_names_the_wards(need_data: Path) -> None:
+    # crime_small.csv: Gamma (E05000003) is filed under "Aviation Security (SO18)"; 202404 is partial
+    w = read_crime(need_data / "crime_small.csv", spec(exclude_labels=["Aviation Security (SO18)"]))
+    assert w.excluded_wards == ("E05000003",)
+    assert "E05000003" not in set(w.counts.ward_code)
+    assert w.total == 30 + 3 + 15 + 6  # Alpha and Beta over 202401..202403
+    note = next(n for n in w.notes if "exclude_labels" in n)
+    assert "2 row(s), 9 offences" in note and "E05000003 (Gamma)" in note
+
+
+def test_exclude_labels_on_a_ward_under_two_labels(need_data: Path) -> None:
+    # Alpha is filed under "Borough A" in 202401 and under SO18 in 202402: only the SO18 row goes,
+    # and the ward is named (the need model then replaces all of its crime)
+    w = read_crime(need_data / "crime_two_labels.csv", spec(exclude_labels=["Aviation Security (SO18)"]))
+    assert w.excluded_wards == ("E05000001",)
+    assert count_of(w, "E05000001", "SHOPLIFTING") == 4
+    assert count_of(w, "E05000002", "SHOPLIFTING") == 10
+
+
+def test_exclude_labels_match_exactly(need_data: Path) -> None:
+    with pytest.raises(DataError, match=r"'aviation security \(SO18\)' match no LookUp_BoroughName.*Borough A"):
+        read_crime(need_data / "crime_small.csv", spec(exclude_labels=["aviation security (SO18)"]))
+
+
+def test_no_labels_no_change(need_data: Path) -> None:
+    a = read_crime(need_data / "crime_small.csv", spec())
+    b = read_crime(need_data / "crime_small.csv", spec(exclude_labels=[]))
+    pd.testing.assert_frame_equal(a.counts, b.counts)
+    assert a.excluded_wards == b.excluded_wards == ()
+
+
+@pytest.mark.london
+def test_real_files_aviation_command(london_data_dir: Path) -> None:
+    labels = ["Aviation Security (SO18)"]
+    for name in ("mps_ward_crime_2024_2026.csv", "mps_ward_crime_2021_2023.csv"):
+        path = london_data_dir / name
+        raw = pd.read_csv(path)
+        w = read_crime(path, spec(exclude_labels=labels))
+        assert w.excluded_wards == (HEATHROW,)
+        kept = [str(m) for m in w.months]
+        so18 = raw[raw.LookUp_BoroughName == labels[0]]
+        assert int(w.counts["count"].sum()) == int(raw[kept].to_numpy().sum()) - int(so18[kept].to_numpy().sum())
+        note = next(n for n in w.notes if "exclude_labels" in n)
+        assert f"{int(so18[kept].to_numpy().sum()):,} offences" in note

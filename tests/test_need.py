@@ -60,7 +60,8 @@ def test_three_wards_by_hand(need_data: Path) -> None:
     f = t.frame
     # months 202401-202403 (202404 is partial): shoplifting 30/15/0, violence with injury 3/6/9
     assert list(f.index) == [A, B, C] and f.index.name == "ward_code"
-    assert list(f.columns) == ["demand", "harm", "population", "need"]
+    assert list(f.columns) == ["demand", "harm", "population", "visitors", "need"]
+    np.testing.assert_array_equal(f.visitors, [0, 0, 0])  # no station data
     np.testing.assert_array_equal(f.demand, [33, 21, 9])
     np.testing.assert_array_equal(f.harm, [30 + 30, 15 + 60, 90])  # weights 1 and 10
     np.testing.assert_array_equal(f.population, [1000, 2000, 3000])

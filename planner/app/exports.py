@@ -86,7 +86,11 @@ def ward_sheet(plan: Plan, months: int = 12, harm_unit: str = "harm") -> pd.Data
             "Residents (people)": t["population"].round(0),
             "Need (index, average ward = 1)": t["need"].round(4),
             "Constables (people)": t["constables"],
+            "Ward officers (people)": t["ward_officers"],
+            "Hotspot-team constables (people)": t["hotspot_constables"],
             "PCSOs (people)": t["pcsos"],
+            "Override": t["override"],
+            "Reason for the override": t["override_reason"],
             "Effective officers (after abstraction)": t["effective_officers"].round(3),
             "Effective officers per unit of need": np.round(opn, 3),
         }

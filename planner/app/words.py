@@ -6,6 +6,8 @@ from __future__ import annotations
 RULE_WORDS: dict[str, str] = {
     "ward_floors": "Every ward has at least its floor of constables and PCSOs",
     "ward_caps": "No ward has more than its cap",
+    "tiers": "Ward officers within the ceiling, the rest from borough hotspot teams",
+    "overrides": "Every overridden ward is within its override",
     "headcount_constable": "Constables deployed are within the headcount",
     "headcount_pcso": "PCSOs deployed are within the headcount",
     "headcount_sergeant": "Sergeants deployed are within the headcount",

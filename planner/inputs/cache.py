@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from planner.inputs.loader import Geography
 
 #: Bump when the pickled types change shape: old entries are then never read.
-FORMAT = "geography-v1"
+FORMAT = "geography-v2"
 #: Entries kept (oldest removed first).
 MAX_ENTRIES = 16
 OFF_VALUES = ("0", "off", "no", "false")

@@ -234,6 +234,10 @@ class CrimeWindow:
         What the reader did that a user should know.
     source : str
         The file (or object) the counts came from.
+    excluded_wards : tuple of str
+        Wards with rows filed under a label of ``data.crime.exclude_labels``
+        (another command's crime): those rows are not in ``counts``, and the
+        need model plans these wards as residential wards.
     """
 
     counts: pd.DataFrame
@@ -241,6 +245,7 @@ class CrimeWindow:
     dropped_months: tuple[int, ...]
     notes: tuple[str, ...]
     source: str = ""
+    excluded_wards: tuple[str, ...] = ()
 
     @property
     def ward_codes(self) -> tuple[str, ...]:
@@ -380,12 +385,42 @@ def _window(frame: pd.DataFrame, header: Sequence[str], lines: np.ndarray, spec:
             source=source,
         )
     notes.extend(groups)
-    long = _to_long(frame, monthly[[str(m) for m in kept]].sum(axis=1))
+    total = monthly[[str(m) for m in kept]].sum(axis=1)
+    keep, excluded = _exclude_labels(frame, total, spec.exclude_labels, notes, source)
+    long = _to_long(frame[keep].reset_index(drop=True), total[keep].reset_index(drop=True))
     notes.append(
         f"crime: kept {len(kept)} month(s) {kept[0]}..{kept[-1]}, {int(long['count'].sum()):,} offences "
         f"in {long['ward_code'].nunique()} wards"
     )
-    return CrimeWindow(long, tuple(kept), tuple(dropped), tuple(notes), source)
+    return CrimeWindow(long, tuple(kept), tuple(dropped), tuple(notes), source, excluded)
+
+
+def _exclude_labels(
+    frame: pd.DataFrame, total: pd.Series, labels: Sequence[str], notes: list[str], source: str
+) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Rows to keep, and the wards with rows filed under one of ``labels`` (matched exactly)."""
+    keep = np.ones(len(frame), dtype=bool)
+    if not labels:
+        return keep, ()
+    label = frame["LookUp_BoroughName"].astype(str).str.strip().to_numpy()
+    unknown = [x for x in labels if x not in set(label)]
+    if unknown:
+        raise DataError(
+            f"data.crime.exclude_labels: {', '.join(map(repr, unknown))} match no LookUp_BoroughName of the "
+            f"file (matched exactly); its labels are: {', '.join(sorted(set(label)))}",
+            source=source,
+        )
+    drop = np.isin(label, list(labels))
+    keep = ~drop
+    wards = tuple(pd.unique(frame.loc[drop, "WardCode"].astype(str)))
+    names = frame.loc[drop].drop_duplicates("WardCode")["WardName"].astype(str).tolist()
+    shown = ", ".join(f"{w} ({n})" for w, n in zip(wards, names, strict=True))
+    notes.append(
+        f"crime: dropped {int(drop.sum()):,} row(s), {int(total[drop].sum()):,} offences in the window, filed under "
+        f"{', '.join(map(repr, labels))} (data.crime.exclude_labels: another command polices them); "
+        f"their {len(wards)} ward(s) have their own crime left out of need (need.excluded_crime): {shown}"
+    )
+    return keep, wards
 
 
 def _fast_counts(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame | None:

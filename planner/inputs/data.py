@@ -19,6 +19,7 @@ from planner.errors import DataError, Problems
 if TYPE_CHECKING:
     from planner.inputs.confidence import WardConfidence
     from planner.inputs.equity import WardEquity
+    from planner.inputs.overrides import WardOverrides
     from planner.inputs.priorities import PriorityEffect
 
 
@@ -61,6 +62,18 @@ class WardData:
     priorities : PriorityEffect or None
         The community priorities already applied to ``need`` (factor per
         ward); None when there are none (see :mod:`planner.inputs.priorities`).
+    visitors : np.ndarray of float, shape (W,), or None
+        Station footfall given to each ward, entries plus exits a year
+        (daytime load; see :mod:`planner.inputs.visitors`); None when the
+        scenario has no ``data.visitors``.
+    overrides : WardOverrides or None
+        Per-ward minimums, maximums, locks, need exclusions and their
+        reasons (see :mod:`planner.inputs.overrides`); None: none.
+    crime_excluded : np.ndarray of bool, shape (W,), or None
+        Wards whose own recorded crime was left out of need (an
+        ``exclude_need`` override or ``data.crime.exclude_labels``): their
+        ``demand`` and ``harm`` follow ``need.excluded_crime``. None: none
+        was (or the data were built without this information).
     """
 
     codes: np.ndarray
@@ -81,6 +94,9 @@ class WardData:
     equity: WardEquity | None = None
     confidence: WardConfidence | None = None
     priorities: PriorityEffect | None = None
+    visitors: np.ndarray | None = None
+    overrides: WardOverrides | None = None
+    crime_excluded: np.ndarray | None = None
     need_pcso: np.ndarray | None = None
     """(W,) the PCSOs' own need (mean 1): residents, daytime visitors, crime volume, low confidence."""
 
@@ -93,6 +109,9 @@ class WardData:
         }  # fmt: skip
         for name, dtype in conv.items():
             object.__setattr__(self, name, _frozen(getattr(self, name), dtype))
+        for name, dtype in (("visitors", float), ("crime_excluded", bool)):
+            if getattr(self, name) is not None:
+                object.__setattr__(self, name, _frozen(getattr(self, name), dtype))
         if self.edges.size == 0:
             object.__setattr__(self, "edges", _frozen(np.zeros((0, 2)), np.int64))
         self._validate()
@@ -129,6 +148,16 @@ class WardData:
                 found.add(f"the {name} data is not in the same ward order as the wards")
         if self.priorities is not None and len(self.priorities.factor) != n:
             found.add("the priority factors are not one per ward")
+        for name in ("visitors", "crime_excluded"):
+            extra = getattr(self, name)
+            if extra is not None and extra.shape != (n,):
+                found.add(f"{name} has shape {extra.shape}, expected one entry per ward ({n})")
+        if self.visitors is not None and self.visitors.shape == (n,):
+            bad = ~np.isfinite(self.visitors) | (self.visitors < 0)
+            if bad.any():
+                found.add(f"visitors is negative or missing for wards {', '.join(self.codes[bad][:5])}")
+        if self.overrides is not None and not np.array_equal(self.overrides.codes, self.codes):
+            found.add("the overrides are not in the same ward order as the wards")
         found.raise_if_any()
 
     # ---------------------------------------------------------------- views
@@ -148,8 +177,8 @@ class WardData:
         return self.borough_bcu[self.borough]
 
     def frame(self) -> pd.DataFrame:
-        """The ward table as a DataFrame indexed by ward code."""
-        return pd.DataFrame(
+        """The ward table as a DataFrame indexed by ward code (with ``visitors`` when there are any)."""
+        table = pd.DataFrame(
             {
                 "ward_name": self.names,
                 "borough_code": self.borough_codes[self.borough],
@@ -163,6 +192,9 @@ class WardData:
             },
             index=pd.Index(self.codes, name="ward_code"),
         )
+        if self.visitors is not None:
+            table.insert(list(table.columns).index("need"), "visitors", self.visitors)
+        return table
 
     def neighbours(self) -> list[list[int]]:
         """Adjacency lists, one per ward."""

@@ -10,6 +10,12 @@ serves crime files with different classifications. A mapping row may name the
 literal key ``EXCLUDE`` to leave an offence out of harm on purpose (e.g. fraud
 reported to Action Fraud, which the CCHI does not weight).
 
+A mapping file may also classify each offence in two yes/no columns (names set
+by ``data.harm.mapping_neighbourhood`` and ``data.harm.mapping_domestic_sexual``):
+``neighbourhood`` (a neighbourhood team can influence it) and
+``domestic_sexual``. ``need.offences: neighbourhood`` and
+``need.domestic_sexual: exclude`` use them (see :mod:`planner.inputs.need`).
+
 Names are matched exactly after folding case and collapsing whitespace. An
 offence recorded in the window with no weight is an error listing every such
 offence, unless ``data.harm.default`` is set: then it gets the default and a
@@ -27,8 +33,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from planner.errors import DataError, Problems
+from planner.errors import DataError, Problems, ScenarioError
 from planner.inputs.crime import CsvTable, parse_numbers, read_csv_table, require_columns
+from planner.inputs.tables import parse_flag
 from planner.scenario import HarmSpec
 
 EXCLUDE = "EXCLUDE"
@@ -61,6 +68,10 @@ class HarmWeights:
         Normalised offence name to the table key it was weighted by (display).
     mapping_source : str or None
         The mapping file, if any (where a missing offence must be added).
+    classes : Mapping[str, Mapping[str, bool]]
+        Offence classes of the mapping file: ``"neighbourhood"`` and
+        ``"domestic_sexual"`` (each present only when the mapping has its
+        column), normalised offence name to yes/no.
     """
 
     weights: Mapping[str, float]
@@ -70,11 +81,58 @@ class HarmWeights:
     excluded: frozenset[str] = frozenset()
     keys: Mapping[str, str] = field(default_factory=dict)
     mapping_source: str | None = None
+    classes: Mapping[str, Mapping[str, bool]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "weights", MappingProxyType(dict(self.weights)))
         object.__setattr__(self, "keys", MappingProxyType(dict(self.keys)))
         object.__setattr__(self, "excluded", frozenset(self.excluded))
+        frozen = {k: MappingProxyType(dict(v)) for k, v in self.classes.items()}
+        object.__setattr__(self, "classes", MappingProxyType(frozen))
+
+    def in_class(
+        self, offences: Iterable[str], name: str, setting: str, crime_source: str = "the crime file"
+    ) -> np.ndarray:
+        """Whether each offence is in class ``name`` (``neighbourhood`` or ``domestic_sexual``).
+
+        Parameters
+        ----------
+        offences : Iterable[str]
+            Offence names as in the crime file.
+        name : str
+            The class (a column of the mapping file).
+        setting : str
+            The scenario setting that asked for it, for messages.
+        crime_source : str
+            The crime file, for messages.
+
+        Returns
+        -------
+        np.ndarray of bool
+
+        Raises
+        ------
+        ScenarioError
+            The mapping file has no such column.
+        DataError
+            An offence is not in the mapping file (every such offence listed).
+        """
+        names = [str(o) for o in offences]
+        marks = self.classes.get(name)
+        if marks is None:
+            raise ScenarioError(
+                f"{setting} needs a harm mapping file (data.harm.mapping) with a yes/no column {name!r} "
+                f"marking each offence; {self.mapping_source or 'no mapping file'} has none",
+                source=self.mapping_source or self.source,
+            )
+        missing = sorted({o for o in names if normalise(o) not in marks})
+        if missing:
+            raise DataError(
+                f"{len(missing)} offence(s) recorded in {crime_source} are not classified in column {name!r} "
+                f"(needed by {setting}): {', '.join(map(repr, missing))}. Add a row for each to the mapping file",
+                source=self.mapping_source or self.source,
+            )
+        return np.array([marks[normalise(o)] for o in names], dtype=bool)
 
     def resolve(self, offences: Iterable[str], crime_source: str = "the crime file") -> OffenceWeights:
         """Give each offence its weight, or raise listing every offence without one.
@@ -182,16 +240,24 @@ def read_harm_weights(spec: HarmSpec, resolve: Callable[[str], Path]) -> HarmWei
     if spec.weights is None:
         return None
     table = read_csv_table(resolve(spec.weights), "harm weights file")
+    if spec.alternative_value is not None and spec.alternative_value not in table.header:
+        raise DataError(
+            f"header (line 1): no column {spec.alternative_value!r} for data.harm.alternative_value "
+            f"(found: {', '.join(table.header)})",
+            source=table.source,
+        )
     weights, display = _read_table(table, spec)
     keys = {k: display[k] for k in weights}
     excluded: set[str] = set()
     mapping_source = None
     sources = [table.source]
+    classes: dict[str, dict[str, bool]] = {}
     if spec.mapping is not None:
         mapping = read_csv_table(resolve(spec.mapping), "harm mapping file")
         mapping_source = mapping.source
         sources.append(mapping.source)
         mapped, excluded = _read_mapping(mapping, spec, weights, table.source)
+        classes = _read_classes(mapping, spec)
         for offence, key in mapped.items():
             weights[offence] = weights[key]
             keys[offence] = display[key]
@@ -203,7 +269,29 @@ def read_harm_weights(spec: HarmSpec, resolve: Callable[[str], Path]) -> HarmWei
         excluded=frozenset(excluded),
         keys=keys,
         mapping_source=mapping_source,
+        classes=classes,
     )
+
+
+def _read_classes(table: CsvTable, spec: HarmSpec) -> dict[str, dict[str, bool]]:
+    """The yes/no class columns of a mapping file that has them (every row must be marked)."""
+    found = Problems(table.source, DataError)
+    out: dict[str, dict[str, bool]] = {}
+    columns = {"neighbourhood": spec.mapping_neighbourhood, "domestic_sexual": spec.mapping_domestic_sexual}
+    offences = table.frame[spec.mapping_offence]
+    for name, column in columns.items():
+        if column not in table.header:
+            continue
+        marks: dict[str, bool] = {}
+        for offence, cell, line in zip(offences, table.frame[column], table.lines, strict=True):
+            flag = parse_flag(cell)
+            if flag is None:
+                found.add(f"line {line}: column {column!r} is {cell!r} for offence {offence!r}: write yes or no")
+            elif normalise(offence):
+                marks[normalise(offence)] = flag
+        out[name] = marks
+    found.raise_if_any()
+    return out
 
 
 def harm_weights_from_frame(

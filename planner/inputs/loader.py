@@ -38,8 +38,10 @@ from planner.inputs.data import WardData
 from planner.inputs.equity import WardEquity, load_equity, synthetic_equity
 from planner.inputs.harm import HarmWeights, harm_weights_from_frame, read_harm_weights
 from planner.inputs.need import compute_need, pcso_need, windowed_need
+from planner.inputs.overrides import WardOverrides, check_minimums, read_overrides
 from planner.inputs.population import read_population
 from planner.inputs.priorities import PriorityTable, apply_priorities, priority_effect, read_priorities
+from planner.inputs.visitors import WardVisitors, load_visitors
 from planner.scenario import RANKS, CrimeSpec, DataSpec, Scenario, load_scenario
 
 Resolver = Callable[[str], Path]
@@ -105,6 +107,8 @@ class Geography:
         Deprivation and ethnicity per ward (generated for the synthetic city).
     confidence : WardConfidence or None
         Public Attitude Survey confidence per ward.
+    visitors : WardVisitors or None
+        Station footfall per ward (``data.visitors``).
     notes : tuple of str
         What the readers did that a user should know.
     files : tuple of str
@@ -125,6 +129,7 @@ class Geography:
     notes: tuple[str, ...] = field(default=())
     equity: WardEquity | None = None
     confidence: WardConfidence | None = None
+    visitors: WardVisitors | None = None
     crime_table: CsvTable | None = None
     """The crime file as read, to cut other windows from (need over several windows)."""
     crime_spec: CrimeSpec | None = None
@@ -133,8 +138,8 @@ class Geography:
 
 def geography_key(data: DataSpec) -> str:
     """Hash of the parts of the ``data`` block that the geography depends on: all but the community
-    priorities (applied when need is built) and the current deployment (read per scenario)."""
-    return _spec_digest(data.model_dump(mode="json", exclude={"priorities", "current"}))
+    priorities and overrides (applied when need is built) and the current deployment (read per scenario)."""
+    return _spec_digest(data.model_dump(mode="json", exclude={"priorities", "overrides", "current"}))
 
 
 def _borough_index(table: pd.DataFrame) -> np.ndarray:
@@ -148,7 +153,7 @@ def _geo_arrays(layer: Any) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     return queen_edges(layer), ward_arrays(layer)
 
 
-def _synthetic_geography(data: DataSpec) -> Geography:
+def _synthetic_geography(data: DataSpec, resolve: Resolver) -> Geography:
     from geo.synthetic import synthetic_city
 
     spec = data.synthetic
@@ -168,6 +173,10 @@ def _synthetic_geography(data: DataSpec) -> Geography:
         residents = pop.reindex(codes).to_numpy(dtype=float)
         rate = per_ward / np.maximum(residents, 1.0)
         equity = synthetic_equity(codes, _borough_index(table), rate, residents, spec.seed)
+    visitors, digest = None, _spec_digest({"synthetic": spec.model_dump(), "generator": "geo.synthetic v1"})
+    if data.visitors is not None:  # a station file in British National Grid metres, as for real wards
+        visitors, path = load_visitors(data.visitors, layer, resolve)
+        digest = _spec_digest([digest, _file_digest([path])])
     return Geography(
         layer=layer,
         table=table,
@@ -178,10 +187,16 @@ def _synthetic_geography(data: DataSpec) -> Geography:
         crime=crime,
         harm=harm,
         population=pop,
-        digest=_spec_digest({"synthetic": spec.model_dump(), "generator": "geo.synthetic v1"}),
+        digest=digest,
         data_key=geography_key(data),
-        notes=(*city.layer.notes, *crime.notes, *(equity.notes if equity else ())),
+        notes=(
+            *city.layer.notes,
+            *crime.notes,
+            *(equity.notes if equity else ()),
+            *(visitors.notes if visitors else ()),
+        ),
         equity=equity,
+        visitors=visitors,
         crime_table=crime_table,
         crime_spec=crime_spec,
         files=(),
@@ -235,7 +250,15 @@ def _file_geography(data: DataSpec, resolve: Resolver) -> Geography:
     if data.confidence is not None:
         confidence, survey_files = load_confidence(data.confidence, codes, _borough_index(table), resolve, equity)
         used += survey_files
-    extra = (*(equity.notes if equity else ()), *(confidence.notes if confidence else ()))
+    visitors = None
+    if data.visitors is not None:
+        visitors, visitors_file = load_visitors(data.visitors, layer, resolve)
+        used.append(visitors_file)
+    extra = (
+        *(equity.notes if equity else ()),
+        *(confidence.notes if confidence else ()),
+        *(visitors.notes if visitors else ()),
+    )
     return Geography(
         layer=layer,
         table=table,
@@ -251,6 +274,7 @@ def _file_geography(data: DataSpec, resolve: Resolver) -> Geography:
         notes=(*ward_layer.notes, *crime.notes, *extra),
         equity=equity,
         confidence=confidence,
+        visitors=visitors,
         crime_table=crime_table,
         crime_spec=data.crime,
         files=tuple(str(p) for p in used),
@@ -260,7 +284,7 @@ def _file_geography(data: DataSpec, resolve: Resolver) -> Geography:
 def load_geography(data: DataSpec, resolve: Resolver) -> Geography:
     """Read (or generate) the wards, adjacency, crime, harm weights and population."""
     if data.source == "synthetic":
-        return _synthetic_geography(data)
+        return _synthetic_geography(data, resolve)
     return _file_geography(data, resolve)
 
 
@@ -276,18 +300,30 @@ def cached_geography(data: DataSpec, resolve: Resolver, roots: tuple[str | None,
     return geo
 
 
-def build_wards(geo: Geography, scenario: Scenario, priorities: PriorityTable | None = None) -> WardData:
-    """Combine a geography with the scenario's need settings (and community priorities) into :class:`WardData`."""
+def build_wards(
+    geo: Geography,
+    scenario: Scenario,
+    priorities: PriorityTable | None = None,
+    overrides: WardOverrides | None = None,
+) -> WardData:
+    """Combine a geography with the scenario's need settings, community priorities and overrides into
+    :class:`WardData` (the overrides' ``exclude_need`` is applied to need here)."""
     t = geo.table
     codes = t["ward_code"].to_list()
-    if scenario.need.windows is not None and geo.crime_table is not None and geo.crime_spec is not None:
-        table = windowed_need(
-            codes, geo.crime_table, geo.crime_spec, geo.crime.months, geo.harm, geo.population, scenario.need
-        )
-    else:
-        table = compute_need(codes, geo.crime, geo.harm, geo.population, scenario.need)
     boroughs = t.drop_duplicates("borough_code")[["borough_code", "borough_name", "bcu"]]
     b_index = pd.Index(boroughs["borough_code"])
+    extra = {
+        "visitors": None if geo.visitors is None else geo.visitors.values,
+        "exclude": None if overrides is None else overrides.exclude_need,
+        "borough": b_index.get_indexer(t["borough_code"]),
+    }
+    if scenario.need.windows is not None and geo.crime_table is not None and geo.crime_spec is not None:
+        table = windowed_need(
+            codes, geo.crime_table, geo.crime_spec, geo.crime.months, geo.harm, geo.population, scenario.need,
+            **extra,
+        )  # fmt: skip
+    else:
+        table = compute_need(codes, geo.crime, geo.harm, geo.population, scenario.need, **extra)
     frame = table.frame.loc[codes]
     need = frame["need"].to_numpy()
     effect = None
@@ -295,8 +331,9 @@ def build_wards(geo: Geography, scenario: Scenario, priorities: PriorityTable | 
         effect = priority_effect(codes, geo.crime, priorities)
         need = apply_priorities(need, effect)
     low_confidence = None if geo.confidence is None else geo.confidence.low_confidence
+    visitors = None if geo.visitors is None else frame["visitors"].to_numpy()
     need_p, pcso_notes = pcso_need(
-        scenario.need.pcso, frame["population"].to_numpy(), frame["demand"].to_numpy(), None, low_confidence
+        scenario.need.pcso, frame["population"].to_numpy(), frame["demand"].to_numpy(), visitors, low_confidence
     )
     return WardData(
         codes=np.array(codes),
@@ -317,6 +354,9 @@ def build_wards(geo: Geography, scenario: Scenario, priorities: PriorityTable | 
         equity=geo.equity,
         confidence=geo.confidence,
         priorities=effect,
+        visitors=None if geo.visitors is None else geo.visitors.values,
+        overrides=overrides,
+        crime_excluded=table.excluded if table.excluded.any() else None,
         need_pcso=need_p,
     )
 
@@ -373,7 +413,12 @@ class Inputs:
     aux_key: str
     aux_digest: str
     need_digest: str = ""
-    """Hash of the community priorities file (empty without one)."""
+    """Hash of the community priorities and overrides files (empty without either)."""
+
+    @property
+    def overrides(self) -> WardOverrides | None:
+        """The per-ward overrides of ``data.overrides`` (same object as ``wards.overrides``), or None."""
+        return self.wards.overrides
 
     @property
     def layer(self) -> Any:
@@ -393,7 +438,15 @@ class Inputs:
 
 def _need_key(scenario: Scenario, priorities_digest: str = "") -> str:
     spec = scenario.data.priorities
-    return _spec_digest([scenario.need.model_dump(mode="json"), spec and spec.model_dump(), priorities_digest])
+    over = scenario.data.overrides
+    return _spec_digest(
+        [
+            scenario.need.model_dump(mode="json"),
+            spec and spec.model_dump(),
+            over and over.model_dump(),
+            priorities_digest,
+        ]
+    )
 
 
 def _headcount(scenario: Scenario) -> dict[str, int]:
@@ -482,12 +535,22 @@ def load_inputs(
     else:
         geo = load_geography(scenario.data, resolve)
     prio_path = None if scenario.data.priorities is None else resolve(scenario.data.priorities.path)
-    need_digest = _file_digest([prio_path]) if prio_path is not None else ""
+    over_path = None if scenario.data.overrides is None else resolve(scenario.data.overrides.path)
+    need_files = [p for p in (prio_path, over_path) if p is not None]
+    need_digest = _file_digest(need_files) if need_files else ""
     need_key = _need_key(scenario, need_digest)
     if reuse is not None and reuse.geography is geo and reuse.need_key == need_key:
         wards = reuse.wards
+        if wards.overrides is not None:
+            check_minimums(wards.overrides, _headcount(scenario))
     else:
-        wards = build_wards(geo, scenario, None if prio_path is None else read_priorities(prio_path))
+        overrides = None
+        if over_path is not None:
+            t = geo.table
+            overrides = read_overrides(
+                over_path, t["ward_code"].tolist(), t["ward_name"].tolist(), _headcount(scenario)
+            )
+        wards = build_wards(geo, scenario, None if prio_path is None else read_priorities(prio_path), overrides)
     aux_key = _aux_key(scenario)
     if reuse is not None and reuse.geography is geo and reuse.aux_key == aux_key:
         return Inputs(

@@ -1,4 +1,4 @@
-"""The need model: demand, harm and population per ward, and their mix.
+"""The need model: demand, harm, population and daytime load per ward, and their mix.
 
 For each ward of the plan, over the months of the crime window:
 
@@ -8,22 +8,35 @@ For each ward of the plan, over the months of the crime window:
   shoplifting, but not thousands of times more, as it is for harm);
 * **harm** = sum over offences of count x harm weight (with no weights
   table, harm is the plain count);
-* **population** = resident population.
+* **population** = resident population;
+* **visitors** = station footfall a year (``data.visitors``, see
+  :mod:`planner.inputs.visitors`), the daytime load residents miss.
 
 Each is divided by its mean over the wards, and the combined need is their
-weighted mean with the scenario's weights ``w_d, w_h, w_p``::
+weighted mean with the scenario's weights ``w_d, w_h, w_p, w_v``::
 
     need = (w_d * demand / mean(demand) + w_h * harm / mean(harm)
-            + w_p * population / mean(population)) / (w_d + w_h + w_p)
+            + w_p * population / mean(population)
+            + w_v * visitors / mean(visitors)) / (w_d + w_h + w_p + w_v)
 
 so need has mean exactly 1 over the wards, does not change when every count is
 scaled by the same factor, and grows with a ward's own counts.
+
+Which crime counts is the scenario's choice: ``need.offences: neighbourhood``
+keeps only offences a neighbourhood team can influence and
+``need.domestic_sexual: exclude`` leaves out domestic and sexual offences
+(both marked in the harm mapping file). A ward whose own crime is excluded (an
+``exclude_need`` override, or rows filed under ``data.crime.exclude_labels``)
+keeps its residents and visitors; its crime in need is, offence by offence,
+its residents times the rate per resident of the other wards of its borough
+(``need.excluded_crime: borough_rate``, the default: planned as a residential
+ward of its borough), or nothing (``zero``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -35,28 +48,33 @@ from planner.inputs.harm import HarmWeights, read_harm_weights
 from planner.inputs.population import read_population
 from planner.scenario import CrimeSpec, DataSpec, MonthWindow, NeedSpec, NeedWindows, PcsoNeedWeights
 
-COLUMNS: tuple[str, ...] = ("demand", "harm", "population", "need")
+COLUMNS: tuple[str, ...] = ("demand", "harm", "population", "visitors", "need")
 
 
 @dataclass(frozen=True, eq=False)
 class NeedTable:
-    """Per-ward demand, harm, population and combined need.
+    """Per-ward demand, harm, population, visitors and combined need.
 
     Attributes
     ----------
     frame : pd.DataFrame
         Index ``ward_code`` (in the order asked for), float columns
-        ``demand``, ``harm``, ``population``, ``need``.
+        ``demand``, ``harm``, ``population``, ``visitors`` (0 without
+        station data), ``need``.
     notes : tuple of str
         What the crime reader, harm weights and need model did (months
         dropped, offences excluded or defaulted, wards dropped).
     months : tuple of int
         The crime window's months, ``YYYYMM``.
+    excluded : np.ndarray of bool
+        Wards whose own crime was left out of need (in ward order; empty
+        when the table was built without this information).
     """
 
     frame: pd.DataFrame
     notes: tuple[str, ...]
     months: tuple[int, ...]
+    excluded: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     def array(self, column: str) -> np.ndarray:
         """One column as a float array in ward order."""
@@ -71,8 +89,11 @@ def compute_need(
     spec: NeedSpec,
     *,
     allow_no_crime: bool = False,
+    visitors: np.ndarray | None = None,
+    exclude: np.ndarray | None = None,
+    borough: np.ndarray | None = None,
 ) -> NeedTable:
-    """Combine crime, harm weights and population into need per ward.
+    """Combine crime, harm weights, population and visitors into need per ward.
 
     Parameters
     ----------
@@ -80,17 +101,28 @@ def compute_need(
         The wards of the plan, in output order (unique).
     crime : CrimeWindow
         Counts per ward and offence. Rows for other wards (City of London,
-        an excluded borough) are dropped with a note.
+        an excluded borough) are dropped with a note. Its
+        ``excluded_wards`` have their own crime left out of need.
     harm : HarmWeights or None
         Weights per offence; None: harm equals plain counts (noted).
     population : pd.Series or None
         Population by ward code; must cover every ward. None: zeros, allowed
         only when the population weight is 0.
     spec : NeedSpec
-        Weights of the mix and whether demand is harm-weighted.
+        Weights of the mix, whether demand is harm-weighted, which offences
+        count, and what an excluded ward's crime becomes.
     allow_no_crime : bool
         Accept wards with no crime rows at all (their counts are 0). Default
         False: such a ward is usually a code mismatch, so it is an error.
+    visitors : np.ndarray of float, shape (W,), optional
+        Station footfall per ward, in ``ward_codes`` order; None: none
+        (then ``need.weights.visitors`` must be 0).
+    exclude : np.ndarray of bool, shape (W,), optional
+        Wards whose own crime is left out of need (``exclude_need``
+        overrides), besides ``crime.excluded_wards``.
+    borough : np.ndarray of int, shape (W,), optional
+        Borough of each ward, for ``need.excluded_crime: borough_rate``;
+        None: all wards are one borough.
 
     Returns
     -------
@@ -100,11 +132,13 @@ def compute_need(
     ------
     DataError
         Duplicate ward codes; wards with no crime rows; offences with no
-        harm weight; wards with no population; a component that is zero for
-        every ward but has a positive weight.
+        harm weight or not classified for the offence filters; wards with
+        no population; a component that is zero for every ward but has a
+        positive weight.
     ScenarioError
-        A positive population weight with no population data, or weighted
-        demand with no harm weights.
+        A positive population or visitors weight with no such data,
+        weighted demand with no harm weights, an offence filter with no
+        mapping column to filter by.
     """
     codes = _unique_codes(ward_codes)
     w = spec.weights
@@ -113,16 +147,22 @@ def compute_need(
             f"need.weights.population is {w.population:g} but no population data is given: "
             "set data.population, or set need.weights.population to 0"
         )
+    if visitors is None and w.visitors > 0:
+        raise ScenarioError(
+            f"need.weights.visitors is {w.visitors:g} but no station footfall is given: "
+            "set data.visitors, or set need.weights.visitors to 0"
+        )
     if spec.demand_weighted and harm is None:
         raise ScenarioError("need.demand_weighted needs harm weights: set data.harm.weights, or turn it off")
+    excluded = _excluded_mask(codes, crime, exclude)
     notes = list(crime.notes)
-    counts = _counts_for(codes, crime, allow_no_crime, notes)
-    level = harm.level if harm is not None else "minor"
-    by_offence = counts.pivot_table(
-        index="ward_code", columns=level, values="count", aggfunc="sum", fill_value=0, sort=False
-    ).reindex(index=codes, fill_value=0)
-    matrix = by_offence.to_numpy(dtype=float)
-    offences = [str(c) for c in by_offence.columns]
+    counts = _counts_for(codes, crime, allow_no_crime, notes, set(np.asarray(codes)[excluded]))
+    matrix, offences = _offence_matrix(codes, counts, harm.level if harm is not None else "minor")
+    matrix, offences = _filter_offences(matrix, offences, harm, spec, crime.source or "the crime file", notes)
+    pop = _population(codes, population)
+    if excluded.any():
+        matrix = _replace_excluded(matrix, excluded, pop if population is not None else None, borough, spec, notes)
+        notes.append(_excluded_note(codes, excluded, spec))
     recorded = [o for o, total in zip(offences, matrix.sum(axis=0), strict=True) if total > 0]
 
     if harm is None:
@@ -136,10 +176,46 @@ def compute_need(
         use = np.array([o in resolved.weight for o in offences])
     demand = _demand(matrix, weight, use, spec.demand_weighted, notes)
     harm_v = matrix[:, use] @ weight[use]
-    pop = _population(codes, population)
+    visit = np.zeros(len(codes)) if visitors is None else _visitors(visitors, len(codes))
 
-    parts = {"demand": (demand, w.demand), "harm": (harm_v, w.harm), "population": (pop, w.population)}
-    need = np.zeros(len(codes))
+    parts = {
+        "demand": (demand, w.demand),
+        "harm": (harm_v, w.harm),
+        "population": (pop, w.population),
+        "visitors": (visit, w.visitors),
+    }
+    need = combine(parts)
+    used = [f"{weight_of:g} x {name}" for name, (_, weight_of) in parts.items() if name != "visitors" or weight_of > 0]
+    notes.append(f"need = ({' + '.join(used)}) / {w.total:g}, each divided by its mean over {len(codes)} wards")
+    frame = pd.DataFrame(
+        {"demand": demand, "harm": harm_v, "population": pop, "visitors": visit, "need": need},
+        index=pd.Index(codes, name="ward_code"),
+    )
+    return NeedTable(frame, tuple(notes), crime.months, excluded)
+
+
+def combine(parts: dict[str, tuple[np.ndarray, float]]) -> np.ndarray:
+    """The weighted mean of components, each divided by its mean over the wards.
+
+    Parameters
+    ----------
+    parts : dict of name -> (values, weight)
+        Each component's per-ward values (same length) and its weight
+        (``>= 0``, at least one positive). A component of weight 0 is left
+        out.
+
+    Returns
+    -------
+    np.ndarray of float
+        ``sum_c weight_c * values_c / mean(values_c) / sum_c weight_c``: mean 1.
+
+    Raises
+    ------
+    DataError
+        A component with a positive weight is zero in every ward.
+    """
+    total = sum(weight for _, weight in parts.values())
+    need = np.zeros(len(next(iter(parts.values()))[0]))
     for name, (values, weight_of) in parts.items():
         if weight_of == 0:
             continue
@@ -151,16 +227,111 @@ def compute_need(
                 source="need model",
             )
         need += weight_of * values / mean
-    need /= w.demand + w.harm + w.population
-    notes.append(
-        f"need = ({w.demand:g} x demand + {w.harm:g} x harm + {w.population:g} x population) / "
-        f"{w.demand + w.harm + w.population:g}, each divided by its mean over {len(codes)} wards"
+    return need / total
+
+
+def _visitors(visitors: np.ndarray, n: int) -> np.ndarray:
+    values = np.asarray(visitors, dtype=float)
+    if values.shape != (n,):
+        raise DataError(f"visitors has shape {values.shape}, expected one figure per ward ({n})", source="need model")
+    if not (np.isfinite(values) & (values >= 0)).all():
+        raise DataError("visitors has a negative or missing figure", source="need model")
+    return values
+
+
+def _excluded_mask(codes: list[str], crime: CrimeWindow, exclude: np.ndarray | None) -> np.ndarray:
+    mask = np.isin(np.asarray(codes, dtype=object), list(crime.excluded_wards))
+    if exclude is not None:
+        extra = np.asarray(exclude, dtype=bool)
+        if extra.shape != mask.shape:
+            raise DataError(f"exclude has {extra.size} entries for {mask.size} wards", source="need model")
+        mask |= extra
+    return mask
+
+
+def _offence_matrix(codes: list[str], counts: pd.DataFrame, level: str) -> tuple[np.ndarray, list[str]]:
+    """Offences per ward (rows in ``codes`` order) and the offence of each column."""
+    by_offence = counts.pivot_table(
+        index="ward_code", columns=level, values="count", aggfunc="sum", fill_value=0, sort=False
+    ).reindex(index=codes, fill_value=0)
+    return by_offence.to_numpy(dtype=float), [str(c) for c in by_offence.columns]
+
+
+def _filter_offences(
+    matrix: np.ndarray, offences: list[str], harm: HarmWeights | None, spec: NeedSpec, source: str, notes: list[str]
+) -> tuple[np.ndarray, list[str]]:
+    """Keep the offences the scenario counts (``need.offences``, ``need.domestic_sexual``)."""
+    keep = np.ones(len(offences), dtype=bool)
+    asks = []
+    if spec.offences == "neighbourhood":
+        asks.append(("neighbourhood", "need.offences: neighbourhood", True))
+    if spec.domestic_sexual == "exclude":
+        asks.append(("domestic_sexual", "need.domestic_sexual: exclude", False))
+    if not asks:
+        return matrix, offences
+    totals = matrix.sum(axis=0)
+    recorded = totals > 0
+    for name, setting, wanted in asks:
+        if harm is None:
+            raise ScenarioError(
+                f"{setting} needs a harm mapping file (data.harm.weights and data.harm.mapping) that marks "
+                f"each offence in a yes/no column {name!r}"
+            )
+        marked = np.zeros(len(offences), dtype=bool)
+        marked[recorded] = harm.in_class(
+            [o for o, r in zip(offences, recorded, strict=True) if r], name, setting, source
+        )
+        drop = recorded & (marked != wanted)
+        keep &= ~drop
+        if drop.any():
+            share = float(totals[drop].sum() / totals.sum()) if totals.sum() > 0 else 0.0
+            notes.append(
+                f"{setting}: {int(drop.sum())} offence categories left out of need, "
+                f"{int(totals[drop].sum()):,} offences ({share:.1%} of those in the wards planned): "
+                + ", ".join(o for o, d in zip(offences, drop, strict=True) if d)
+            )
+    return matrix[:, keep], [o for o, k in zip(offences, keep, strict=True) if k]
+
+
+def _replace_excluded(
+    matrix: np.ndarray,
+    excluded: np.ndarray,
+    population: np.ndarray | None,
+    borough: np.ndarray | None,
+    spec: NeedSpec,
+    notes: list[str],
+) -> np.ndarray:
+    """The excluded wards' rows replaced by ``need.excluded_crime``."""
+    out = matrix.copy()
+    if spec.excluded_crime == "zero":
+        out[excluded] = 0.0
+        return out
+    n = len(excluded)
+    group = np.zeros(n, dtype=np.int64) if borough is None else np.asarray(borough, dtype=np.int64)
+    size = population if population is not None else np.ones(n)
+    if population is None:
+        notes.append("need: no population data, so an excluded ward gets its borough's mean crime per ward")
+    base = ~excluded
+    london = out[base].sum(axis=0) / max(float(size[base].sum()), 1e-12) if base.any() else np.zeros(out.shape[1])
+    for g in np.unique(group[excluded]):
+        peers = base & (group == g)
+        people = float(size[peers].sum())
+        rate = out[peers].sum(axis=0) / people if people > 0 else london
+        if not people > 0:
+            notes.append("need: an excluded ward's borough has no other ward with residents: London's rate used")
+        rows = excluded & (group == g)
+        out[rows] = size[rows, None] * rate[None, :]
+    return out
+
+
+def _excluded_note(codes: list[str], excluded: np.ndarray, spec: NeedSpec) -> str:
+    shown = ", ".join(np.asarray(codes, dtype=object)[excluded][:20])
+    what = (
+        "residents times their borough's crime per resident (need.excluded_crime: borough_rate)"
+        if spec.excluded_crime == "borough_rate"
+        else "no crime (need.excluded_crime: zero)"
     )
-    frame = pd.DataFrame(
-        {"demand": demand, "harm": harm_v, "population": pop, "need": need},
-        index=pd.Index(codes, name="ward_code"),
-    )
-    return NeedTable(frame, tuple(notes), crime.months)
+    return f"need: {int(excluded.sum())} ward(s) with their own crime excluded count {what}: {shown}"
 
 
 def _unique_codes(ward_codes: Sequence[str]) -> list[str]:
@@ -174,7 +345,9 @@ def _unique_codes(ward_codes: Sequence[str]) -> list[str]:
     return codes
 
 
-def _counts_for(codes: list[str], crime: CrimeWindow, allow_no_crime: bool, notes: list[str]) -> pd.DataFrame:
+def _counts_for(
+    codes: list[str], crime: CrimeWindow, allow_no_crime: bool, notes: list[str], excused: set[str] | None = None
+) -> pd.DataFrame:
     counts = crime.counts
     inside = counts["ward_code"].isin(codes).to_numpy()
     if not inside.all():
@@ -186,7 +359,7 @@ def _counts_for(codes: list[str], crime: CrimeWindow, allow_no_crime: bool, note
             f"{len(wards)} ward code(s) not among the {len(codes)} wards planned: {shown}"
         )
         counts = counts.loc[inside]
-    absent = sorted(set(codes) - set(counts["ward_code"]))
+    absent = sorted(set(codes) - set(counts["ward_code"]) - (excused or set()))
     if absent:
         shown = ", ".join(absent[:20]) + (f" and {len(absent) - 20} more" if len(absent) > 20 else "")
         if not allow_no_crime:
@@ -304,11 +477,16 @@ def windowed_need(
     harm: HarmWeights | None,
     population: pd.Series | None,
     spec: NeedSpec,
+    *,
+    visitors: np.ndarray | None = None,
+    exclude: np.ndarray | None = None,
+    borough: np.ndarray | None = None,
 ) -> NeedTable:
     """Need over the rolling windows of ``spec.windows`` cut from the crime table, combined per ward.
 
     Demand, harm and population are the windows' means; ``need`` is their mean,
-    or each ward's lowest (``combine: worst``).
+    or each ward's lowest (``combine: worst``). ``visitors``, ``exclude`` and
+    ``borough`` are passed to :func:`compute_need` for every window.
 
     Raises
     ------
@@ -329,6 +507,9 @@ def windowed_need(
             harm,
             population,
             spec,
+            visitors=visitors,
+            exclude=exclude,
+            borough=borough,
         )
         for lo, hi in bounds
     ]
@@ -342,7 +523,8 @@ def windowed_need(
         f"need: {spec.windows.combine} of {len(bounds)} windows of {spec.windows.months} months: {shown}",
     ]
     kept = tuple(sorted({m for t in tables for m in t.months}))
-    return NeedTable(combined, tuple(dict.fromkeys(notes)), kept)
+    excluded = np.logical_or.reduce([t.excluded for t in tables])
+    return NeedTable(combined, tuple(dict.fromkeys(notes)), kept, excluded)
 
 
 def pcso_need(

@@ -111,3 +111,20 @@ def _fast(path: Path, raw: bytes, columns: list[str], numeric: set[str]) -> CsvT
         frame = frame.loc[~blank].reset_index(drop=True)
         lines = lines[~blank]
     return CsvTable(tuple(header), frame[list(dict.fromkeys(columns))], lines, str(path))
+
+
+_TRUE = frozenset({"yes", "y", "true", "t", "1"})
+_FALSE = frozenset({"no", "n", "false", "f", "0"})
+
+
+def parse_flag(text: object) -> bool | None:
+    """A yes/no cell: ``yes, y, true, t, 1`` or ``no, n, false, f, 0`` (any case); None otherwise.
+
+    An empty cell is None too: the caller decides whether blank means "no" or is a problem.
+    """
+    word = str(text).strip().casefold()
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    return None

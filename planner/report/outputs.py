@@ -23,10 +23,11 @@ from planner.report.result import Plan
 
 WARD_COLUMNS = [
     "ward_code", "ward_name", "borough", "bcu", "demand", "harm", "population", "need", "constables",
-    "ward_officers", "hotspot_constables", "pcsos",
+    "ward_officers", "hotspot_constables", "pcsos", "override", "override_reason",
 ]  # fmt: skip
 """allocation.csv: ``ward_officers + hotspot_constables == constables`` (without tiers every constable is a ward
-officer)."""
+officer); ``override`` is the ward's override in plain words and ``override_reason`` its reason (both blank
+for a ward without one, see ``data.overrides``)."""
 BOROUGH_COLUMNS = [
     "borough", "bcu", "constables", "flexible_constables", "pcsos", "sergeants", "inspectors", "sergeant_span",
     "inspector_span", "cost",

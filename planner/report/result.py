@@ -22,6 +22,7 @@ from planner.ranks import CONSTABLE, INSPECTOR, PCSO, SERGEANT
 from planner.report.changes import Changes
 from planner.report.tiers import hotspot_teams, tier_summary
 from planner.rules import binding, check_plan
+from planner.rules.overrides import override_summary, ward_columns
 from planner.rules.tiers import split_constables
 from planner.scenario import RANKS, Scenario
 from planner.solve.pipeline import Status
@@ -132,10 +133,13 @@ class Plan:
     # ----------------------------------------------------------- tables
     def ward_table(self) -> pd.DataFrame:
         """One row per ward: ward_code, ward_name, borough, bcu, demand, harm, population, need,
-        constables, pcsos (plus effective officers and need per effective officer)."""
+        constables (ward officers and hotspot-team constables), pcsos, override and override_reason (the
+        ward's override in plain words and its reason, "" without one), effective officers and need per
+        effective officer."""
         w = self.wards
         eff = self.effective
         ward_officers, hotspot = split_constables(self.problem, self.constables)
+        override, reason = ward_columns(self.problem, w.n_wards)
         return pd.DataFrame(
             {
                 "ward_code": w.codes,
@@ -150,6 +154,8 @@ class Plan:
                 "ward_officers": ward_officers,
                 "hotspot_constables": hotspot,
                 "pcsos": self.pcsos,
+                "override": override,
+                "override_reason": reason,
                 "effective_officers": eff,
                 "need_per_officer": np.where(eff > 0, w.need / np.maximum(eff, 1e-12), np.inf),
             }
@@ -227,6 +233,8 @@ class Plan:
                     for key, a in sup.per_bcu.items()
                 ],
             }
+        if self.wards.overrides is not None:
+            out["overrides"] = override_summary(self.problem, self.wards.overrides, self.deployment)
         return out
 
     def hotspot_teams(self) -> pd.DataFrame:

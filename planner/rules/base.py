@@ -43,6 +43,7 @@ class RuleKey(str, Enum):
 
     WARD_LIMITS = "ward_limits"
     TIERS = "tiers"
+    OVERRIDES = "overrides"
     HEADCOUNT = "headcount"
     SUPERVISION = "supervision"
     BUDGET = "budget"

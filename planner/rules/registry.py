@@ -32,6 +32,7 @@ from planner.rules.budget import Budget
 from planner.rules.damping import BoroughDamping
 from planner.rules.headcount import Headcount
 from planner.rules.min_effective import MinEffective
+from planner.rules.overrides import OverridesRule
 from planner.rules.stability import Stability
 from planner.rules.supervision import Supervision
 from planner.rules.tiers import TiersRule
@@ -40,6 +41,7 @@ from planner.rules.ward_limits import WardLimits
 REGISTRY: tuple[Rule, ...] = (
     WardLimits(),
     TiersRule(),
+    OverridesRule(),
     Headcount(),
     Supervision(),
     Budget(),

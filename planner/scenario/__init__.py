@@ -23,9 +23,11 @@ from planner.scenario.data import (
     LsoaCountSpec,
     LsoaLookupSpec,
     MonthWindow,
+    OverridesSpec,
     PopulationSpec,
     PrioritiesSpec,
     SyntheticSpec,
+    VisitorsSpec,
     WardsSpec,
 )
 from planner.scenario.finance import FinanceSpec
@@ -67,6 +69,7 @@ __all__ = [
     "NeedWeights",
     "NeedWindows",
     "ObjectiveSpec",
+    "OverridesSpec",
     "PcsoNeedWeights",
     "PopulationSpec",
     "PrioritiesSpec",
@@ -80,6 +83,7 @@ __all__ = [
     "SyntheticSpec",
     "TeamsSpec",
     "Tiers",
+    "VisitorsSpec",
     "WardCap",
     "WardFloor",
     "WardsSpec",

@@ -55,6 +55,11 @@ class CrimeSpec(Strict):
     partial_threshold: float = Field(
         0.5, gt=0, lt=1, description="a month whose total is below this share of the median month is partial"
     )
+    exclude_labels: tuple[str, ...] = ()
+    """Borough labels (``LookUp_BoroughName``, matched exactly) whose rows are another command's crime:
+    the rows are dropped, and each ward filed under such a label is planned as a residential ward
+    (``need.excluded_crime``). London: ``["Aviation Security (SO18)"]``, the aviation command that
+    polices Heathrow Villages' recorded crime."""
 
 
 class HarmSpec(Strict):
@@ -73,6 +78,15 @@ class HarmSpec(Strict):
     mapping_key: str = "key"
     offence_level: Literal["minor", "major"] = "minor"
     default: float | None = Field(None, ge=0)
+    alternative_value: str | None = None
+    """Another weight column of the same table (e.g. ``cchi_mean_days`` when ``value`` is the median)
+    that ``planner validate`` compares with ``value``; None: no comparison."""
+    mapping_neighbourhood: str = "neighbourhood"
+    """Mapping column marking offences a neighbourhood team can influence (``yes``/``no``), used by
+    ``need.offences: neighbourhood``."""
+    mapping_domestic_sexual: str = "domestic_sexual"
+    """Mapping column marking domestic and sexual offences (``yes``/``no``), used by
+    ``need.domestic_sexual: exclude``."""
 
 
 class PopulationSpec(Strict):
@@ -174,6 +188,45 @@ class PrioritiesSpec(Strict):
     path: str
 
 
+class VisitorsSpec(Strict):
+    """Daytime load: station footfall per ward (TfL annualised entries and exits with BNG coordinates).
+
+    Each station's footfall of ``year`` goes to the ward it stands in (``assign: point``) or is
+    spread over the wards within ``radius_m`` of it in proportion to the area of the circle in each
+    (``assign: radius``). See :mod:`planner.inputs.visitors`.
+    """
+
+    path: str
+    year: int = Field(2019, ge=1900, le=2999)
+    """Footfall column ``annualised_enex_{year}``; 2019 is the last pre-pandemic year."""
+    assign: Literal["point", "radius"] = "point"
+    radius_m: float = Field(800.0, gt=0, le=5000)
+    """Walking radius of ``assign: radius``, metres."""
+    exclude_stations: tuple[str | int, ...] = ()
+    """Stations left out: a station name (``station`` or ``NAME`` column, ignoring case and spaces)
+    or a National Location Code (``NLC``). Every entry must match a row."""
+    station: str = "station"
+    name: str = "NAME"
+    nlc: str = "NLC"
+    mode: str = "mode"
+    easting: str = "EASTING"
+    northing: str = "NORTHING"
+    value: str = "annualised_enex_{year}"
+    """Footfall column; ``{year}`` is replaced by ``year``."""
+
+
+class OverridesSpec(Strict):
+    """Per-ward overrides: a CSV of ``ward_code, constables_min, constables_max, pcsos_min, pcsos_max,
+    exclude_need, reason`` (see :mod:`planner.inputs.overrides`). Written as a plain path or ``{path: FILE}``."""
+
+    path: str = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_path(cls, value: Any) -> Any:
+        return {"path": value} if isinstance(value, str) else value
+
+
 class DataSpec(Strict):
     """Where the wards, crime, harm and population come from."""
 
@@ -198,6 +251,10 @@ class DataSpec(Strict):
     """Public Attitude Survey confidence per ward; None: none."""
     priorities: PrioritiesSpec | None = None
     """Community priorities that raise a ward's need; None: none."""
+    visitors: VisitorsSpec | None = None
+    """Station footfall per ward (daytime load, the ``visitors`` need component); None: none."""
+    overrides: OverridesSpec | None = None
+    """Per-ward minimums, maximums, locks and need exclusions, each with a reason; None: none."""
 
     @model_validator(mode="after")
     def _files_need_paths(self) -> DataSpec:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from planner.app import state, view
 from planner.app.area import borough_mask, ward_mask
 from planner.app.words import rule_words
+from planner.report.result import Plan
+from planner.rules.overrides import override_summary
 
 
 def render() -> None:
@@ -37,6 +40,7 @@ def render() -> None:
             "borough": "Borough",
             "bcu": "BCU",
             "constables": st.column_config.NumberColumn("Constables", format="%d"),
+            "flexible_constables": st.column_config.NumberColumn("Of which in hotspot teams", format="%d"),
             "pcsos": st.column_config.NumberColumn("PCSOs", format="%d"),
             "sergeants": st.column_config.NumberColumn("Sergeants", format="%d"),
             "inspectors": st.column_config.NumberColumn("Inspectors", format="%d"),
@@ -73,11 +77,17 @@ def render() -> None:
             "population": st.column_config.NumberColumn("Residents", format="%.0f"),
             "need": st.column_config.NumberColumn("Need", format="%.2f"),
             "constables": st.column_config.NumberColumn("Constables", format="%d"),
+            "ward_officers": st.column_config.NumberColumn("Ward officers", format="%d"),
+            "hotspot_constables": st.column_config.NumberColumn("Hotspot-team constables", format="%d"),
             "pcsos": st.column_config.NumberColumn("PCSOs", format="%d"),
+            "override": "Override",
+            "override_reason": "Reason for the override",
             "effective_officers": st.column_config.NumberColumn("Effective officers", format="%.2f"),
             "need_per_officer": st.column_config.NumberColumn("Need per effective officer", format="%.3f"),
         },
     )
+
+    _overrides(plan, wards["ward_code"])
 
     c1, c2 = st.columns(2)
     with c1:
@@ -96,3 +106,33 @@ def render() -> None:
         if plan.log:
             with st.expander("Solver log"):
                 st.code("\n".join(plan.log))
+
+
+def _overrides(plan: Plan, shown: pd.Series) -> None:
+    """Every override of the wards shown, with its reason and what the plan gives there."""
+    if plan.wards.overrides is None:
+        return
+    block = override_summary(plan.problem, plan.wards.overrides, plan.deployment)
+    codes = set(shown)
+    rows = [item for item in block["wards"] if item["ward_code"] in codes]  # type: ignore[attr-defined]
+    st.markdown("#### Overrides")
+    st.caption(f"From {block['file']}: {block['count']} ward(s) overridden in all; those in your area below.")
+    if not rows:
+        st.markdown("No ward shown has an override.")
+        return
+    st.dataframe(
+        [
+            {
+                "Ward": r["ward_name"],
+                "Override": r["override"],
+                "Own crime left out of need": "yes" if r["exclude_need"] else "no",
+                "Reason": r["reason"],
+                "Constables in the plan": r["constables"],
+                "PCSOs in the plan": r["pcsos"],
+                "Kept": "yes" if r["held"] else "NO",
+            }
+            for r in rows
+        ],
+        hide_index=True,
+        width="stretch",
+    )
