@@ -29,9 +29,11 @@ WARD_COLUMNS = [
 officer); ``override`` is the ward's override in plain words and ``override_reason`` its reason (both blank
 for a ward without one, see ``data.overrides``)."""
 BOROUGH_COLUMNS = [
-    "borough", "bcu", "constables", "flexible_constables", "pcsos", "sergeants", "inspectors", "cost",
+    "borough", "bcu", "constables", "flexible_constables", "pcsos", "sergeants", "inspectors", "sergeant_span",
+    "inspector_span", "cost",
 ]  # fmt: skip
-"""boroughs.csv: ``flexible_constables`` is the borough's hotspot-team constables (0 without tiers)."""
+"""boroughs.csv: ``flexible_constables`` is the borough's hotspot-team constables (0 without tiers);
+``sergeant_span`` and ``inspector_span`` the spans that held there (``rules.supervision.per_bcu``)."""
 
 
 def _json_safe(obj: Any) -> Any:
