@@ -17,7 +17,17 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("base", ("planner.errors", "planner.ranks", "planner.tolerances", "planner.textsafe", "planner.scenario")),
+    (
+        "base",
+        (
+            "planner.errors",
+            "planner.ranks",
+            "planner.tolerances",
+            "planner.textsafe",
+            "planner.files",
+            "planner.scenario",
+        ),
+    ),
     ("geo", ("geo",)),
     ("inputs", ("planner.inputs",)),
     ("problem", ("planner.problem",)),

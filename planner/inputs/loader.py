@@ -24,12 +24,14 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import DataError, Problems, ScenarioError
+from planner.files import open_regular
 from planner.inputs.crime import CrimeWindow, crime_from_frame, read_crime, read_csv_table
 from planner.inputs.data import WardData
 from planner.inputs.harm import HarmWeights, harm_weights_from_frame, read_harm_weights
 from planner.inputs.need import compute_need
 from planner.inputs.population import read_population
 from planner.scenario import RANKS, CrimeSpec, DataSpec, Scenario
+from planner.scenario.base import MAX_HEADCOUNT
 
 Resolver = Callable[[str], Path]
 
@@ -60,7 +62,7 @@ def _file_digest(paths: list[Path]) -> str:
     h = hashlib.sha256()
     for path in sorted(set(paths)):
         h.update(path.name.encode())
-        with open(path, "rb") as fh:
+        with open_regular(path, "data file") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 h.update(chunk)
     return h.hexdigest()
@@ -232,9 +234,12 @@ def read_baseline(path: Path, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray
     out = {}
     for col in ("constables", "pcsos"):
         vals = pd.to_numeric(frame[col], errors="coerce")
-        bad = vals.isna() | (vals < 0) | (vals != np.floor(vals))
+        bad = vals.isna() | (vals < 0) | (vals != np.floor(vals)) | (vals > MAX_HEADCOUNT)
         for k in np.flatnonzero(bad.to_numpy())[:10]:
-            found.add(f"line {int(table.lines[k])}, column {col}: {frame[col].iloc[k]!r} is not a whole number >= 0")
+            found.add(
+                f"line {int(table.lines[k])}, column {col}: {frame[col].iloc[k]!r} is not a whole number "
+                f"from 0 to {MAX_HEADCOUNT:,}"
+            )
         out[col] = vals
     dup = frame["ward_code"].duplicated()
     for k in np.flatnonzero(dup.to_numpy())[:10]:
@@ -264,13 +269,18 @@ def read_borough_caps(path: Path, borough_codes: np.ndarray) -> dict[str, np.nda
     caps = {}
     for rank in ranks:
         vals = pd.to_numeric(frame[rank], errors="coerce")
-        for k in np.flatnonzero((vals.isna() | (vals < 0)).to_numpy())[:10]:
-            found.add(f"line {int(table.lines[k])}, column {rank}: {frame[rank].iloc[k]!r} is not a headcount >= 0")
+        for k in np.flatnonzero((vals.isna() | (vals < 0) | (vals > MAX_HEADCOUNT)).to_numpy())[:10]:
+            found.add(
+                f"line {int(table.lines[k])}, column {rank}: {frame[rank].iloc[k]!r} is not a headcount "
+                f"from 0 to {MAX_HEADCOUNT:,}"
+            )
+    found.raise_if_any()  # before any cast: a huge value must not wrap around
+    ok = idx >= 0
+    for rank in ranks:
+        vals = pd.to_numeric(frame[rank], errors="coerce").fillna(0).to_numpy()
         arr = np.full(len(borough_codes), np.iinfo(np.int64).max // 4, dtype=np.int64)
-        ok = idx >= 0
-        arr[ok] = vals.fillna(0).to_numpy()[idx[ok]].astype(np.int64)
+        arr[ok] = np.floor(vals[idx[ok]]).astype(np.int64)
         caps[rank] = arr
-    found.raise_if_any()
     return caps
 
 

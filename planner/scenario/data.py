@@ -6,22 +6,37 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from planner.scenario.base import Strict
+from planner.scenario.base import Flag, Integer, Number, PathText, Seed, Strict
+
+MAX_SYNTHETIC_WARDS = 20_000
+MAX_SYNTHETIC_BOROUGHS = 400
+MAX_SYNTHETIC_BCUS = 200
 
 
 class SyntheticSpec(Strict):
     """The embedded synthetic city (no files needed)."""
 
-    seed: int = 20230401
-    boroughs: int = Field(32, ge=2, le=400)
-    wards: int = Field(680, ge=4, le=20000)
-    bcus: int = Field(12, ge=1, le=200)
+    seed: Seed = 20230401
+    boroughs: Integer = Field(32, ge=2, le=MAX_SYNTHETIC_BOROUGHS)
+    wards: Integer = Field(680, ge=4, le=MAX_SYNTHETIC_WARDS)
+    bcus: Integer = Field(12, ge=1, le=MAX_SYNTHETIC_BCUS)
+
+    @model_validator(mode="after")
+    def _sizes_agree(self) -> SyntheticSpec:
+        problems = []
+        if self.boroughs > self.wards:
+            problems.append(f"boroughs ({self.boroughs}) is more than wards ({self.wards}): every borough needs a ward")
+        if self.bcus > self.boroughs:
+            problems.append(f"bcus ({self.bcus}) is more than boroughs ({self.boroughs}): every BCU needs a borough")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
 
 class WardsSpec(Strict):
     """Ward boundary file and the columns that name each ward."""
 
-    path: str
+    path: PathText
     layer: str | None = None
     ward_code: str = "WD22CD"
     ward_name: str = "WD22NM"
@@ -32,7 +47,7 @@ class WardsSpec(Strict):
 class BoroughBcuSpec(Strict):
     """Borough to Basic Command Unit table (CSV)."""
 
-    path: str
+    path: PathText
     borough_code: str = "borough_code"
     bcu: str = "bcu_name"
 
@@ -40,17 +55,17 @@ class BoroughBcuSpec(Strict):
 class MonthWindow(Strict):
     """Inclusive window of months, as ``YYYYMM`` integers."""
 
-    start: int | None = Field(None, ge=190001, le=299912)
-    end: int | None = Field(None, ge=190001, le=299912)
+    start: Integer | None = Field(None, ge=190001, le=299912)
+    end: Integer | None = Field(None, ge=190001, le=299912)
 
 
 class CrimeSpec(Strict):
     """MPS ward-level crime counts (one column per month ``YYYYMM``)."""
 
-    path: str
+    path: PathText
     months: MonthWindow = MonthWindow()
-    drop_partial: bool = True
-    partial_threshold: float = Field(
+    drop_partial: Flag = True
+    partial_threshold: Number = Field(
         0.5, gt=0, lt=1, description="a month whose total is below this share of the median month is partial"
     )
 
@@ -63,20 +78,21 @@ class HarmSpec(Strict):
     weight is an error unless ``default`` is given explicitly.
     """
 
-    weights: str | None = None
+    weights: PathText | None = None
     key: str = "offence"
     value: str = "weight"
-    mapping: str | None = None
+    mapping: PathText | None = None
     mapping_offence: str = "offence"
     mapping_key: str = "key"
     offence_level: Literal["minor", "major"] = "minor"
-    default: float | None = Field(None, ge=0)
+    default: Number | None = Field(None, ge=0, le=1e9)
+    """Harm weight of an offence missing from the table (units of the table, e.g. days); at most 1e9."""
 
 
 class PopulationSpec(Strict):
     """Resident population per ward (CSV with a ward code column)."""
 
-    path: str
+    path: PathText
     ward_code: str = "WD22CD"
     value: str = "pop_total"
 

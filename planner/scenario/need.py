@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from pydantic import model_validator
 
-from planner.scenario.base import Strict
+from planner.scenario.base import Flag, Strict, Weight
 
 
 class NeedWeights(Strict):
     """Weights of normalised demand, harm and population in the combined need."""
 
-    demand: float = Field(0.3, ge=0)
-    harm: float = Field(0.5, ge=0)
-    population: float = Field(0.2, ge=0)
+    demand: Weight = 0.3
+    harm: Weight = 0.5
+    population: Weight = 0.2
 
     @model_validator(mode="after")
     def _positive(self) -> NeedWeights:
@@ -25,5 +25,5 @@ class NeedSpec(Strict):
     """How the combined need of each ward is formed."""
 
     weights: NeedWeights = NeedWeights()
-    demand_weighted: bool = False
+    demand_weighted: Flag = False
     """If true, demand counts offences weighted by harm class; else plain counts."""

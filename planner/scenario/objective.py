@@ -6,24 +6,28 @@ from typing import Literal
 
 from pydantic import Field
 
-from planner.scenario.base import Strict
+from planner.scenario.base import Integer, Number, Seconds, Seed, Strict
+
+MIN_SATURATION = 1e-3
+MAX_SATURATION = 1e4
+MAX_COST_WEIGHT = 1e6
 
 
 class ObjectiveSpec(Strict):
     kind: Literal["value", "balance"] = "value"
     """value: need-weighted value of effective capacity with diminishing returns;
     balance: minimise the largest need per effective officer."""
-    pcso_effectiveness: float = Field(0.6, gt=0, le=1)
+    pcso_effectiveness: Number = Field(0.6, gt=0, le=1)
     """A PCSO counts as this fraction of a constable's effective capacity."""
-    saturation: float = Field(1.0, gt=0)
-    """Effective officers at which a ward's value has grown by log(2) of its need."""
-    cost_weight: float = Field(0.01, ge=0)
-    """Penalty per million pounds of annual cost, in units of the value (small: a tie-breaker)."""
+    saturation: Number = Field(1.0, ge=MIN_SATURATION, le=MAX_SATURATION)
+    """Effective officers at which a ward's value has grown by log(2) of its need (0.001 to 10,000)."""
+    cost_weight: Number = Field(0.01, ge=0, le=MAX_COST_WEIGHT)
+    """Penalty per million pounds of annual cost, in units of the value (small: a tie-breaker; at most 1e6)."""
 
 
 class SolverSpec(Strict):
-    time_limit: float = Field(30.0, gt=0)
-    seed: int = 0
-    gap: float = Field(1e-4, ge=0)
+    time_limit: Seconds = 30.0
+    seed: Seed = 0
+    gap: Number = Field(1e-4, ge=0, le=1)
     """Stop once the certified relative gap is at most this."""
-    workers: int = Field(2, ge=1, le=64)
+    workers: Integer = Field(2, ge=1, le=64)

@@ -2,55 +2,53 @@
 
 from __future__ import annotations
 
-from pydantic import Field
-
-from planner.scenario.base import Strict
+from planner.scenario.base import Count, Money, PathText, Ratio, Span, Strict
 
 
 class WardFloor(Strict):
-    constable: int = Field(2, ge=0)
-    pcso: int = Field(1, ge=0)
+    constable: Count = 2
+    pcso: Count = 1
 
 
 class WardCap(Strict):
-    constable: int | None = Field(None, ge=0)
-    pcso: int | None = Field(None, ge=0)
+    constable: Count | None = None
+    pcso: Count | None = None
 
 
 class Supervision(Strict):
     """Spans of control."""
 
-    sergeant_span: float = Field(8.0, ge=1)
+    sergeant_span: Span = 8.0
     """Supervisees (constables plus PCSOs) per sergeant, at most."""
-    inspector_span: float = Field(6.0, ge=1)
+    inspector_span: Span = 6.0
     """Sergeants per inspector, at most."""
-    min_sergeants_per_borough: int = Field(1, ge=0)
-    min_inspectors_per_borough: int = Field(1, ge=0)
+    min_sergeants_per_borough: Count = 1
+    min_inspectors_per_borough: Count = 1
 
 
 class Stability(Strict):
     """Limit on change from a current deployment."""
 
-    baseline: str | None = None
+    baseline: PathText | None = None
     """CSV with ward_code, constables, pcsos."""
-    max_change_per_ward: int | None = Field(None, ge=0)
+    max_change_per_ward: Count | None = None
     """Per ward and rank, at most this many more or fewer than the baseline."""
-    max_total_moves: int | None = Field(None, ge=0)
+    max_total_moves: Count | None = None
     """London-wide, at most this many officers and PCSOs moved from their ward."""
 
 
 class BoroughShare(Strict):
     """Bounds on each borough's share of constables plus PCSOs, relative to its share of need."""
 
-    min_ratio: float | None = Field(None, ge=0)
-    max_ratio: float | None = Field(None, ge=0)
+    min_ratio: Ratio | None = None
+    max_ratio: Ratio | None = None
 
 
 class RulesSpec(Strict):
     ward_floor: WardFloor = WardFloor()
     ward_cap: WardCap = WardCap()
     supervision: Supervision = Supervision()
-    budget: float | None = Field(None, gt=0)
-    """Annual pay budget for the four ranks, pounds. None: no budget rule."""
+    budget: Money | None = None
+    """Annual pay budget for the four ranks, pounds (at most 1e13). None: no budget rule."""
     stability: Stability = Stability()
     borough_share: BoroughShare = BoroughShare()
