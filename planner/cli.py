@@ -1,23 +1,29 @@
 """The ``planner`` command line: a thin layer over the Python API.
 
-Exit codes: 0 a plan (or a clean check), 2 bad input, 3 no plan satisfies the
-rules. Messages go to stderr; a user error never shows a traceback.
+Exit codes: 0 a plan (or a clean check), 1 an internal failure (a bug, or the
+solver failing: reported in one line, never as a traceback; set PLANNER_DEBUG=1
+to see it), 2 bad input, 3 no plan satisfies the rules. Messages go to stderr
+with control characters shown as escapes; a user error never shows a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from planner.errors import InfeasibleError, PlannerError
 
-EXIT_OK, EXIT_INPUT, EXIT_INFEASIBLE = 0, 2, 3
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INFEASIBLE = 0, 1, 2, 3
 
 
 def _err(message: str) -> None:
-    print(message, file=sys.stderr)
+    from planner.textsafe import terminal_text
+
+    print(terminal_text(message), file=sys.stderr)
 
 
 def add_common(p: argparse.ArgumentParser) -> None:
@@ -42,8 +48,9 @@ def run_solve(args: argparse.Namespace) -> int:
     """``planner solve``: solve a scenario and write its outputs."""
     from planner.api import solve
     from planner.inputs.loader import load_inputs
-    from planner.report.outputs import write_plan
+    from planner.report.outputs import check_out_dir, write_plan
 
+    check_out_dir(args.out)  # a bad --out is reported now, not after the solve
     scenario = _load(args)
     inputs = load_inputs(scenario, args.data_dir, scenario_dir=args.scenario.parent)
     plan = solve(scenario, args.data_dir, inputs=inputs, scenario_dir=args.scenario.parent)
@@ -153,6 +160,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _err("interrupted")
         return 130
+    except Exception as exc:  # a bug or a solver failure, not a user error: one clear line, exit 1
+        if os.environ.get("PLANNER_DEBUG"):
+            traceback.print_exc()
+        detail = " ".join(str(exc).split())
+        detail = detail if len(detail) <= 300 else detail[:297] + "..."
+        _err(
+            f"internal error: {type(exc).__name__}: {detail}\n"
+            "  no outputs were written; please report this with the scenario (PLANNER_DEBUG=1 shows the traceback)"
+        )
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

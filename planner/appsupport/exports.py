@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from planner.report.outputs import commit_files, plan_writers
+from planner.report.outputs import commit_files, plan_writers, write_csv
 from planner.report.result import Plan
 from planner.scenario import Scenario
 
@@ -67,7 +67,7 @@ def write_baseline_csv(codes: np.ndarray, constables: np.ndarray, pcsos: np.ndar
     target = Path(path)
     frame = pd.DataFrame({"ward_code": codes, "constables": constables, "pcsos": pcsos})
     tmp = target.with_name(f".{target.name}.tmp")
-    frame.to_csv(tmp, index=False)
+    write_csv(frame, tmp)
     tmp.replace(target)
     return target
 

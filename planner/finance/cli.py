@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.errors import ScenarioError
+from planner.textsafe import terminal_text
 
 
 def add_cost_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -73,9 +74,12 @@ def run_cost(args: argparse.Namespace) -> int:
     """Run ``planner cost``."""
     from planner.finance.compare import compare_options
     from planner.finance.export import write_comparison
+    from planner.report.outputs import check_out_dir
     from planner.scenario import load_scenario
     from planner.scenario.finance import finance_of
 
+    if args.out:
+        check_out_dir(args.out)  # a bad --out is reported now, not after the solves
     scenarios = [load_scenario(p) for p in args.scenarios]
     for sc in scenarios:
         finance_of(sc)  # every finance block is checked before any solve
@@ -97,14 +101,14 @@ def run_cost(args: argparse.Namespace) -> int:
                   f"({_money(row['horizon_cash'])} over the horizon, {_money(row['horizon_real'])} real); "
                   f"£{row['cost_per_need']:,.0f} per unit of need served")  # fmt: skip
             if row.get("marginal_note"):
-                print(f"  last 100 PCSOs: {row['marginal_note']}")
+                print(terminal_text(f"  last 100 PCSOs: {row['marginal_note']}"))
             elif "marginal_cost_last_100_pcsos" in row:
                 cost, need = row["marginal_cost_last_100_pcsos"], row["marginal_need_last_100_pcsos"]
                 per = f" ({_money(cost / need)} per unit)" if need > 0 else ""
                 print(f"  the last 100 PCSOs cost {_money(cost)} a year with their supervision and serve "
                       f"{need:.3f} units of need{per}")  # fmt: skip
             if row.get("constables_instead_note"):
-                print(f"  constables instead: {row['constables_instead_note']}")
+                print(terminal_text(f"  constables instead: {row['constables_instead_note']}"))
             elif "constables_instead" in row:
                 print(f"  the same money buys {row['constables_instead']} constables instead: need served "
                       f"{row['constables_instead_need']:.3f} against {row['need_served']:.3f}")  # fmt: skip
@@ -118,9 +122,12 @@ def run_phase(args: argparse.Namespace) -> int:
     import planner
     from planner.finance.export import write_phasing
     from planner.finance.phasing import plan_phasing
+    from planner.report.outputs import check_out_dir
     from planner.scenario import load_scenario
     from planner.scenario.finance import finance_of
 
+    if args.out:
+        check_out_dir(args.out)  # a bad --out is reported now, not after the solve
     scenario = load_scenario(args.scenario)
     if finance_of(scenario).phasing is None:
         raise ScenarioError("finance.phasing: missing (add `phasing: {}` for the defaults)", source=args.scenario)
@@ -135,7 +142,7 @@ def run_phase(args: argparse.Namespace) -> int:
         table = res.period_table()
         print(table.pivot(index="period", columns="rank", values="stock").to_string())
         for note in res.notes:
-            print(f"note: {note}", file=sys.stderr)
+            print(terminal_text(f"note: {note}"), file=sys.stderr)
     for path in written:
         print(f"wrote {path}", file=sys.stderr)
     return 0

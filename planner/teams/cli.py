@@ -34,15 +34,19 @@ def add_teams_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
 
 
 def _err(message: str) -> None:
-    print(message, file=sys.stderr)
+    from planner.textsafe import terminal_text
+
+    print(terminal_text(message), file=sys.stderr)
 
 
 def run_teams(args: argparse.Namespace) -> int:
     """Run ``planner teams``; return the exit code (errors propagate as PlannerError)."""
+    from planner.report.outputs import check_out_dir
     from planner.scenario import load_scenario
     from planner.teams.api import design
     from planner.teams.outputs import write_teams
 
+    check_out_dir(args.out)  # a bad --out is reported now, not after the design
     scenario = load_scenario(args.scenario)
 
     result, plan, inputs = design(
