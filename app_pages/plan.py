@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import state, view
+from planner.textsafe import markdown_text
 
 s = state.session()
 entry = s.current
@@ -83,7 +84,7 @@ with c1:
 with c2:
     st.markdown("#### Notes from the data and the solver")
     for note in plan.notes:
-        st.markdown(f"- {note}")
+        st.markdown(f"- {markdown_text(note)}")
     st.caption(f"Method: {plan.method}. Seed {plan.seed}. Input hash {plan.input_hash[:16]}…")
     if plan.log:
         with st.expander("Solver log"):

@@ -20,6 +20,7 @@ from planner.appsupport.controls import (
 )
 from planner.errors import PlannerError
 from planner.scenario import Scenario
+from planner.textsafe import markdown_text
 
 ss = st.session_state
 
@@ -133,7 +134,7 @@ def _start_picker() -> tuple[Scenario | None, str | None, list[str]]:
     if ss.get("w_loaded") != s.start:
         _load_widgets(base)
     if base.description:
-        st.caption(base.description.strip())
+        st.caption(markdown_text(base.description.strip()))
     return base, scenario_dir, []
 
 

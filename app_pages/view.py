@@ -13,6 +13,7 @@ from geo.webmap import ALL, BaseMap, view_for, ward_map
 from planner.appsupport.layers import TOOLTIP_HTML, LayerView, classes_count
 from planner.appsupport.metrics import london_standard, need_covered, same_wards, unused_headcount
 from planner.inputs.data import WardData
+from planner.textsafe import markdown_text
 
 ss = st.session_state
 
@@ -22,11 +23,11 @@ def header(title: str) -> None:
     s = state.session()
     st.markdown(f"### {title}")
     if s.current is not None:
-        st.caption(f"{s.current.label} · plan {s.current.plan.input_hash[:8]} · {state.data_label()}")
+        st.caption(markdown_text(f"{s.current.label} · plan {s.current.plan.input_hash[:8]} · {state.data_label()}"))
     elif s.failure is not None and s.failure.scenario is not None:
-        st.caption(f"{s.failure.scenario.name} · no plan · {state.data_label()}")
+        st.caption(markdown_text(f"{s.failure.scenario.name} · no plan · {state.data_label()}"))
     else:
-        st.caption(state.data_label())
+        st.caption(markdown_text(state.data_label()))
 
 
 def metrics_row(entry: state.Entry) -> None:
@@ -74,7 +75,7 @@ def metrics_row(entry: state.Entry) -> None:
         "average of the scenario as filed), partly covered below that.",
     )
     for note in unused_headcount(plan):
-        st.info(note, icon=":material/info:")
+        st.info(markdown_text(note), icon=":material/info:")
 
 
 def failure_box(failure: state.Failure | None) -> None:
@@ -82,10 +83,10 @@ def failure_box(failure: state.Failure | None) -> None:
     if failure is None:
         return
     if failure.kind == "infeasible":
-        st.error("**No plan satisfies every rule.**\n\n" + "\n".join(f"- {m}" for m in failure.messages))
+        st.error("**No plan satisfies every rule.**\n\n" + "\n".join(f"- {markdown_text(m)}" for m in failure.messages))
         st.caption("Relax one of the rules named above (sidebar) and the plan will be solved again.")
     else:
-        st.error("**The scenario cannot be run.**\n\n" + "\n".join(f"- {m}" for m in failure.messages))
+        st.error("**The scenario cannot be run.**\n\n" + "\n".join(f"- {markdown_text(m)}" for m in failure.messages))
 
 
 def stale_note() -> None:
