@@ -17,8 +17,8 @@ class ObjectiveSpec(Strict):
     kind: Literal["value", "balance"] = "value"
     """value: need-weighted value of effective capacity with diminishing returns;
     balance: minimise the largest need per effective officer."""
-    pcso_effectiveness: Number = Field(0.6, gt=0, le=1)
-    """A PCSO counts as this fraction of a constable's effective capacity."""
+    pcso_effectiveness: Number = Field(0.6, ge=0.01, le=1)
+    """A PCSO counts as this fraction of a constable's effective capacity (0.01 to 1)."""
     saturation: Number = Field(1.0, ge=MIN_SATURATION, le=MAX_SATURATION)
     """Effective officers at which a ward's value has grown by log(2) of its need (0.001 to 10,000)."""
     cost_weight: Number = Field(0.01, ge=0, le=MAX_COST_WEIGHT)

@@ -11,8 +11,8 @@ class RankSpec(Strict):
     """Headcount, availability and annual cost of one rank."""
 
     headcount: Count
-    availability: Number = Field(0.8, gt=0, le=1)
-    """Share of time available after abstraction (training, leave, sickness, court, aid)."""
+    availability: Number = Field(0.8, ge=0.01, le=1)
+    """Share of time available after abstraction (training, leave, sickness, court, aid), 0.01 to 1."""
     annual_cost: Pay = Field(gt=0)
     """Salary plus on-costs (employer pension, NI, London weighting), pounds per year (at most 10 million)."""
 
