@@ -22,8 +22,9 @@ def read_text_csv(path: str | Path, required: Sequence[str]) -> pd.DataFrame:
         or a missing column (naming the available ones).
     """
     source = str(path)
-    missing = "file not found; check the path (relative paths are relative to --data-dir)"
-    data = read_bytes(Path(path), "file", missing=missing)
+    data = read_bytes(
+        Path(path), "file", missing="file not found; check the path (relative paths are relative to --data-dir)"
+    )
     try:
         table = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
     except pd.errors.EmptyDataError as exc:

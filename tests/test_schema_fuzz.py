@@ -37,7 +37,10 @@ FULL: dict[str, Any] = Scenario.model_validate(
         "teams": {"size": {"max_sergeants_per_team": 4}},
         "finance": {
             "pay": {"pcso": {"basic": 30_000.0}},
-            "phasing": {"budget": {"2023/24": 9e8}, "streams": [{"name": "s", "posts": 10, "budget": {"2023/24": 5e6}}]},
+            "phasing": {
+                "budget": {"2023/24": 9e8},
+                "streams": [{"name": "s", "posts": 10, "budget": {"2023/24": 5e6}}],
+            },
         },
     }
 ).to_dict()
@@ -214,8 +217,10 @@ def _yaml_doc() -> st.SearchStrategy[str]:
 
     body = st.recursive(scalar, build, max_leaves=30)
     return st.tuples(body, st.integers(1, 12), st.integers(1, 12)).map(
-        lambda t: f"name: x\nbase: &a {t[0]}\n"
-        + "".join(f"l{k}: &l{k} [{', '.join(['*a' if k == 0 else f'*l{k - 1}'] * t[2])}]\n" for k in range(t[1]))
+        lambda t: (
+            f"name: x\nbase: &a {t[0]}\n"
+            + "".join(f"l{k}: &l{k} [{', '.join(['*a' if k == 0 else f'*l{k - 1}'] * t[2])}]\n" for k in range(t[1]))
+        )
     )
 
 

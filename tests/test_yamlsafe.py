@@ -11,7 +11,7 @@ import yaml
 
 from planner.errors import InputError, ScenarioError
 from planner.scenario import load_scenario
-from planner.scenario.yamlsafe import MAX_ALIASES, MAX_YAML_BYTES, load_yaml_file, load_yaml_text
+from planner.scenario.yamlsafe import MAX_ALIASES, MAX_YAML_BYTES, load_yaml_text
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -40,7 +40,9 @@ def test_too_many_aliases_are_refused() -> None:
 
 
 def test_a_few_aliases_and_merge_keys_still_work() -> None:
-    text = "name: m\nworkforce:\n  pcso: &p {headcount: 5, annual_cost: 7}\n  constable:\n    <<: *p\n    headcount: 9\n"
+    text = (
+        "name: m\nworkforce:\n  pcso: &p {headcount: 5, annual_cost: 7}\n  constable:\n    <<: *p\n    headcount: 9\n"
+    )
     data = load_yaml_text(text, "s.yaml")
     assert data["workforce"]["constable"] == {"headcount": 9, "annual_cost": 7}
 
@@ -56,7 +58,9 @@ def test_deep_nesting_is_refused() -> None:
 
 
 def test_duplicate_keys_are_reported_with_both_lines() -> None:
-    text = "name: a\nworkforce:\n  pcso: {headcount: 1, annual_cost: 5}\n  pcso: {headcount: 2, annual_cost: 5}\nname: b\n"
+    text = (
+        "name: a\nworkforce:\n  pcso: {headcount: 1, annual_cost: 5}\n  pcso: {headcount: 2, annual_cost: 5}\nname: b\n"
+    )
     with pytest.raises(ScenarioError) as err:
         load_yaml_text(text, "s.yaml")
     assert err.value.problems == (

@@ -277,9 +277,9 @@ def read_borough_caps(path: Path, borough_codes: np.ndarray) -> dict[str, np.nda
     found.raise_if_any()  # before any cast: a huge value must not wrap around
     ok = idx >= 0
     for rank in ranks:
-        vals = pd.to_numeric(frame[rank], errors="coerce").fillna(0).to_numpy()
+        heads = pd.to_numeric(frame[rank], errors="coerce").fillna(0).to_numpy(dtype=float)
         arr = np.full(len(borough_codes), np.iinfo(np.int64).max // 4, dtype=np.int64)
-        arr[ok] = np.floor(vals[idx[ok]]).astype(np.int64)
+        arr[ok] = np.floor(heads[idx[ok]]).astype(np.int64)
         caps[rank] = arr
     return caps
 
