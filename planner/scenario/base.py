@@ -44,6 +44,7 @@ __all__ = [
     "Span",
     "Strict",
     "Weight",
+    "counts",
     "format_validation_error",
 ]
 
@@ -75,6 +76,38 @@ def _plain_number(value: Any) -> Any:
     if isinstance(value, int) and abs(value) > 10**18:
         raise ValueError("is far too large")
     return value
+
+
+def counts(name: str, minimum: int = 0) -> Any:
+    """A before-validator for "one count, or one per item": a whole number, or a list or mapping of them.
+
+    Each must be a whole number from ``minimum`` to :data:`MAX_HEADCOUNT`; errors name the setting and
+    the entry in plain words (a union of types would report one error per member, with code names).
+    """
+
+    def one(value: Any, where: str) -> int:
+        got = f" (got {value!r})" if where else ""  # a single value is shown by the error formatter
+        try:
+            value = _plain_number(value)
+        except ValueError as exc:
+            raise ValueError(f"{name}{where}: {exc}{got}") from None
+        if (isinstance(value, float) and not value.is_integer()) or not isinstance(value, int | float):
+            raise ValueError(f"{name}{where} must be a whole number{got}")
+        whole = int(value)
+        if not minimum <= whole <= MAX_HEADCOUNT:
+            raise ValueError(f"{name}{where} must be at least {minimum} and at most {MAX_HEADCOUNT:,}{got}")
+        return whole
+
+    def check(value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, Mapping):
+            return {key: one(v, f" ({key})") for key, v in value.items()}
+        if isinstance(value, list | tuple):
+            return tuple(one(v, f" (entry {k + 1})") for k, v in enumerate(value))
+        return one(value, "")
+
+    return BeforeValidator(check)
 
 
 def _no_control_characters(value: str) -> str:

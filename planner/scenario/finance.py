@@ -53,7 +53,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
@@ -72,6 +72,7 @@ from planner.scenario.base import (
     Seconds,
     Seed,
     Strict,
+    counts,
     format_validation_error,
 )
 from planner.scenario.periods import parse_fy, parse_month, parse_quarter
@@ -191,7 +192,7 @@ class RankFlow(Strict):
     """Headcount at the start; default ``workforce.<rank>.headcount``."""
     establishment: Count | None = None
     """Most people the rank may hold outside funding streams; default ``initial``."""
-    intake: Count | tuple[Count, ...] = 0
+    intake: Annotated[int | tuple[int, ...], counts("intake")] = 0
     """Most recruits (training places) per period: one number, or one per period."""
     lag: Integer = Field(0, ge=0, le=12)
     """Periods in training before a recruit is deployable (recruits are paid meanwhile)."""

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
@@ -23,6 +23,7 @@ from planner.scenario.base import (
     Seconds,
     Seed,
     Strict,
+    counts,
     format_validation_error,
 )
 
@@ -38,7 +39,7 @@ class SizeSpec(Strict):
     """Target sergeants per team: teams = ceil(borough supervisees / (this x sergeant_span))."""
     wards_per_team: Number | None = Field(None, gt=0, le=100_000)
     """Target wards per team: teams = round(borough wards / this)."""
-    teams_per_borough: PositiveCount | dict[str, PositiveCount] | None = None
+    teams_per_borough: Annotated[int | dict[str, int] | None, counts("teams_per_borough", minimum=1)] = None
     """A fixed number of teams, for every borough or per borough code (others use the default)."""
     max_sergeants_per_team: PositiveCount | None = None
     """Optional hard cap: a team's supervisees at most this many sergeants' spans."""
