@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from planner.errors import InfeasibleError, PlannerError
+from planner.scenario.base import seconds_argument, seed_argument
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INFEASIBLE = 0, 1, 2, 3
 
@@ -101,8 +102,8 @@ def _add_solve(sub: argparse._SubParsersAction) -> None:
     )
     add_common(p)
     p.add_argument("--out", type=Path, default=Path("out"), help="output folder (default: out)")
-    p.add_argument("--time-limit", type=float, default=None, help="seconds (overrides solver.time_limit)")
-    p.add_argument("--seed", type=int, default=None, help="random seed (overrides solver.seed)")
+    p.add_argument("--time-limit", type=seconds_argument, default=None, help="seconds (overrides solver.time_limit)")
+    p.add_argument("--seed", type=seed_argument, default=None, help="random seed (overrides solver.seed)")
     p.set_defaults(func=run_solve)
 
 

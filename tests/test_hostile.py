@@ -244,3 +244,16 @@ def test_bad_out_is_reported_before_solving(
     monkeypatch.chdir(tmp_path)
     code, err = run([command, str(CLI_DATA / "tiny.yaml"), "--out", "."], capsys)
     assert code == 2 and "--out . is the current folder or contains it" in err
+
+
+@pytest.mark.parametrize("command", ["solve", "teams", "cost", "phase"])
+@pytest.mark.parametrize(
+    ("option", "value"), [("--time-limit", "inf"), ("--time-limit", "nan"), ("--time-limit", "1e308"), ("--seed", "-1")]
+)
+def test_command_line_numbers_are_bounded_like_the_scenario(
+    command: str, option: str, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        cli.main([command, str(CLI_DATA / "tiny.yaml"), option, value])
+    assert exit_.value.code == 2
+    assert f"argument {option}: {value!r} is not" in capsys.readouterr().err

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.errors import ScenarioError
+from planner.scenario.base import seconds_argument, seed_argument
 from planner.textsafe import terminal_text
 
 
@@ -35,8 +36,8 @@ def add_cost_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario YAML files")
     p.add_argument("--data-dir", default=None, help="folder the scenarios' data paths are relative to")
     p.add_argument("--out", default=None, metavar="DIR", help="write finance.xlsx, CSVs and charts here")
-    p.add_argument("--time-limit", type=float, default=None, help="seconds per solve (default: scenario)")
-    p.add_argument("--seed", type=int, default=None, help="solver seed (default: scenario)")
+    p.add_argument("--time-limit", type=seconds_argument, default=None, help="seconds per solve (default: scenario)")
+    p.add_argument("--seed", type=seed_argument, default=None, help="solver seed (default: scenario)")
     p.add_argument("--no-marginal", action="store_true", help="skip the re-solves (last 100 PCSOs)")
     p.add_argument("--no-charts", action="store_true", help="no PNG charts")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -55,8 +56,8 @@ def add_phase_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file with a finance.phasing block")
     p.add_argument("--data-dir", default=None, help="folder the scenario's data paths are relative to")
     p.add_argument("--out", default=None, metavar="DIR", help="write phasing.xlsx, CSVs and charts here")
-    p.add_argument("--time-limit", type=float, default=None, help="seconds (default: scenario)")
-    p.add_argument("--seed", type=int, default=None, help="solver seed (default: scenario)")
+    p.add_argument("--time-limit", type=seconds_argument, default=None, help="seconds (default: scenario)")
+    p.add_argument("--seed", type=seed_argument, default=None, help="solver seed (default: scenario)")
     p.add_argument("--no-charts", action="store_true", help="no PNG charts")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=run_phase)

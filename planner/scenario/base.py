@@ -46,6 +46,8 @@ __all__ = [
     "Weight",
     "counts",
     "format_validation_error",
+    "seconds_argument",
+    "seed_argument",
 ]
 
 MAX_HEADCOUNT = 1_000_000
@@ -108,6 +110,24 @@ def counts(name: str, minimum: int = 0) -> Any:
         return one(value, "")
 
     return BeforeValidator(check)
+
+
+def _argument(kind: Any, what: str) -> Any:
+    from pydantic import TypeAdapter, ValidationError
+
+    adapter = TypeAdapter(kind)
+
+    def parse(text: str) -> Any:
+        import argparse
+
+        try:
+            value = float(text) if kind is Seconds else int(text)
+            return adapter.validate_python(value)
+        except (ValueError, OverflowError, ValidationError):
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+
+    parse.__name__ = what
+    return parse
 
 
 def _no_control_characters(value: str) -> str:
@@ -177,3 +197,9 @@ def format_validation_error(err: Mapping[str, Any], block: str | None = None) ->
     got = err.get("input")
     shown = f" (got {got!r})" if not isinstance(got, dict | list | tuple) and got is not None else ""
     return f"{loc or '(top level)'}: {msg}{shown}"
+
+
+seconds_argument = _argument(Seconds, f"a number of seconds above 0 and at most {MAX_SECONDS:,.0f}")
+"""argparse type of ``--time-limit``: the same bounds as ``solver.time_limit``."""
+seed_argument = _argument(Seed, f"a whole number from 0 to {MAX_SEED:,}")
+"""argparse type of ``--seed``: the same bounds as ``solver.seed``."""
