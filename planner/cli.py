@@ -168,7 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         detail = detail if len(detail) <= 300 else detail[:297] + "..."
         _err(
             f"internal error: {type(exc).__name__}: {detail}\n"
-            "  no outputs were written; please report this with the scenario (PLANNER_DEBUG=1 shows the traceback)"
+            "  please report this with the scenario (PLANNER_DEBUG=1 shows the traceback)"
         )
         return EXIT_INTERNAL
 
