@@ -212,3 +212,13 @@ def test_check_out_dir_refuses_a_read_only_parent(tmp_path: Path) -> None:
             check_out_dir(ro / "out")
     finally:
         ro.chmod(0o755)
+
+
+def test_partial_files_left_inside_by_earlier_versions_are_dropped(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    (out / ".planner-tmp-abc").mkdir(parents=True)
+    (out / ".planner-tmp-abc" / "allocation.gpkg").write_text("half")
+    (out / ".finance-xyz").mkdir()
+    (out / "mine.txt").write_text("mine\n")
+    commit_files(out, {"a.csv": text_writer("a\n")})
+    assert sorted(p.name for p in out.iterdir()) == ["a.csv", "mine.txt"]

@@ -31,6 +31,8 @@ __all__ = ["STAGING_TAG", "check_out_dir", "commit_folder", "remove_stale_stagin
 
 STAGING_TAG = ".planner-staging-"
 OLD_TAG = ".planner-old-"
+LEGACY_STAGING = (".planner-tmp-", ".finance-")
+"""Staging folders that earlier versions made *inside* the output folder (and left there when killed)."""
 STALE_SECONDS = 24 * 3600.0
 """A staging folder of a live process older than this is stale too (its process id was reused)."""
 
@@ -268,7 +270,8 @@ def commit_folder(out_dir: str | Path, write: Callable[[Path], Iterable[str]], o
             raise ValueError(f"output names must be plain file names, got {bad}")
         if out.is_dir():
             for entry in sorted(out.iterdir()):
-                if entry.name not in names:
+                legacy = entry.is_dir() and entry.name.startswith(LEGACY_STAGING)  # partial files: not carried
+                if entry.name not in names and not legacy:
                     _carry(entry, stage / entry.name)
         _fsync_tree(stage, names)
         _swap(stage, out)
