@@ -1,4 +1,4 @@
-"""Benchmark the allocation solver against a plain CP-SAT model and the LP relaxation bound.
+"""Benchmark the allocation solver against a plain CP-SAT model and the continuous relaxation bound.
 
 Instances:
 
@@ -6,6 +6,8 @@ Instances:
   ``scenarios/london-2022.yaml`` with ``--data-dir`` (default ``../shared/data``;
   skipped with a message if absent);
 * ``demo``: the embedded synthetic London-scale city;
+* ``uplift``, ``supervision``: the shipped scenarios ``pcso-uplift-1600`` and
+  ``supervision-rebalanced`` on the same data (not run unless named);
 * ``ew``: a synthetic England-and-Wales-scale city (about 7,000 wards, 330
   boroughs) with the workforce scaled in proportion.
 
@@ -41,13 +43,16 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 TARGETS = {"london": (1e-4, 1.0), "demo": (1e-4, 1.0), "ew": (1e-3, 10.0)}
+REAL = {"london": "london-2022", "uplift": "pcso-uplift-1600", "supervision": "supervision-rebalanced"}
+"""Instances on the real London data: the shipped scenarios of that name."""
+TARGETS.update({name: TARGETS["london"] for name in REAL})
 
 
 def _scenario(name: str, data_dir: str | None):
     from planner.scenario import load_scenario
 
-    if name == "london":
-        return load_scenario(REPO / "scenarios" / "london-2022.yaml"), data_dir
+    if name in REAL:
+        return load_scenario(REPO / "scenarios" / f"{REAL[name]}.yaml"), data_dir
     base = load_scenario(REPO / "scenarios" / "demo.yaml")
     if name == "demo":
         return base, None
@@ -79,7 +84,13 @@ def _ours(name: str, data_dir: str | None, limit: float) -> dict:
 
     scenario, inputs, _, load = _problem(name, data_dir)
     t0 = time.perf_counter()
-    problem = build_problem(inputs.wards, scenario, workforce_from_scenario(scenario))
+    problem = build_problem(
+        inputs.wards,
+        scenario,
+        workforce_from_scenario(scenario),
+        baseline=inputs.baseline,
+        borough_caps=inputs.borough_caps,
+    )
     res = solve_allocation(problem, time_limit=limit, gap_target=scenario.solver.gap, seed=0, workers=2)
     wall = time.perf_counter() - t0
     return {"objective": res.objective, "bound": res.bound, "gap": res.gap, "seconds": wall,
@@ -348,9 +359,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     names = [n.strip() for n in args.instances.split(",") if n.strip()]
     methods = [m.strip() for m in args.methods.split(",") if m.strip() in METHODS]
-    if "london" in names and not (Path(args.data_dir) / "london_wards_2022_bng.gpkg").is_file():
-        print(f"skipping london: no data at {args.data_dir} (pass --data-dir)")
-        names.remove("london")
+    if not (Path(args.data_dir) / "london_wards_2022_bng.gpkg").is_file():
+        for name in [n for n in names if n in REAL]:
+            print(f"skipping {name}: no data at {args.data_dir} (pass --data-dir)")
+            names.remove(name)
     print(f"machine: {machine()}")
     print(f"this solver: {args.repeats} runs per instance, each in a fresh process; seconds = median (min-max)")
     header = f"{'instance':8} {'method':22} {'wards':>6} {'status':>10} {'objective':>14} {'bound':>14} " \
