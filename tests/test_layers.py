@@ -22,10 +22,12 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         (
             "planner.errors",
             "planner.ranks",
+            "planner.rounding",
             "planner.tolerances",
             "planner.textsafe",
             "planner.files",
             "planner.scenario",
+            "planner.progress",
         ),
     ),
     ("geo", ("geo",)),
@@ -34,10 +36,20 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("rules", ("planner.rules",)),
     ("solve", ("planner.solve",)),
     ("report", ("planner.report",)),
-    ("api", ("planner.api", "=planner")),
+    ("api", ("planner.api", "planner.plancache", "=planner")),
     (
         "features",
-        ("planner.teams", "planner.finance", "planner.batch", "planner.app", "planner.appsupport", "planner.cli"),
+        (
+            "planner.teams",
+            "planner.finance",
+            "planner.batch",
+            "planner.backtest",
+            "planner.app",
+            "planner.transition",
+            "planner.replan",
+            "planner.cli",
+            "planner.progress_bar",
+        ),
     ),
 ]
 """Layers from the bottom up; a prefix covers its submodules, ``=name`` only the module itself."""
