@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from planner.appsupport.uploads import MAX_ZIP_MEMBERS, MAX_ZIP_UNPACKED_BYTES, check_boundaries, check_zip
-from tests.app_testing import assert_ok, start_app, texts
+from planner.app.uploads import MAX_ZIP_MEMBERS, MAX_ZIP_UNPACKED_BYTES, check_boundaries, check_zip
+from tests.app_testing import assert_ok, goto, start_app, texts
 
 HOSTILE = Path(__file__).parent / "data" / "hostile"
 
@@ -54,7 +54,7 @@ def test_too_many_members_and_nested_archives() -> None:
 @pytest.fixture
 def at(monkeypatch):
     app = start_app(monkeypatch)
-    app.switch_page("app_pages/data.py").run()
+    goto(app, "data").run()
     assert_ok(app)
     return app
 

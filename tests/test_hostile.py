@@ -54,7 +54,7 @@ CORPUS: dict[str, tuple[int, str]] = {
         2,
         "crime_beyond_int64.csv: column '202402': value is too large (over 1,000,000,000) at line 3",
     ),
-    "baseline_huge.yaml": (2, "baseline_huge.csv: line 3, column constables: '1e20' is not a whole number"),
+    "baseline_huge.yaml": (2, "baseline_huge.csv: column 'constables' is above 1,000,000 (a typo?) on line 3 ('1e20')"),
     "control_codes.yaml": (2, "ward code E05\\x1b[2J\\x1b[31mEVIL (column 'WD22CD') appears in rows 1, 2"),
 }
 
@@ -134,7 +134,8 @@ def _tiny_copy(folder: Path) -> Path:
         if p.suffix in (".csv", ".geojson"):
             shutil.copy(p, folder / p.name)
     text = (CLI_DATA / "tiny.yaml").read_text()
-    text = text.replace("rules:\n", "rules:\n  stability: {baseline: baseline.csv, max_change_per_ward: 50}\n")
+    text = text.replace("  population: {path: population.csv}\n", "  population: {path: population.csv}\n  current: baseline.csv\n")
+    text = text.replace("rules:\n", "rules:\n  stability: {max_change_per_ward: 50}\n")
     text = text.replace("workforce:\n", "workforce:\n  per_borough: caps.csv\n")
     (folder / "baseline.csv").write_text(
         "ward_code,constables,pcsos\nE05999991,5,2\nE05999992,5,2\nE05999993,5,2\nE05999994,5,2\n"
