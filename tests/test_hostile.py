@@ -134,7 +134,8 @@ def _tiny_copy(folder: Path) -> Path:
         if p.suffix in (".csv", ".geojson"):
             shutil.copy(p, folder / p.name)
     text = (CLI_DATA / "tiny.yaml").read_text()
-    text = text.replace("  population: {path: population.csv}\n", "  population: {path: population.csv}\n  current: baseline.csv\n")
+    population = "  population: {path: population.csv}\n"
+    text = text.replace(population, population + "  current: baseline.csv\n")
     text = text.replace("rules:\n", "rules:\n  stability: {max_change_per_ward: 50}\n")
     text = text.replace("workforce:\n", "workforce:\n  per_borough: caps.csv\n")
     (folder / "baseline.csv").write_text(
