@@ -71,6 +71,7 @@ def run_backtest_command(args: argparse.Namespace) -> int:
     from planner.backtest.run import run_backtest, write_backtest
     from planner.report.outputs import check_out_dir
     from planner.scenario import load_scenario
+    from planner.textsafe import terminal_text
 
     check_out_dir(args.out)  # a bad --out is reported now, not after the solves
     scenario = load_scenario(args.scenario)
@@ -87,5 +88,5 @@ def run_backtest_command(args: argparse.Namespace) -> int:
     )
     broken = result.table.loc[result.table["rules_broken"] != "", ["method", "rules_broken"]]
     for method, rules in broken.itertuples(index=False):
-        print(f"note: {method} breaks {rules}", file=sys.stderr)
+        print(terminal_text(f"note: {method} breaks {rules}"), file=sys.stderr)
     return 0

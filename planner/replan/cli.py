@@ -40,12 +40,13 @@ def run_stability(args: argparse.Namespace) -> int:
     from planner.replan.api import describe, window_stability, write_stability
     from planner.report.outputs import check_out_dir
     from planner.scenario import load_scenario
+    from planner.textsafe import terminal_text
 
     check_out_dir(args.out)  # a bad --out is reported now, not after the solves
     scenario = load_scenario(args.scenario)
 
     def say(message: str) -> None:
-        print(message, file=sys.stderr)
+        print(terminal_text(message), file=sys.stderr)
 
     results = window_stability(
         scenario, args.data_dir, scenario_dir=args.scenario.parent, shifts=args.shifts, months=args.months,
