@@ -174,3 +174,27 @@ def test_tooltip_values_escaped_exactly_once(escaped_by_streamlit: bool, monkeyp
         assert "<img src=x onerror=alert(1)>" in names and areas == {"a & b"}
     else:
         assert "&lt;img src=x onerror=alert(1)&gt;" in names and areas == {"a &amp; b"}
+
+
+def test_the_apps_workbook_stores_formula_names_as_text() -> None:
+    """The app's plan.xlsx (Summary, Boroughs, Wards): ward and borough names like ``=1+1`` stay text."""
+    import io
+
+    import openpyxl
+
+    from planner.api import solve
+    from planner.app.exports import xlsx_bytes
+    from planner.scenario import load_scenario
+
+    scenario_path = REPO / "tests" / "data" / "hostile" / "formula_names.yaml"
+    plan = solve(load_scenario(scenario_path), scenario_dir=scenario_path.parent)
+    data = xlsx_bytes(plan)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        xml = "".join(zf.read(n).decode() for n in zf.namelist() if n.startswith("xl/worksheets/"))
+    assert "<f>" not in xml  # no formula anywhere
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
+    values = {c.value for c in cells}
+    assert {"=1+1", "+SUM(1,2)", "@cmd"} <= values  # the names as they are, shown as text
+    assert all(c.data_type in ("s", "n", "inlineStr") for c in cells)
+    assert all(c.quotePrefix for c in cells if isinstance(c.value, str) and c.value[:1] in "=+-@")
