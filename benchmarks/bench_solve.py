@@ -111,109 +111,89 @@ def _plain_cpsat(name: str, data_dir: str | None, limit: float) -> dict:
             "seconds": wall, "status": res.status, "load": load, "wards": problem.n_wards}  # fmt: skip
 
 
-def _static_rows(prob) -> tuple[list, int]:
-    """Every rule of the problem as sparse rows over (x, p, t, s, i[, moves]) with continuous counts."""
-    from planner.problem import INF_INT
-    from planner.ranks import CONSTABLE, INSPECTOR, PCSO, SERGEANT
+def _rule_system(prob):
+    """Every rule of the problem (the rules registry's rows) over continuous counts.
+
+    Variables: ``x, p, t, tq`` per ward (``t``, ``tq`` the value of the constables' and the PCSOs' parts),
+    ``s, i`` per borough, and with a deployment today ``under_x, over_x, under_p, over_p`` per ward with
+    ``under - over = today - count`` (any whole plan fits, with the shortfall and excess it has).
+    Returns the sparse matrix, row bounds, column offsets and the number of variables.
+    """
+    import scipy.sparse as sp
+
+    from planner.rules.rows import rows_of
 
     w, nb = prob.n_wards, prob.n_boroughs
-    ix, ip, is_, ii, im = 0, w, 3 * w, 3 * w + nb, 3 * w + 2 * nb
-    moves = prob.max_moves is not None and prob.base_x is not None and prob.base_p is not None
-    n = im + (2 * w if moves else 0)
-    rows: list[tuple[np.ndarray, np.ndarray, float, float]] = []  # (columns, values, lower, upper)
-    wards = np.arange(w)
-    ones = np.ones(w)
-    for first, count, rank in ((ix, w, CONSTABLE), (ip, w, PCSO), (is_, nb, SERGEANT), (ii, nb, INSPECTOR)):
-        rows.append((np.arange(first, first + count), np.ones(count), -np.inf, float(prob.headcount[rank])))
-    for b in range(nb):
-        m = np.flatnonzero(prob.borough == b)
-        heads = np.concatenate([ix + m, ip + m])
-        rows.append((np.append(heads, is_ + b), np.append(np.ones(2 * len(m)), -prob.span_sergeant), -np.inf, 0.0))
-        rows.append((np.array([is_ + b, ii + b]), np.array([1.0, -prob.span_inspector]), -np.inf, 0.0))
-        rows.append((ix + m, np.ones(len(m)), -np.inf, float(prob.borough_cap_x[b])))
-        rows.append((ip + m, np.ones(len(m)), -np.inf, float(prob.borough_cap_p[b])))
-        lo, hi = int(prob.borough_heads_lo[b]), int(prob.borough_heads_hi[b])
-        if lo > 0 or hi < INF_INT:
-            rows.append((heads, np.ones(2 * len(m)), float(lo), float(hi) if hi < INF_INT else np.inf))
-    if prob.budget is not None:
-        cost = np.concatenate([np.full(w, prob.cost[CONSTABLE]), np.full(w, prob.cost[PCSO]),
-                               np.full(nb, prob.cost[SERGEANT]), np.full(nb, prob.cost[INSPECTOR])])  # fmt: skip
-        cols = np.concatenate([ix + wards, ip + wards, is_ + np.arange(nb), ii + np.arange(nb)])
-        rows.append((cols, cost / 1e6, -np.inf, prob.budget / 1e6))
-    if moves:  # d >= |x - base|, d >= |p - base|, sum d <= 2 * max_moves
-        for k, (col, base) in enumerate(((ix, prob.base_x), (ip, prob.base_p))):
-            for kk in wards:
-                d = im + k * w + kk
-                rows.append((np.array([d, col + kk]), np.array([1.0, -1.0]), -float(base[kk]), np.inf))
-                rows.append((np.array([d, col + kk]), np.array([1.0, 1.0]), float(base[kk]), np.inf))
-        rows.append((np.arange(im, im + 2 * w), np.ones(2 * w), -np.inf, 2.0 * prob.max_moves))
+    today = prob.base_x is not None and prob.base_p is not None
+    at = {"x": 0, "p": w, "t": 2 * w, "tq": 3 * w, "s": 4 * w, "i": 4 * w + nb}
+    n = 4 * w + 2 * nb
+    if today:
+        for k, term in enumerate(("under_x", "over_x", "under_p", "over_p")):
+            at[term] = n + k * w
+        n += 4 * w
+    rows = rows_of(prob)
+    blocks = []
+    for term, a in rows.A.items():
+        if term not in at:
+            raise ValueError(f"a rule weighs {term} but the problem has no deployment today")
+        placed = sp.csr_matrix(a)
+        blocks.append(sp.csr_matrix((placed.data, placed.indices + at[term], placed.indptr), shape=(rows.n_rows, n)))
+    matrix = blocks[0] if blocks else sp.csr_matrix((rows.n_rows, n))
+    for blk in blocks[1:]:
+        matrix = matrix + blk
+    lo, hi = list(rows.lo), list(rows.hi)
+    extra = []
+    if today:  # count + under - over = today
+        eye = sp.identity(w, format="csr")
+        for count, under, over, base in (
+            ("x", "under_x", "over_x", prob.base_x),
+            ("p", "under_p", "over_p", prob.base_p),
+        ):
+            m = sp.lil_matrix((w, n))
+            m[:, at[count] : at[count] + w] = eye
+            m[:, at[under] : at[under] + w] = eye
+            m[:, at[over] : at[over] + w] = -eye
+            extra.append(m.tocsr())
+            lo.extend(base.astype(float))
+            hi.extend(base.astype(float))
     if prob.min_eff is not None:
-        for kk in wards:
-            rows.append((np.array([ix + kk, ip + kk]), np.array([prob.eff_x, prob.eff_p]), float(prob.min_eff[kk]),
-                         np.inf))  # fmt: skip
-    del ones
-    return rows, n
+        m = sp.lil_matrix((w, n))
+        m[:, at["x"] : at["x"] + w] = prob.eff_x * sp.identity(w)
+        m[:, at["p"] : at["p"] + w] = prob.eff_p * sp.identity(w)
+        extra.append(m.tocsr())
+        lo.extend(prob.min_eff.astype(float))
+        hi.extend([np.inf] * w)
+    if extra:
+        matrix = sp.vstack([matrix, *extra], format="csr")
+    return sp.csr_matrix(matrix), np.array(lo, dtype=float), np.array(hi, dtype=float), at, n
 
 
-def _edge_best(need, kappa, ex, ep, dx, dp, x0, p_lo, p_hi):
-    """Best p on the edge x = x0 of ``need*log1p((ex x + ep p)/kappa) + dx x + dp p`` (vectorised, exact)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        e_star = np.where(dp < 0, -need * ep / dp - kappa, np.inf)  # where the derivative in p vanishes
-        p = np.clip((e_star - ex * x0) / ep, p_lo, p_hi)
-    p = np.where(np.isfinite(p), p, p_hi)
-    return need * np.log1p((ex * x0 + ep * p) / kappa) + dx * x0 + dp * p
-
-
-def dual_bound(prob, y: np.ndarray, rows: list, n: int, obj: np.ndarray, var_lo, var_hi) -> float:
-    """Weak-duality bound of the continuous problem for row prices ``y`` (any prices give a valid bound).
-
-    The rows are priced out; what is left separates: each ward maximises its exact concave value plus
-    its reduced costs over its box (the optimum has constables or PCSOs at a bound: for a fixed
-    effective strength the rest is linear), every other variable sits at the bound its reduced cost
-    favours.
-    """
-    w = prob.n_wards
-    reduced = obj.copy()
-    const = 0.0
-    for (cols, vals, lo, hi), price in zip(rows, y):
-        if price == 0.0:
-            continue
-        reduced[cols] -= price * vals
-        side = hi if price > 0 else lo
-        if not np.isfinite(side):
-            return np.inf
-        const += price * side
-    dx, dp = reduced[:w], reduced[w : 2 * w]
-    need, kappa, ex, ep = prob.need, prob.kappa, prob.eff_x, prob.eff_p
-    lx, hx, lp, hp = var_lo[:w], var_hi[:w], var_lo[w : 2 * w], var_hi[w : 2 * w]
-    edges = [_edge_best(need, kappa, ex, ep, dx, dp, x0, lp, hp) for x0 in (lx, hx)]  # constables at a bound
-    edges += [_edge_best(need, kappa, ep, ex, dp, dx, p0, lx, hx) for p0 in (lp, hp)]  # PCSOs at a bound
-    best = np.max(np.stack(edges), axis=0)
-    rest = reduced[3 * w :]
-    lo_r, hi_r = var_lo[3 * w :], var_hi[3 * w :]
-    if np.any((rest > 1e-12) & ~np.isfinite(hi_r)) or np.any((rest < -1e-12) & ~np.isfinite(lo_r)):
-        return np.inf
-    others = np.where(rest > 0, rest * hi_r, np.where(rest < 0, rest * lo_r, 0.0))
-    return float(const + best.sum() + np.nansum(others))
+def _parts(prob):
+    """The value of a ward as two concave parts of one variable each: ``need * log1p(u / kappa)`` with
+    ``u = eff_x x + cp p`` (``cp = eff_p`` in the substitution model, 0 with PCSOs in a role of their own),
+    and ``need_p * log1p(q / kappa_p)`` with ``q = eff_pp p`` (own role only)."""
+    own = prob.need_p is not None
+    cp = 0.0 if own else prob.eff_p
+    need_q = prob.need_p if own else np.zeros(prob.n_wards)
+    return cp, need_q, (prob.eff_pp if own else 0.0), (prob.kappa_p if own else 1.0)
 
 
 def continuous_relaxation(prob, tol: float = 1e-9, max_rounds: int = 200, time_limit: float = 600.0) -> dict:
     """The exact optimum of the continuous relaxation of the stated model, by cutting planes at its own point.
 
     Every count (constables and PCSOs per ward, sergeants and inspectors per
-    borough) is continuous; every rule of the problem is kept (ward bounds,
-    London-wide headcounts, spans with borough minimums, borough caps and
-    share bounds, budget, moves from a baseline). The concave value
-    ``need * log1p(e / kappa)`` of each ward is a variable ``t`` under tangent
-    cuts (Kelley's method): solve the LP (GLOP), evaluate the true concave
-    objective at the LP's own solution (a feasible point: a lower bound
-    ``lower``), add at each ward the tangent at that point, and repeat until
-    an upper bound is within ``tol`` (relative) of ``lower``. The upper bound
-    is the better of the LP's value (any set of tangents over-estimates a
-    concave function) and the weak-duality bound at the LP's row prices with
-    the exact concave value (:func:`dual_bound`), valid whatever the cuts.
-    Tangents only at whole officers, as this benchmark used to, stop short
-    of the optimum and overstate the relaxation.
+    borough) is continuous; every rule of the problem is kept (the rows of
+    every registered rule, :func:`planner.rules.rows.rows_of`). Each ward's
+    concave value is one or two variables under tangent cuts (Kelley's
+    method): the constables' part ``need * log1p(u / kappa)`` (``u`` the
+    effective officers; with PCSOs in a role of their own, the constables
+    alone) and, in that model, the PCSOs' part ``need_p * log1p(q / kappa_p)``.
+    Solve the LP (GLOP), evaluate the true concave objective at the LP's own
+    solution (a feasible point: a lower bound ``lower``), add the tangents at
+    that point, and repeat until the LP's value (an upper bound: tangents
+    over-estimate a concave function) is within ``tol`` (relative) of
+    ``lower``. Tangents only at whole officers stop short of the optimum and
+    overstate the relaxation.
 
     Returns
     -------
@@ -228,44 +208,62 @@ def continuous_relaxation(prob, tol: float = 1e-9, max_rounds: int = 200, time_l
 
     t_start = time.perf_counter()
     w, nb = prob.n_wards, prob.n_boroughs
-    rows, n = _static_rows(prob)
+    a_rules, r_lo, r_hi, at, n = _rule_system(prob)
+    cp, need_q, eq, kappa_q = _parts(prob)
+    need, kappa, ex = prob.need, prob.kappa, prob.eff_x
     cap = float(prob.headcount[CONSTABLE] + prob.headcount[PCSO])
     hi_x, hi_p = np.minimum(prob.hi_x, cap).astype(float), np.minimum(prob.hi_p, cap).astype(float)
-    var_lo = np.concatenate([prob.lo_x, prob.lo_p, np.full(w, -np.inf), prob.min_sergeants, prob.min_inspectors,
-                             np.zeros(n - 3 * w - 2 * nb)]).astype(float)  # fmt: skip
-    var_hi = np.concatenate([hi_x, hi_p, np.full(w, np.inf), np.minimum(prob.max_sergeants, 1e12),
-                             np.minimum(prob.max_inspectors, 1e12), np.full(n - 3 * w - 2 * nb, np.inf)])  # fmt: skip
+    var_lo, var_hi, obj = np.zeros(n), np.full(n, np.inf), np.zeros(n)
+    for term, lo_v, hi_v in (("x", prob.lo_x, hi_x), ("p", prob.lo_p, hi_p), ("t", -np.inf, np.inf),
+                             ("tq", -np.inf if prob.need_p is not None else 0.0, np.inf if prob.need_p is not None
+                              else 0.0)):  # fmt: skip
+        var_lo[at[term] : at[term] + w], var_hi[at[term] : at[term] + w] = lo_v, hi_v
+    var_lo[at["s"] : at["s"] + nb], var_hi[at["s"] : at["s"] + nb] = (
+        prob.min_sergeants,
+        np.minimum(prob.max_sergeants, 1e12),
+    )
+    var_lo[at["i"] : at["i"] + nb], var_hi[at["i"] : at["i"] + nb] = (
+        prob.min_inspectors,
+        np.minimum(prob.max_inspectors, 1e12),
+    )
     cw = prob.cost_weight
-    obj = np.concatenate([np.full(w, -cw * prob.cost[CONSTABLE]), np.full(w, -cw * prob.cost[PCSO]), np.ones(w),
-                          np.full(nb, -cw * prob.cost[SERGEANT]), np.full(nb, -cw * prob.cost[INSPECTOR]),
-                          np.zeros(n - 3 * w - 2 * nb)])  # fmt: skip
-    s_cols = np.concatenate([c for c, _, _, _ in rows])
-    s_vals = np.concatenate([v for _, v, _, _ in rows])
-    s_rows = np.repeat(np.arange(len(rows)), [len(c) for c, _, _, _ in rows])
-    s_lo = np.array([lo for _, _, lo, _ in rows])
-    s_hi = np.array([hi for _, _, _, hi in rows])
-    need, kappa, ex, ep = prob.need, prob.kappa, prob.eff_x, prob.eff_p
-    e_hi = ex * hi_x + ep * hi_p
-    # the first tangents: at 0 and on a geometric grid up to each ward's largest effective officers
-    far = 4.0 ** np.arange(4, max(5, int(np.log(max(2.0, float(e_hi.max()))) / np.log(4)) + 2))
+    for term, rank, count in (("x", CONSTABLE, w), ("p", PCSO, w), ("s", SERGEANT, nb), ("i", INSPECTOR, nb)):
+        obj[at[term] : at[term] + count] = -cw * prob.cost[rank]
+    obj[at["t"] : at["t"] + w] = 1.0
+    obj[at["tq"] : at["tq"] + w] = 1.0
+    if prob.move_cost and "under_x" in at:  # choice_value: move_cost per person below today's count
+        obj[at["under_x"] : at["under_x"] + w] = -prob.move_cost
+        obj[at["under_p"] : at["under_p"] + w] = -prob.move_cost
+    u_hi, q_hi = ex * hi_x + cp * hi_p, eq * hi_p
+    far = 4.0 ** np.arange(4, max(5, int(np.log(max(2.0, float(max(u_hi.max(), q_hi.max())))) / np.log(4)) + 2))
     grid = np.concatenate([[0.0], np.geomspace(0.25, 64.0, 12), far])
-    cut_w = np.repeat(np.arange(w), len(grid))
-    cut_e = np.minimum(np.tile(grid, w), np.repeat(e_hi, len(grid)))
+    # cuts: (ward, point, part) with part 0 the constables' (or the joint) value, 1 the PCSOs' own
+    cut_w = np.tile(np.repeat(np.arange(w), len(grid)), 2)
+    cut_v = np.concatenate([np.minimum(np.tile(grid, w), np.repeat(u_hi, len(grid))),
+                            np.minimum(np.tile(grid, w), np.repeat(q_hi, len(grid)))])  # fmt: skip
+    cut_k = np.repeat([0, 1], w * len(grid))
+    if prob.need_p is None:
+        keep = cut_k == 0
+        cut_w, cut_v, cut_k = cut_w[keep], cut_v[keep], cut_k[keep]
     generated = len(cut_w)
     status, ub, lb, rounds = "not converged", np.nan, np.nan, 0
     while rounds < max_rounds and time.perf_counter() - t_start < time_limit:
         rounds += 1
-        f0 = need[cut_w] * np.log1p(cut_e / kappa)
-        g0 = need[cut_w] / (kappa + cut_e)
+        coef = np.where(cut_k == 0, need[cut_w], need_q[cut_w])
+        scale = np.where(cut_k == 0, kappa, kappa_q)
+        f0 = coef * np.log1p(cut_v / scale)
+        g0 = coef / (scale + cut_v)
         m = len(cut_w)
-        r = len(rows) + np.repeat(np.arange(m), 3)
-        c = np.stack([2 * w + cut_w, cut_w, w + cut_w], axis=1).ravel()
-        v = np.stack([np.ones(m), -g0 * ex, -g0 * ep], axis=1).ravel()
-        entries = (np.concatenate([s_vals, v]), (np.concatenate([s_rows, r]), np.concatenate([s_cols, c])))
-        matrix = sp.csr_matrix(entries, shape=(len(rows) + m, n))
+        # part 0: t <= f0 + g0 (ex x + cp p - v0); part 1: tq <= f0 + g0 (eq p - v0)
+        col_t = np.where(cut_k == 0, at["t"], at["tq"]) + cut_w
+        cols = np.stack([col_t, at["x"] + cut_w, at["p"] + cut_w], axis=1).ravel()
+        vals = np.stack([np.ones(m), np.where(cut_k == 0, -g0 * ex, 0.0), np.where(cut_k == 0, -g0 * cp, -g0 * eq)],
+                        axis=1).ravel()  # fmt: skip
+        cuts = sp.csr_matrix((vals, (np.repeat(np.arange(m), 3), cols)), shape=(m, n))
+        matrix = sp.vstack([a_rules, cuts], format="csr")
         model = mb.Model()
-        model.helper.fill_model_from_sparse_data(var_lo, var_hi, obj, np.concatenate([s_lo, np.full(m, -np.inf)]),
-                                                 np.concatenate([s_hi, f0 - g0 * cut_e]), matrix)  # fmt: skip
+        model.helper.fill_model_from_sparse_data(var_lo, var_hi, obj, np.concatenate([r_lo, np.full(m, -np.inf)]),
+                                                 np.concatenate([r_hi, f0 - g0 * cut_v]), matrix)  # fmt: skip
         model.helper.set_maximize(True)
         solver = mb.Solver("glop")
         solver.set_solver_specific_parameters("primal_feasibility_tolerance: 1e-11 dual_feasibility_tolerance: 1e-11")
@@ -273,20 +271,24 @@ def continuous_relaxation(prob, tol: float = 1e-9, max_rounds: int = 200, time_l
         if solver.solve(model) != mb.SolveStatus.OPTIMAL:
             status = f"LP failed ({solver.status_string})"
             break
-        helper = solver._Solver__solve_helper  # as planner.solve.master
-        values = np.asarray(helper.variable_values())
-        y = np.asarray(helper.dual_values())[: len(rows)]
-        ub = min(float(solver.objective_value), dual_bound(prob, y, rows, n, obj, var_lo, var_hi))
-        xv, pv, tv = values[:w], values[w : 2 * w], values[2 * w : 3 * w]
-        e = np.clip(ex * xv + ep * pv, 0.0, None)
-        lb = ub - float(np.sum(tv - need * np.log1p(e / kappa)))
+        values = np.asarray(solver._Solver__solve_helper.variable_values())  # as planner.solve.master
+        ub = float(solver.objective_value)
+        xv, pv = values[at["x"] : at["x"] + w], values[at["p"] : at["p"] + w]
+        tv, qv = values[at["t"] : at["t"] + w], values[at["tq"] : at["tq"] + w]
+        u = np.clip(ex * xv + cp * pv, 0.0, None)
+        q = np.clip(eq * pv, 0.0, None)
+        short_t = tv - need * np.log1p(u / kappa)
+        short_q = qv - need_q * np.log1p(q / kappa_q)
+        lb = ub - float(np.sum(short_t) + np.sum(short_q))
         if ub - lb <= tol * max(1.0, abs(ub)):
             status = "converged"
             break
-        short = np.flatnonzero(tv - need * np.log1p(e / kappa) > 1e-13 * max(1.0, abs(ub)))
-        cut_w = np.concatenate([cut_w, short])  # every tangent is kept: dropping them makes the points oscillate
-        cut_e = np.concatenate([cut_e, e[short]])
-        generated += len(short)
+        small = 1e-13 * max(1.0, abs(ub))
+        new_t, new_q = np.flatnonzero(short_t > small), np.flatnonzero(short_q > small)
+        cut_w = np.concatenate([cut_w, new_t, new_q])  # every tangent is kept: dropping them makes points oscillate
+        cut_v = np.concatenate([cut_v, u[new_t], q[new_q]])
+        cut_k = np.concatenate([cut_k, np.zeros(len(new_t), dtype=int), np.ones(len(new_q), dtype=int)])
+        generated += len(new_t) + len(new_q)
     return {"bound": ub, "lower": lb, "rounds": rounds, "cuts": generated, "status": status}
 
 
