@@ -8,10 +8,11 @@ time with one of: exit 0 and a plan that passes every rule when recomputed
 from its files; exit 2 (bad input) or 3 (no plan satisfies the rules) with a
 message and no output folder. Never a traceback, exit 1 or a hang.
 
-The balance objective is not drawn here: its bisection is being reworked
+The balance objective is not drawn here: its bisection is now deterministic
+(a fixed number of probes), but a probe still fails on some extreme settings
 (found by this fuzzing: ``objective.kind: balance`` with ``saturation: 0.001``,
-no harm weight and no inspector minimum makes its master LP fail; the guard
-turns that into exit 1).
+no harm weight and no inspector minimum makes a probe's master LP fail inside
+``planner/solve/``; the guard turns that into exit 1).
 """
 
 from __future__ import annotations
