@@ -56,7 +56,8 @@ examples:
   planner SUBCOMMAND --help
       the options of one command
 
-exit codes: 0 done, 2 bad input (the message names the file, line and column), 3 no plan satisfies the rules.
+exit codes: 0 done, 1 internal failure (one line; PLANNER_DEBUG=1 shows the traceback), 2 bad input (the message
+names the file, line and column), 3 no plan satisfies the rules.
 documentation: docs/index.md (or the site built by `mkdocs build`).
 """
 
