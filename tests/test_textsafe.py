@@ -58,7 +58,13 @@ def test_safe_frame_changes_only_text_cells_and_headers() -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.text(alphabet=st.characters(exclude_characters="\r\n"), max_size=12), min_size=1, max_size=6))
+@given(
+    st.lists(
+        st.text(alphabet=st.characters(exclude_characters="\r\n", exclude_categories=("Cs",)), max_size=12),
+        min_size=1,
+        max_size=6,
+    )
+)  # no lone surrogates: text read from UTF-8 files cannot hold them
 def test_no_written_csv_cell_starts_a_formula(names: list[str]) -> None:
     buf = io.StringIO()
     safe_frame(pd.DataFrame({"name": names, "n": range(len(names))})).to_csv(buf, index=False)
