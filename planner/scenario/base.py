@@ -33,6 +33,7 @@ __all__ = [
     "Integer",
     "Money",
     "Name",
+    "Note",
     "Number",
     "PathText",
     "Pay",
@@ -170,6 +171,8 @@ Seed = Annotated[int, BeforeValidator(_plain_number), Field(ge=0, le=MAX_SEED)]
 """A random seed, 0 to :data:`MAX_SEED`."""
 Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_no_control_characters)]
 """A name shown to people: 1 to 200 characters, no control characters."""
+Note = Annotated[str, Field(max_length=500), AfterValidator(_no_control_characters)]
+"""A short free text shown to people (a reason): at most 500 characters, no control characters."""
 PathText = Annotated[str, Field(min_length=1, max_length=4096), AfterValidator(_no_nul)]
 """A file path as written in a scenario."""
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from planner.scenario.base import Count, Flag, Integer, Money, Number, Rate, Ratio, Span, Strict
+from planner.scenario.base import Count, Flag, Integer, Money, Note, Number, Rate, Ratio, Span, Strict
 
 
 class WardFloor(Strict):
@@ -19,6 +19,17 @@ class WardCap(Strict):
     pcso: Count | None = None
 
 
+class AreaSpans(Strict):
+    """Spans of control for one BCU or borough, replacing the London-wide ones it names."""
+
+    sergeant_span: Span | None = None
+    """Supervisees (constables plus PCSOs) per sergeant, at most, in this area."""
+    inspector_span: Span | None = None
+    """Sergeants per inspector, at most, in this area."""
+    reason: Note = ""
+    """Why this area differs (shown beside the spans in the summary)."""
+
+
 class Supervision(Strict):
     """Spans of control."""
 
@@ -28,6 +39,9 @@ class Supervision(Strict):
     """Sergeants per inspector, at most."""
     min_sergeants_per_borough: Count = 1
     min_inspectors_per_borough: Count = 1
+    per_bcu: dict[str, AreaSpans] = Field(default_factory=dict, max_length=1000)
+    """Spans for named areas: a key is a BCU as the data names it (e.g. ``Central West BCU``) or a borough
+    code (``E09000033``); a borough's own entry wins over its BCU's. Unknown keys are errors."""
 
 
 class Stability(Strict):
