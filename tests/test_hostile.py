@@ -259,3 +259,19 @@ def test_command_line_numbers_are_bounded_like_the_scenario(
         cli.main([command, str(CLI_DATA / "tiny.yaml"), option, value])
     assert exit_.value.code == 2
     assert f"argument {option}: {value!r} is not" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("reader", ["survey", "fast table"])
+def test_the_survey_and_fast_table_readers_refuse_a_pipe(reader: str, tmp_path: Path) -> None:
+    """The equity, confidence and priorities inputs (main's newer readers) check the file as the others do."""
+    from planner.errors import DataError
+    from planner.inputs.confidence import read_survey
+    from planner.inputs.tables import read_csv_fast
+
+    fifo = tmp_path / "input.csv"
+    os.mkfifo(fifo)  # no writer: any read would block for ever
+    with deadline(10), pytest.raises(DataError, match=r"is a pipe \(FIFO\), not an ordinary file"):
+        if reader == "survey":
+            read_survey(fifo)
+        else:
+            read_csv_fast(fifo, "lookup file", ["a"], "data.lsoa_lookup")

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from planner.errors import DataError
+from planner.files import read_bytes
 from planner.inputs.crime import CsvTable, read_csv_table, require_columns
 
 _OPTIONS = {"keep_default_na": False, "na_filter": False, "encoding": "utf-8-sig", "engine": "c"}
@@ -58,9 +58,7 @@ def read_csv_fast(
         or no data rows (:func:`planner.inputs.crime.require_columns`).
     """
     path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{what} not found: check the path and the --data-dir folder", source=str(path))
-    raw = path.read_bytes()
+    raw = read_bytes(path, what, missing=f"{what} not found: check the path and the --data-dir folder")
     table = _fast(path, raw, list(columns), set(numeric))
     if table is None:
         full = read_csv_table(path, what)
