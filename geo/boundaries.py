@@ -23,6 +23,7 @@ import shapely
 from geo.projection import BNG, to_bng
 from geo.tables import read_text_csv
 from planner.errors import DataError, Problems
+from planner.files import require_regular
 
 #: Columns of :attr:`WardLayer.frame`, in order.
 FRAME_COLUMNS = ("ward_code", "ward_name", "borough_code", "borough_name", "bcu", "geometry")
@@ -62,8 +63,9 @@ class WardLayer:
 # ---------------------------------------------------------------- reading
 def _read_vector(path: Path, layer: str | None) -> gpd.GeoDataFrame:
     source = str(path)
-    if not path.exists():
-        raise DataError("file not found; check the path (relative paths are relative to --data-dir)", source)
+    missing = "file not found; check the path (relative paths are relative to --data-dir)"
+    # a pipe or a device would block GDAL for ever: only files (and shapefile folders) are opened
+    require_regular(path, "boundary file", missing=missing, allow_dir=True)
     if path.is_file() and path.stat().st_size == 0:
         raise DataError("is empty (0 bytes); expected a GeoJSON, GeoPackage or shapefile", source)
     try:

@@ -44,6 +44,7 @@ from geo.adjacency import islands, queen_edges, ward_arrays
 from geo.boundaries import FRAME_COLUMNS, WardLayer
 from geo.projection import BNG
 from geo.regions import grow_regions
+from planner.errors import Problems, ScenarioError
 
 #: Centre of the synthetic city (BNG metres), near Charing Cross.
 CENTRE = (530_000.0, 180_000.0)
@@ -250,13 +251,21 @@ def _group_edges(edges: np.ndarray, group: np.ndarray) -> np.ndarray:
     return np.unique(pairs, axis=0) if len(pairs) else np.zeros((0, 2), dtype=np.int64)
 
 
-def _check_sizes(wards: int, boroughs: int, bcus: int) -> None:
+def _check_sizes(seed: int, wards: int, boroughs: int, bcus: int) -> None:
+    found = Problems("synthetic city", ScenarioError)
+    if not 0 <= seed <= 2**63 - 1:
+        found.add(f"seed must be a whole number from 0 to 2**63-1, got {seed}")
     if wards < 4:
-        raise ValueError(f"a synthetic city needs at least 4 wards, got {wards}")
-    if not 1 <= bcus <= boroughs <= wards:
-        raise ValueError(f"need 1 <= bcus <= boroughs <= wards, got {bcus}, {boroughs}, {wards}")
+        found.add(f"wards: a synthetic city needs at least 4 wards, got {wards}")
+    if boroughs < 1 or bcus < 1:
+        found.add(f"boroughs and bcus must be at least 1, got {boroughs} and {bcus}")
+    if boroughs > wards:
+        found.add(f"boroughs ({boroughs}) is more than wards ({wards}): every borough needs a ward")
+    if bcus > boroughs:
+        found.add(f"bcus ({bcus}) is more than boroughs ({boroughs}): every BCU needs a borough")
     if boroughs > len(naming.compounds()) // 2:
-        raise ValueError(f"at most {len(naming.compounds()) // 2} boroughs, got {boroughs}")
+        found.add(f"boroughs: at most {len(naming.compounds()) // 2}, got {boroughs}")
+    found.raise_if_any()
 
 
 def synthetic_city(
@@ -284,10 +293,10 @@ def synthetic_city(
 
     Raises
     ------
-    ValueError
-        Unless ``4 <= wards`` and ``1 <= bcus <= boroughs <= wards``.
+    planner.errors.ScenarioError
+        Unless ``4 <= wards``, ``1 <= bcus <= boroughs <= wards`` and ``seed >= 0``, naming each size at fault.
     """
-    _check_sizes(wards, boroughs, bcus)
+    _check_sizes(seed, wards, boroughs, bcus)
     geo_rng, group_rng, name_rng, crime_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4))
     radius = float(np.sqrt(LONDON_AREA_KM2 * 1e6 * wards / LONDON_WARDS / np.pi))
     shape = _shape(geo_rng, radius)

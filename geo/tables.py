@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from planner.errors import DataError
+from planner.files import read_bytes
 
 
 def read_text_csv(path: str | Path, required: Sequence[str]) -> pd.DataFrame:
@@ -16,13 +18,15 @@ def read_text_csv(path: str | Path, required: Sequence[str]) -> pd.DataFrame:
     Raises
     ------
     planner.errors.DataError
-        For a missing, empty or unparsable file, or a missing column (naming the available ones).
+        For a missing, empty or unparsable file, one that is not an ordinary file (a pipe, a device),
+        or a missing column (naming the available ones).
     """
     source = str(path)
-    if not Path(path).is_file():
-        raise DataError("file not found; check the path (relative paths are relative to --data-dir)", source)
+    data = read_bytes(
+        Path(path), "file", missing="file not found; check the path (relative paths are relative to --data-dir)"
+    )
     try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        table = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
     except pd.errors.EmptyDataError as exc:
         raise DataError("is empty; expected a CSV with a header row", source) from exc
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:

@@ -5,12 +5,22 @@ data set by :func:`base_map`; each redraw only swaps the per-ward colours and
 tooltips into the features (:func:`ward_map`). The map has no basemap by
 default, so nothing is fetched from a tile server: the ward, borough and BCU
 outlines are the map.
+
+Tooltips are HTML templates filled in the browser with each ward's
+properties, which come from data files (ward and borough names). Streamlit
+1.60 and later HTML-escape those values (the project's floor); on an older
+Streamlit the values are escaped here instead, and a template may place
+``{field}`` only in element content, never inside a tag or attribute, where
+escaping would not be enough (:func:`check_tooltip_template`).
 """
 
 from __future__ import annotations
 
+import html
+import importlib.metadata
 import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -126,13 +136,51 @@ def view_for(bounds: Bounds, width_px: int = 900, height_px: int = 600, padding:
     return {"latitude": lat, "longitude": (west + east) / 2, "zoom": max(0.0, min(zoom, 16.0))}
 
 
-def _with_properties(base: dict[str, Any], extra: Sequence[dict[str, Any]], keep: np.ndarray | None) -> dict[str, Any]:
+STREAMLIT_ESCAPES_FROM = (1, 60)
+"""First Streamlit release that HTML-escapes values interpolated into pydeck tooltips."""
+
+_IN_TAG = re.compile(r"<[^>]*\{[^}]*\}[^>]*>")
+
+
+def streamlit_escapes_tooltips() -> bool:
+    """Whether the installed Streamlit HTML-escapes the values it puts into a pydeck tooltip."""
+    try:
+        version = importlib.metadata.version("streamlit")
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    parts = tuple(int(p) for p in re.findall(r"\d+", version)[:2])
+    return parts >= STREAMLIT_ESCAPES_FROM
+
+
+def check_tooltip_template(template: str) -> str:
+    """Return ``template`` if every ``{field}`` sits in element content; raise ValueError otherwise.
+
+    Escaping protects text between tags; a value inside a tag (an attribute,
+    a URL, a style) could still break out, so templates must not do that.
+    """
+    if _IN_TAG.search(template):
+        raise ValueError(f"tooltip template puts a {{field}} inside a tag: {template!r}")
+    return template
+
+
+def _escaped(props: dict[str, Any]) -> dict[str, Any]:
+    return {k: html.escape(v, quote=True) if isinstance(v, str) else v for k, v in props.items()}
+
+
+def _with_properties(
+    base: dict[str, Any], extra: Sequence[dict[str, Any]], keep: np.ndarray | None, escape: bool = False
+) -> dict[str, Any]:
     feats = base["features"]
     idx = range(len(feats)) if keep is None else [int(i) for i in np.flatnonzero(keep)]
+    clean = _escaped if escape else dict
     return {
         "type": "FeatureCollection",
         "features": [
-            {"type": "Feature", "geometry": feats[i]["geometry"], "properties": {**feats[i]["properties"], **extra[i]}}
+            {
+                "type": "Feature",
+                "geometry": feats[i]["geometry"],
+                "properties": clean({**feats[i]["properties"], **extra[i]}),
+            }
             for i in idx
         ],
     }
@@ -176,8 +224,11 @@ def ward_map(
     layer_label : str
         Name of the layer (tooltip ``{layer}``).
     tooltip_html : str
-        Hover template; ``{name}`` is replaced by the ward's property ``name``.
+        Hover template; ``{name}`` is replaced by the ward's property ``name`` (HTML-escaped: by
+        Streamlit from 1.60, here on older releases); placeholders only in element content.
     """
+    check_tooltip_template(tooltip_html)
+    escape = not streamlit_escapes_tooltips()
     n = len(base.wards["features"])
     texts = value_text if value_text is not None else [""] * n
     extra = [
@@ -186,7 +237,7 @@ def ward_map(
     layers = [
         pdk.Layer(
             "GeoJsonLayer",
-            data=_with_properties(base.wards, extra, None),
+            data=_with_properties(base.wards, extra, None, escape),
             id="wards",
             pickable=True,
             auto_highlight=True,

@@ -1,7 +1,9 @@
 """The ``planner`` command line: a thin layer over the Python API.
 
-Exit codes: 0 a plan (or a clean check), 2 bad input, 3 no plan satisfies the
-rules. Messages go to stderr; a user error never shows a traceback.
+Exit codes: 0 a plan (or a clean check), 1 an internal failure (a bug, or the
+solver failing: reported in one line, never as a traceback; set PLANNER_DEBUG=1
+to see it), 2 bad input, 3 no plan satisfies the rules. Messages go to stderr
+with control characters shown as escapes; a user error never shows a traceback.
 
 Importing this module is light (argparse and the errors): the engine and each
 feature's own subcommands are imported only when their command runs, so
@@ -12,23 +14,28 @@ feature's own subcommands are imported only when their command runs, so
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from planner.errors import InfeasibleError, PlannerError
+from planner.scenario.base import seconds_argument, seed_argument
 
 if TYPE_CHECKING:
     from planner.problem import AllocationProblem
     from planner.progress_bar import BarProgress
 
-EXIT_OK, EXIT_INPUT, EXIT_INFEASIBLE = 0, 2, 3
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INFEASIBLE = 0, 1, 2, 3
 
 
 def _err(message: str) -> None:
-    print(message, file=sys.stderr)
+    from planner.textsafe import terminal_text
+
+    print(terminal_text(message), file=sys.stderr)
 
 
 EXAMPLES = """\
@@ -50,7 +57,8 @@ examples:
   planner SUBCOMMAND --help
       the options of one command
 
-exit codes: 0 done, 2 bad input (the message names the file, line and column), 3 no plan satisfies the rules.
+exit codes: 0 done, 1 internal failure (one line; PLANNER_DEBUG=1 shows the traceback), 2 bad input (the message
+names the file, line and column), 3 no plan satisfies the rules.
 documentation: docs/index.md (or the site built by `mkdocs build`).
 """
 
@@ -95,9 +103,10 @@ def run_solve(args: argparse.Namespace) -> int:
         with step(bar, "Loading the engine"):
             from planner.api import solve
             from planner.inputs.loader import load_inputs
-            from planner.report.outputs import write_plan
+            from planner.report.outputs import check_out_dir, write_plan
             from planner.report.plain import certificate, count, duration, money, status_words
 
+        check_out_dir(args.out)  # a bad --out is reported now, not after the solve
         scenario = _load(args)
         with step(bar, "Reading the data"):
             inputs = load_inputs(scenario, args.data_dir, scenario_dir=args.scenario.parent, cache=not args.no_cache)
@@ -178,8 +187,8 @@ def _add_solve(sub: argparse._SubParsersAction) -> None:
     )
     add_common(p)
     p.add_argument("--out", type=Path, default=Path("out"), help="output folder (default: out)")
-    p.add_argument("--time-limit", type=float, default=None, help="seconds (overrides solver.time_limit)")
-    p.add_argument("--seed", type=int, default=None, help="random seed (overrides solver.seed)")
+    p.add_argument("--time-limit", type=seconds_argument, default=None, help="seconds (overrides solver.time_limit)")
+    p.add_argument("--seed", type=seed_argument, default=None, help="random seed (overrides solver.seed)")
     p.set_defaults(func=run_solve)
 
 
@@ -319,6 +328,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _err("interrupted")
         return 130
+    except Exception as exc:  # a bug or a solver failure, not a user error: one clear line, exit 1
+        if os.environ.get("PLANNER_DEBUG"):
+            traceback.print_exc()
+        detail = " ".join(str(exc).split())
+        detail = detail if len(detail) <= 300 else detail[:297] + "..."
+        _err(
+            f"internal error: {type(exc).__name__}: {detail}\n"
+            "  please report this with the scenario (PLANNER_DEBUG=1 shows the traceback)"
+        )
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -75,8 +76,12 @@ def ward_fills(at: AppTest) -> list[list[int]]:
 
 
 def texts(at: AppTest) -> str:
-    """Every markdown, caption, info, warning and error text of the page, joined."""
+    """Every markdown, caption, info, warning and error text of the page, joined, as the reader sees it.
+
+    Data text is shown escaped (``planner.textsafe.markdown_text``); the backslash escapes are removed
+    here, as the Markdown renderer removes them.
+    """
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
     parts += [e.value for e in at.info] + [e.value for e in at.warning] + [e.value for e in at.error]
     parts += [e.value for e in at.success]
-    return "\n".join(str(p) for p in parts)
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", "\n".join(str(p) for p in parts))

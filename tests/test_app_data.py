@@ -84,7 +84,7 @@ def test_london_scenario_without_data_folder_explains(monkeypatch):
 
 @pytest.mark.parametrize(
     ("name", "message"),
-    [("scenario_bad.yaml", "not valid YAML"), ("scenario_unknown_key.yaml", "workforce.pcsos: unknown key")],
+    [("scenario_bad.yaml", "malformed YAML"), ("scenario_unknown_key.yaml", "workforce.pcsos: unknown key")],
 )
 def test_broken_scenario_file(at, name, message):
     at.file_uploader(key="d_yaml").set_value((name, (APP_DATA / name).read_bytes(), "application/x-yaml")).run()

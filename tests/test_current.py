@@ -180,13 +180,13 @@ def test_problems_in_both_files_are_named_by_file(wards):
 def test_fifo_and_folder_are_refused_without_waiting(wards, tmp_path):
     fifo = tmp_path / "current.csv"
     os.mkfifo(fifo)  # opening it would block for ever: the reader must not open it
-    with pytest.raises(DataError, match="not a regular file \\(a FIFO, socket or device\\)"):
+    with pytest.raises(DataError, match="is a pipe \\(FIFO\\), not an ordinary file"):
         read_current(fifo, wards)
     with pytest.raises(DataError, match="is a folder, not a file; name the CSV inside it"):
         read_current(tmp_path, wards)
     with pytest.raises(DataError, match="not found"):
         read_current(tmp_path / "absent.csv", wards)
-    with pytest.raises(DataError, match="current borough file is not a regular file"):
+    with pytest.raises(DataError, match="current borough file is a pipe \\(FIFO\\), not an ordinary file"):
         read_current(HERE / "ok_wards.csv", wards, boroughs=fifo)
 
 

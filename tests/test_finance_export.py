@@ -89,7 +89,8 @@ def test_nothing_half_written(comparison: compare_mod.Comparison, tmp_path: Path
     out = tmp_path / "out"
     with pytest.raises(OSError, match="disk full"):
         write_comparison(comparison, out)
-    assert list(out.iterdir()) == []
+    assert not out.exists()  # not even created
+    assert list(tmp_path.iterdir()) == []  # and no staging folder left beside it
 
 
 def test_phasing_export_reconciles(tmp_path: Path) -> None:

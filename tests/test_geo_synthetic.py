@@ -15,6 +15,7 @@ from geo.adjacency import components, islands, queen_edges, split_groups, ward_a
 from geo.boundaries import FRAME_COLUMNS
 from geo.synthetic import CENTRE, synthetic_city
 from geo.synthetic_crime import ID_COLUMNS, MONTHS, PARTIAL_MONTH
+from planner.errors import ScenarioError
 
 MET_BCUS = {
     f"{d} BCU"
@@ -185,12 +186,15 @@ def test_same_seed_same_city_different_seed_different_city(city):
 
 
 def test_bad_sizes_are_refused():
-    with pytest.raises(ValueError, match="at least 4 wards"):
+    # a ScenarioError (exit 2 on the command line) naming the sizes, never a bare ValueError
+    with pytest.raises(ScenarioError, match="at least 4 wards"):
         synthetic_city(wards=3, boroughs=1, bcus=1)
-    with pytest.raises(ValueError, match="bcus <= boroughs <= wards"):
+    with pytest.raises(ScenarioError, match=r"bcus \(4\) is more than boroughs \(3\)"):
         synthetic_city(wards=20, boroughs=3, bcus=4)
-    with pytest.raises(ValueError, match="bcus <= boroughs <= wards"):
+    with pytest.raises(ScenarioError, match=r"boroughs \(21\) is more than wards \(20\)"):
         synthetic_city(wards=20, boroughs=21, bcus=4)
+    with pytest.raises(ScenarioError, match="seed"):
+        synthetic_city(seed=-1, wards=20, boroughs=2, bcus=1)
 
 
 @settings(max_examples=15, deadline=None)

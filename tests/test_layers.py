@@ -25,6 +25,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "planner.rounding",
             "planner.tolerances",
             "planner.textsafe",
+            "planner.files",
             "planner.scenario",
             "planner.progress",
         ),

@@ -19,9 +19,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from planner.report.outputs import commit_files, plan_writers
+from planner.report.outputs import commit_files, plan_writers, write_csv
 from planner.report.result import Plan
 from planner.scenario import Scenario
+from planner.textsafe import is_formula_like, xlsx_text
 
 
 def _file_bytes(plan: Plan, layer: Any | None, name: str) -> bytes:
@@ -143,14 +144,37 @@ def summary_sheet(plan: Plan) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Figure", "Value", "Unit"])
 
 
+def _xlsx_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells an XLSX file can hold (characters the format forbids shown as escapes such as ``\\x01``)."""
+    out = frame.copy()
+    for name in out.columns:
+        if out[name].dtype == object:
+            out[name] = out[name].map(lambda v: xlsx_text(v) if isinstance(v, str) else v)
+    return out
+
+
+def _text_not_formulas(ws: Any) -> None:
+    """Store every text cell as text: a ward named ``=HYPERLINK(...)`` must not become a live formula.
+
+    The sheets hold only data (names, numbers), never a formula of ours, so
+    every cell openpyxl took for a formula is text from a file.
+    """
+    for row in ws.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and (cell.data_type == "f" or is_formula_like(cell.value)):
+                cell.data_type = "s"
+                cell.quotePrefix = True  # and Excel keeps it text when the cell is edited
+
+
 def xlsx_bytes(plan: Plan, months: int = 12, harm_unit: str = "harm") -> bytes:
     """An Excel workbook: Summary, Boroughs and Wards sheets, every header with its unit."""
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:
-        summary_sheet(plan).to_excel(xw, sheet_name="Summary", index=False)
-        borough_sheet(plan).to_excel(xw, sheet_name="Boroughs", index=False)
-        ward_sheet(plan, months, harm_unit).to_excel(xw, sheet_name="Wards", index=False)
+        _xlsx_frame(summary_sheet(plan)).to_excel(xw, sheet_name="Summary", index=False)
+        _xlsx_frame(borough_sheet(plan)).to_excel(xw, sheet_name="Boroughs", index=False)
+        _xlsx_frame(ward_sheet(plan, months, harm_unit)).to_excel(xw, sheet_name="Wards", index=False)
         for ws in xw.book.worksheets:
+            _text_not_formulas(ws)
             for col in ws.columns:
                 width = max(len(str(c.value)) if c.value is not None else 0 for c in col)
                 ws.column_dimensions[col[0].column_letter].width = min(max(10, width + 2), 60)
@@ -182,7 +206,7 @@ def write_baseline_csv(codes: np.ndarray, constables: np.ndarray, pcsos: np.ndar
     target = Path(path)
     frame = pd.DataFrame({"ward_code": codes, "constables": constables, "pcsos": pcsos})
     tmp = target.with_name(f".{target.name}.tmp")
-    frame.to_csv(tmp, index=False)
+    write_csv(frame, tmp)
     tmp.replace(target)
     return target
 

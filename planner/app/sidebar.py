@@ -21,6 +21,7 @@ from planner.app.controls import (
 from planner.errors import PlannerError
 from planner.report.plain import certificate, status_words
 from planner.scenario import Scenario
+from planner.textsafe import markdown_text
 
 ss = st.session_state
 
@@ -134,7 +135,7 @@ def _start_picker() -> tuple[Scenario | None, str | None, list[str]]:
     if ss.get("w_loaded") != s.start:
         _load_widgets(base)
     if base.description:
-        st.caption(base.description.strip())
+        st.caption(markdown_text(base.description.strip()))
     return base, scenario_dir, []
 
 
@@ -227,7 +228,7 @@ def render() -> Choice:
     with st.sidebar:
         base, scenario_dir, problems = _start_picker()
         if base is None:
-            st.error("\n\n".join(problems))
+            st.error("\n\n".join(markdown_text(p) for p in problems))
             return Choice(None, None, None, "", False, problems, False)
         box = st.container()
         _workforce(base)

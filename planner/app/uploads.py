@@ -9,7 +9,9 @@ checks a file named in a scenario does. Every failure becomes an
 
 from __future__ import annotations
 
+import io
 import math
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +23,10 @@ MB = 1 << 20
 MAX_BOUNDARY_BYTES = 50 * MB
 #: Largest crime file accepted (the MPS 24-month ward file is 2.4 MB).
 MAX_CRIME_BYTES = 50 * MB
+#: Most bytes a zipped upload may unpack to (checked by unpacking, not by the sizes the archive claims).
+MAX_ZIP_UNPACKED_BYTES = 200 * MB
+#: Most files a zipped upload may hold (a shapefile is 4 to 8 files).
+MAX_ZIP_MEMBERS = 64
 BOUNDARY_TYPES = ("geojson", "json", "gpkg", "zip")
 CRIME_TYPES = ("csv",)
 
@@ -68,8 +74,40 @@ def _problems(exc: Exception, path: Path, name: str) -> tuple[str, ...]:
     return tuple(str(p).replace(str(path), name) for p in items)
 
 
+def check_zip(name: str, data: bytes) -> str | None:
+    """Why a zipped upload is refused (None if it is fine): a broken archive, too many files,
+    nested archives, or more than :data:`MAX_ZIP_UNPACKED_BYTES` once unpacked.
+
+    The unpacked size is measured by unpacking each member in chunks and
+    stopping at the limit, so an archive that understates its sizes (a zip
+    bomb) is caught too.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            members = zf.infolist()
+            if len(members) > MAX_ZIP_MEMBERS:
+                return f"{name}: holds {len(members):,} files, over the limit of {MAX_ZIP_MEMBERS}"
+            nested = [m.filename for m in members if m.filename.lower().endswith((".zip", ".gz", ".7z", ".tar"))]
+            if nested:
+                return f"{name}: holds another archive ({nested[0]}); zip the shapefile's own files only"
+            claimed = sum(m.file_size for m in members)
+            if claimed > MAX_ZIP_UNPACKED_BYTES:
+                return f"{name}: unpacks to {claimed / MB:,.0f} MB, over the {MAX_ZIP_UNPACKED_BYTES // MB} MB limit"
+            total = 0
+            for member in members:
+                with zf.open(member) as fh:
+                    while chunk := fh.read(1 << 20):
+                        total += len(chunk)
+                        if total > MAX_ZIP_UNPACKED_BYTES:
+                            return f"{name}: unpacks to over the {MAX_ZIP_UNPACKED_BYTES // MB} MB limit"
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, RuntimeError, ValueError) as exc:
+        return f"{name}: not a readable zip archive ({exc})"
+    return None
+
+
 def save_upload(name: str, data: bytes, folder: str | Path, kind: str) -> tuple[Path | None, str | None]:
-    """Save an upload under a fixed name; refuse empty, too large or wrongly typed files.
+    """Save an upload under a fixed name; refuse empty, too large or wrongly typed files, and zips that
+    unpack to too much (:func:`check_zip`).
 
     Returns
     -------
@@ -83,6 +121,10 @@ def save_upload(name: str, data: bytes, folder: str | Path, kind: str) -> tuple[
         return None, f"{name}: the file is empty (0 bytes)"
     if len(data) > limit:
         return None, f"{name}: {len(data) / MB:,.1f} MB is over the {limit // MB} MB limit for {kind} files"
+    if ext == "zip":
+        refused = check_zip(name, data)
+        if refused is not None:
+            return None, refused
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{kind}.{ext}"

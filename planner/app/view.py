@@ -14,6 +14,7 @@ from planner.app.layers import TOOLTIP_HTML, LayerView, PlanView, classes_count
 from planner.app.metrics import london_standard, need_covered, same_wards, unused_headcount
 from planner.inputs.data import WardData
 from planner.report.plain import money, percent, signed, status_words
+from planner.textsafe import markdown_text
 
 ss = st.session_state
 
@@ -25,11 +26,11 @@ def header(title: str, purpose: str | None = None) -> None:
     if purpose:
         st.markdown(purpose)
     if s.current is not None:
-        st.caption(f"{s.current.label} · plan {s.current.plan.input_hash[:8]} · {state.data_label()}")
+        st.caption(markdown_text(f"{s.current.label} · plan {s.current.plan.input_hash[:8]} · {state.data_label()}"))
     elif s.failure is not None and s.failure.scenario is not None:
-        st.caption(f"{s.failure.scenario.name} · no plan · {state.data_label()}")
+        st.caption(markdown_text(f"{s.failure.scenario.name} · no plan · {state.data_label()}"))
     else:
-        st.caption(state.data_label())
+        st.caption(markdown_text(state.data_label()))
 
 
 def area_picker(wards: WardData, *, container: Any = None) -> Area:
@@ -125,7 +126,7 @@ def metrics_row(entry: state.Entry, area: Area = ALL_WARDS) -> None:
     )
     if area.is_all:
         for note in unused_headcount(plan):
-            st.info(note, icon=":material/info:")
+            st.info(markdown_text(note), icon=":material/info:")
 
 
 def failure_box(failure: state.Failure | None) -> None:
@@ -133,10 +134,10 @@ def failure_box(failure: state.Failure | None) -> None:
     if failure is None:
         return
     if failure.kind == "infeasible":
-        st.error("**No plan satisfies every rule.**\n\n" + "\n".join(f"- {m}" for m in failure.messages))
+        st.error("**No plan satisfies every rule.**\n\n" + "\n".join(f"- {markdown_text(m)}" for m in failure.messages))
         st.caption("Relax one of the rules named above (sidebar) and the plan will be solved again.")
     else:
-        st.error("**The scenario cannot be run.**\n\n" + "\n".join(f"- {m}" for m in failure.messages))
+        st.error("**The scenario cannot be run.**\n\n" + "\n".join(f"- {markdown_text(m)}" for m in failure.messages))
 
 
 def stale_note() -> None:
@@ -167,7 +168,7 @@ def legend(view: LayerView) -> None:
         unsafe_allow_html=True,
     )
     if view.legend.note:
-        st.caption(view.legend.note + " Numbers in brackets: wards.")
+        st.caption(markdown_text(view.legend.note) + " Numbers in brackets: wards.")
 
 
 def is_phone() -> bool:

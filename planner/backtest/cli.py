@@ -14,6 +14,8 @@ from typing import Any
 
 import pandas as pd
 
+from planner.scenario.base import seconds_argument, seed_argument
+
 SHOWN = {
     "method": "method",
     "gain_share_pct": "gain %",
@@ -38,8 +40,10 @@ def add_backtest_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("scenario", type=Path, help="scenario YAML file with a backtest: block")
     p.add_argument("--data-dir", type=Path, default=None, help="folder the scenario's data paths are relative to")
     p.add_argument("--out", type=Path, default=Path("out/backtest"), help="output folder (default: out/backtest)")
-    p.add_argument("--time-limit", type=float, default=None, help="seconds per solve (overrides solver.time_limit)")
-    p.add_argument("--seed", type=int, default=None, help="solver seed (overrides solver.seed)")
+    p.add_argument(
+        "--time-limit", type=seconds_argument, default=None, help="seconds per solve (overrides solver.time_limit)"
+    )
+    p.add_argument("--seed", type=seed_argument, default=None, help="solver seed (overrides solver.seed)")
     p.add_argument("--no-plot", action="store_true", help="do not draw backtest.png")
     p.set_defaults(func=run_backtest_command)
     return p  # type: ignore[no-any-return]
@@ -65,8 +69,11 @@ def format_table(table: pd.DataFrame) -> str:
 def run_backtest_command(args: argparse.Namespace) -> int:
     """Run ``planner backtest``."""
     from planner.backtest.run import run_backtest, write_backtest
+    from planner.report.outputs import check_out_dir
     from planner.scenario import load_scenario
+    from planner.textsafe import terminal_text
 
+    check_out_dir(args.out)  # a bad --out is reported now, not after the solves
     scenario = load_scenario(args.scenario)
     result = run_backtest(
         scenario, args.data_dir, scenario_dir=args.scenario.parent, time_limit=args.time_limit, seed=args.seed
@@ -81,5 +88,5 @@ def run_backtest_command(args: argparse.Namespace) -> int:
     )
     broken = result.table.loc[result.table["rules_broken"] != "", ["method", "rules_broken"]]
     for method, rules in broken.itertuples(index=False):
-        print(f"note: {method} breaks {rules}", file=sys.stderr)
+        print(terminal_text(f"note: {method} breaks {rules}"), file=sys.stderr)
     return 0

@@ -29,6 +29,7 @@ from planner.problem import Deployment
 from planner.report.outputs import commit_files, write_json
 from planner.report.result import Plan
 from planner.scenario import Scenario
+from planner.textsafe import safe_frame
 
 
 @dataclass(frozen=True, eq=False)
@@ -214,7 +215,7 @@ def _plot(result: BacktestResult, path: Path) -> None:
 def write_backtest(result: BacktestResult, out_dir: str | Path, *, plot: bool = True) -> list[Path]:
     """Write ``backtest.csv`` (one row per method), ``backtest.json`` and ``backtest.png``, all or nothing."""
     writers = {
-        "backtest.csv": lambda path: result.table.to_csv(path, index=False, float_format="%.10g"),
+        "backtest.csv": lambda path: safe_frame(result.table).to_csv(path, index=False, float_format="%.10g"),
         "backtest.json": lambda path: write_json(path, {**result.summary, "notes": list(result.notes)}),
     }
     if plot:

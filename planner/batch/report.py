@@ -26,6 +26,7 @@ from matplotlib.figure import Figure
 from planner.batch.results import runs_table
 from planner.batch.store import Store
 from planner.errors import InputError
+from planner.textsafe import safe_frame
 
 PCSO = "workforce.pcso.headcount"
 SPAN = "rules.supervision.sergeant_span"
@@ -129,7 +130,7 @@ def write_report(store: Store, out_dir: str | Path, batch: str | None = None) ->
               path=out / "span_vs_sergeants.png"),
     ]  # fmt: skip
     csv = out / "runs.csv"
-    frame.to_csv(csv, index=False)
+    safe_frame(frame).to_csv(csv, index=False)
     md = out / "report.md"
     md.write_text(_markdown(batch_id, row, frame, files), encoding="utf-8")
     return [*files, csv, md]

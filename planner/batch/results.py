@@ -18,6 +18,7 @@ import pandas as pd
 
 from planner.batch.store import Store
 from planner.errors import InputError
+from planner.textsafe import safe_frame
 
 LEVELS = ("runs", "wards", "boroughs")
 FORMATS = ("csv", "parquet")
@@ -82,7 +83,7 @@ def export(frame: pd.DataFrame, out: str | Path | None, fmt: str, stdout: TextIO
     if out is None:
         if fmt == "parquet":
             raise InputError("--format parquet needs --out FILE (Parquet is binary)")
-        frame.to_csv(stdout or sys.stdout, index=False)
+        safe_frame(frame).to_csv(stdout or sys.stdout, index=False)
         return
     path = Path(out)
     if not path.parent.is_dir():
@@ -90,7 +91,7 @@ def export(frame: pd.DataFrame, out: str | Path | None, fmt: str, stdout: TextIO
     tmp = path.with_name(f".{path.name}.part")
     try:
         if fmt == "csv":
-            frame.to_csv(tmp, index=False)
+            safe_frame(frame).to_csv(tmp, index=False)
         else:
             frame.to_parquet(tmp, index=False)
         tmp.replace(path)

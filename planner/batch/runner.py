@@ -284,7 +284,32 @@ def run_batch(
         that cannot be loaded.
     """
     t0 = time.perf_counter()
+    new = store.batch(batch_id or sweep.batch_id()) is None
     batch_id, todo, skipped = prepare_batch(sweep, store, batch_id=batch_id, resume=resume, data_dir=data_dir)
+    try:
+        return _run_prepared(sweep, store, batch_id, todo, skipped, t0, data_dir, workers, scheduler, solve, load,
+                             progress, max_attempts)  # fmt: skip
+    except InputError:
+        if new:  # an unreachable scheduler or unusable data: no empty batch is left behind
+            store.drop_empty_batch(batch_id)
+        raise
+
+
+def _run_prepared(
+    sweep: Sweep,
+    store: Store,
+    batch_id: str,
+    todo: list[RunSpec],
+    skipped: int,
+    t0: float,
+    data_dir: str | Path | None,
+    workers: int | None,
+    scheduler: str | Any,
+    solve: Callable[..., Any] | None,
+    load: Callable[..., Any] | None,
+    progress: TextIO | None,
+    max_attempts: int,
+) -> BatchSummary:
     n_workers, threads = plan_threads(workers)
     ctx = WorkerContext(
         batch_id=batch_id,

@@ -167,7 +167,7 @@ class Store:
                 _create_tables(self.engine)
             elif not sa.inspect(self.engine).has_table("runs"):
                 raise InputError(f"{self}: not a batch results store (no 'runs' table)")
-        except sa.exc.OperationalError as exc:
+        except sa.exc.DatabaseError as exc:  # unreachable server, or a file that is not a database
             raise InputError(f"cannot open results store {self}: {exc.orig}") from None
 
     def __str__(self) -> str:
@@ -195,6 +195,14 @@ class Store:
         except sa.exc.IntegrityError:
             if self.batch(batch_id) is None:  # not a race with another driver: a real fault
                 raise
+
+    def drop_empty_batch(self, batch_id: str) -> bool:
+        """Delete the batch row if no run of it is stored (a batch that never started); return whether it went."""
+        with self.engine.begin() as conn:
+            if conn.execute(sa.select(runs.c.run_id).where(runs.c.batch_id == batch_id).limit(1)).first():
+                return False
+            conn.execute(batches.delete().where(batches.c.batch_id == batch_id))
+        return True
 
     def batch(self, batch_id: str) -> dict[str, Any] | None:
         """The batch row, or None."""
@@ -319,6 +327,9 @@ def _engine(url: str) -> Engine:
         return sa.create_engine(url, pool_pre_ping=True)
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
         raise InputError(f"results store URL {url!r} is not usable: {exc}") from None
+    except ImportError as exc:  # the URL names a database driver that is not installed
+        package = exc.name or str(exc)
+        raise InputError(f"results store URL {url!r} needs the Python package {package}, not installed") from None
 
 
 def _run_row(batch_id: str, result: RunResult, attempts: int) -> dict[str, Any]:

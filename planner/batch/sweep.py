@@ -33,10 +33,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from planner.errors import InputError, PlannerError, Problems
 from planner.scenario import Scenario, load_scenario
+from planner.scenario.yamlsafe import load_yaml_file
 
 MODES = ("grid", "random")
 TOP_KEYS = ("name", "description", "base", "mode", "samples", "seed", "fixed", "axes")
@@ -202,17 +202,7 @@ def load_sweep(path: str | Path) -> Sweep:
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     source = str(path)
-    if not path.is_file():
-        raise InputError("sweep file not found", source=source)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise InputError(f"{where}malformed YAML: {problem}", source=source) from None
-    except UnicodeDecodeError:
-        raise InputError("not a UTF-8 text file", source=source) from None
+    raw = load_yaml_file(path, "sweep file", InputError, missing="sweep file not found")
     if raw is None:
         raise InputError("the file is empty", source=source)
     if not isinstance(raw, dict):

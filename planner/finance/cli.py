@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from planner.errors import ScenarioError
+from planner.scenario.base import seconds_argument, seed_argument
+from planner.textsafe import terminal_text
 
 
 def add_cost_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -34,8 +36,8 @@ def add_cost_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario YAML files")
     p.add_argument("--data-dir", default=None, help="folder the scenarios' data paths are relative to")
     p.add_argument("--out", default=None, metavar="DIR", help="write finance.xlsx, CSVs and charts here")
-    p.add_argument("--time-limit", type=float, default=None, help="seconds per solve (default: scenario)")
-    p.add_argument("--seed", type=int, default=None, help="solver seed (default: scenario)")
+    p.add_argument("--time-limit", type=seconds_argument, default=None, help="seconds per solve (default: scenario)")
+    p.add_argument("--seed", type=seed_argument, default=None, help="solver seed (default: scenario)")
     p.add_argument("--no-marginal", action="store_true", help="skip the re-solves (last 100 PCSOs)")
     p.add_argument("--no-charts", action="store_true", help="no PNG charts")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -54,8 +56,8 @@ def add_phase_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file with a finance.phasing block")
     p.add_argument("--data-dir", default=None, help="folder the scenario's data paths are relative to")
     p.add_argument("--out", default=None, metavar="DIR", help="write phasing.xlsx, CSVs and charts here")
-    p.add_argument("--time-limit", type=float, default=None, help="seconds (default: scenario)")
-    p.add_argument("--seed", type=int, default=None, help="solver seed (default: scenario)")
+    p.add_argument("--time-limit", type=seconds_argument, default=None, help="seconds (default: scenario)")
+    p.add_argument("--seed", type=seed_argument, default=None, help="solver seed (default: scenario)")
     p.add_argument("--no-charts", action="store_true", help="no PNG charts")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=run_phase)
@@ -108,9 +110,12 @@ def run_cost(args: argparse.Namespace) -> int:
     from planner.finance.compare import compare_options
     from planner.finance.export import write_comparison
     from planner.progress_bar import BarProgress
+    from planner.report.outputs import check_out_dir
     from planner.scenario import load_scenario
     from planner.scenario.finance import finance_of
 
+    if args.out:
+        check_out_dir(args.out)  # a bad --out is reported now, not after the solves
     scenarios = [load_scenario(p) for p in args.scenarios]
     for sc in scenarios:
         finance_of(sc)  # every finance block is checked before any solve
@@ -137,14 +142,14 @@ def run_cost(args: argparse.Namespace) -> int:
                   f"({_money(row['horizon_cash'])} over the horizon, {_money(row['horizon_real'])} real); "
                   f"{_money(row['cost_per_need'])} per unit of need served")  # fmt: skip
             if row.get("marginal_note"):
-                print(f"  last 100 PCSOs: {row['marginal_note']}")
+                print(terminal_text(f"  last 100 PCSOs: {row['marginal_note']}"))
             elif "marginal_cost_last_100_pcsos" in row:
                 cost, need = row["marginal_cost_last_100_pcsos"], row["marginal_need_last_100_pcsos"]
                 per = f" ({_money(cost / need)} per unit)" if need > 0 else ""
                 print(f"  the last 100 PCSOs cost {_money(cost)} a year with their supervision and serve "
                       f"{need:.3f} units of need{per}")  # fmt: skip
             if row.get("constables_instead_note"):
-                print(f"  constables instead: {row['constables_instead_note']}")
+                print(terminal_text(f"  constables instead: {row['constables_instead_note']}"))
             elif "constables_instead" in row:
                 print(f"  the same money buys {row['constables_instead']} constables instead: need served "
                       f"{row['constables_instead_need']:.3f} against {row['need_served']:.3f}")  # fmt: skip
@@ -160,9 +165,12 @@ def run_phase(args: argparse.Namespace) -> int:
     from planner.finance.phasing import plan_phasing
     from planner.progress import step
     from planner.progress_bar import BarProgress
+    from planner.report.outputs import check_out_dir
     from planner.scenario import load_scenario
     from planner.scenario.finance import finance_of
 
+    if args.out:
+        check_out_dir(args.out)  # a bad --out is reported now, not after the solve
     scenario = load_scenario(args.scenario)
     if finance_of(scenario).phasing is None:
         raise ScenarioError("finance.phasing: missing (add `phasing: {}` for the defaults)", source=args.scenario)
@@ -181,7 +189,7 @@ def run_phase(args: argparse.Namespace) -> int:
         print()
         print(stock_text(res.period_table()))
         for note in res.notes:
-            print(f"note: {note}", file=sys.stderr)
+            print(terminal_text(f"note: {note}"), file=sys.stderr)
     for path in written:
         print(f"wrote {path}", file=sys.stderr)
     return 0

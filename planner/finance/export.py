@@ -1,16 +1,16 @@
 """Finance exports: an XLSX workbook, CSV files and PNG charts, written atomically.
 
-Everything is written into a temporary folder next to the output folder and
-moved into place only once every file is complete, so a failure leaves nothing
-half-written. Money is in pounds, to the penny.
+Everything is written into a staging folder beside the output folder and
+swapped in only once every file is complete
+(:func:`planner.report.staging.commit_folder`), so a failure leaves nothing
+half-written. Text is never a formula: CSV cells that a spreadsheet would run
+get a leading apostrophe, XLSX cells are typed as text
+(:mod:`planner.textsafe`). Money is in pounds, to the penny.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,10 @@ import pandas as pd
 from planner.finance.compare import Comparison, OptionCost
 from planner.finance.costing import rank_breakdown
 from planner.finance.phasing_result import PhasingResult
+from planner.report.outputs import write_csv
+from planner.report.staging import commit_folder
 from planner.scenario import RANKS
+from planner.textsafe import is_formula_like, xlsx_text
 
 _MONEY = "#,##0.00"
 _MONEY_WORDS = ("cost", "cash", "real", "budget", "total", "marginal_cost", "basic", "allowance", "weighting")
@@ -33,7 +36,7 @@ def slug(name: str) -> str:
 
 
 def _sheet_name(name: str, used: set[str]) -> str:
-    base = re.sub(r"[\[\]:*?/\\]", "-", name)[:31] or "Sheet"
+    base = re.sub(r"[\[\]:*?/\\]", "-", xlsx_text(name)).strip("'")[:31] or "Sheet"
     out, n = base, 2
     while out.lower() in used:
         suffix = f" ({n})"
@@ -49,7 +52,21 @@ def _cell(value: Any) -> Any:
         value = float(value)
     if isinstance(value, float) and not np.isfinite(value):
         return None
+    if isinstance(value, str):
+        return xlsx_text(value)
     return value
+
+
+def _put(ws: Any, row: int, column: int, value: Any) -> Any:
+    """Write one cell; text is always stored as text, never as a formula (``=HYPERLINK(...)`` stays inert)."""
+    cell = ws.cell(row=row, column=column)
+    value = _cell(value)
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"  # openpyxl would otherwise store a leading "=" as a live formula
+        if is_formula_like(value):
+            cell.quotePrefix = True  # and Excel keeps it text when the cell is edited
+    return cell
 
 
 def _write_block(ws: Any, title: str | None, frame: pd.DataFrame, start_row: int) -> int:
@@ -59,15 +76,15 @@ def _write_block(ws: Any, title: str | None, frame: pd.DataFrame, start_row: int
 
     row = start_row
     if title:
-        ws.cell(row=row, column=1, value=title).font = Font(bold=True)
+        _put(ws, row, 1, title).font = Font(bold=True)
         row += 1
     for j, col in enumerate(frame.columns, start=1):
-        ws.cell(row=row, column=j, value=str(col)).font = Font(bold=True)
+        _put(ws, row, j, str(col)).font = Font(bold=True)
     money = [any(w in str(c) for w in _MONEY_WORDS) for c in frame.columns]
     for values in frame.itertuples(index=False):
         row += 1
         for j, v in enumerate(values, start=1):
-            cell = ws.cell(row=row, column=j, value=_cell(v))
+            cell = _put(ws, row, j, v)
             if money[j - 1] and isinstance(cell.value, float):
                 cell.number_format = _MONEY
     for j, col in enumerate(frame.columns, start=1):
@@ -103,18 +120,7 @@ def _workbook(path: Path, sheets: Iterable[tuple[str, list[tuple[str | None, pd.
 
 
 def _atomic_dir(out_dir: Path, write: Callable[[Path], list[str]]) -> list[Path]:
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".finance-", dir=out_dir))
-    try:
-        names = write(tmp)
-        done = []
-        for name in names:
-            os.replace(tmp / name, out_dir / name)
-            done.append(out_dir / name)
-        return done
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    return commit_folder(out_dir, write)
 
 
 def _plt() -> Any:
@@ -197,12 +203,12 @@ def write_comparison(comp: Comparison, out_dir: str | Path, *, charts: bool = Tr
         sheets += [(o.name, option_blocks(o)) for o in comp.options]
         _workbook(tmp / "finance.xlsx", sheets)
         names = ["finance.xlsx", "summary.csv"]
-        summary.to_csv(tmp / "summary.csv", index=False)
+        write_csv(summary, tmp / "summary.csv")
         for o in comp.options:
             s = slug(o.name)
-            o.costs.borough_table().to_csv(tmp / f"{s}-boroughs.csv", index=False)
-            o.costs.ward_table().to_csv(tmp / f"{s}-wards.csv", index=False)
-            o.years.to_csv(tmp / f"{s}-years.csv", index=False)
+            write_csv(o.costs.borough_table(), tmp / f"{s}-boroughs.csv")
+            write_csv(o.costs.ward_table(), tmp / f"{s}-wards.csv")
+            write_csv(o.years, tmp / f"{s}-years.csv")
             names += [f"{s}-boroughs.csv", f"{s}-wards.csv", f"{s}-years.csv"]
         if charts:
             names += _comparison_charts(comp, tmp)
@@ -264,7 +270,7 @@ def write_phasing(res: PhasingResult, out_dir: str | Path, *, charts: bool = Tru
         _workbook(tmp / "phasing.xlsx", sheets)
         names = ["phasing.xlsx"]
         for k, v in tables.items():
-            v.to_csv(tmp / f"phasing-{k}.csv", index=False)
+            write_csv(v, tmp / f"phasing-{k}.csv")
             names.append(f"phasing-{k}.csv")
         if charts:
             names += _phasing_charts(res, tmp)

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import DataError, Problems
+from planner.files import read_bytes
 from planner.inputs.crime import read_csv_table, require_columns
 from planner.inputs.equity import WardEquity
 from planner.scenario import ConfidenceSpec
@@ -100,9 +101,8 @@ def read_survey(path: str | Path) -> Survey:
     """
     path = Path(path)
     source = str(path)
-    if not path.is_file():
-        raise DataError("Public Attitude Survey file not found: check the path and --data-dir", source=source)
-    raw = path.read_bytes()
+    raw = read_bytes(path, "Public Attitude Survey file",
+                     missing="Public Attitude Survey file not found: check the path and --data-dir")  # fmt: skip
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import DataError, Problems
+from planner.files import read_bytes
 from planner.scenario import CrimeSpec
 
 REQUIRED: tuple[str, ...] = ("MajorText", "MinorText", "WardName", "WardCode", "LookUp_BoroughName")
@@ -37,6 +38,9 @@ REQUIRED: tuple[str, ...] = ("MajorText", "MinorText", "WardName", "WardCode", "
 
 _MONTH = re.compile(r"^\d{6}$")
 _SHOWN = 8  # at most this many examples per kind of problem and column
+MAX_COUNT = 1_000_000_000
+"""Most offences one ward may record in one month for one offence: far above any real count, and low
+enough that every sum over the file fits a 64-bit integer (a larger value is a broken file, not crime)."""
 
 
 # ------------------------------------------------------------------ CSV reading
@@ -82,14 +86,13 @@ def read_csv_table(path: str | Path, what: str = "file") -> CsvTable:
     Raises
     ------
     DataError
-        If the file is missing, empty, has no header, repeats a column name,
-        or a record has more or fewer fields than the header.
+        If the file is missing, is not an ordinary file (a pipe, a device),
+        is over the size limit, is empty, has no header, repeats a column
+        name, or a record has more or fewer fields than the header.
     """
     path = Path(path)
     source = str(path)
-    if not path.is_file():
-        raise DataError(f"{what} not found: check the path and the --data-dir folder", source=source)
-    raw = path.read_bytes()
+    raw = read_bytes(path, what, missing=f"{what} not found: check the path and the --data-dir folder")
     if not raw.strip():
         raise DataError("the file is empty: expected a CSV with a header line and data rows", source=source)
     try:
@@ -160,6 +163,7 @@ def parse_numbers(
     *,
     integer: bool = False,
     allow_empty: bool = False,
+    maximum: float | None = None,
 ) -> pd.Series:
     """Parse one column as non-negative numbers, recording every bad cell.
 
@@ -177,6 +181,8 @@ def parse_numbers(
         Require whole numbers.
     allow_empty : bool
         Empty cells become NaN instead of a problem.
+    maximum : float, optional
+        Larger values are a problem ("is too large").
 
     Returns
     -------
@@ -201,13 +207,16 @@ def parse_numbers(
     kinds.append(("is infinite", np.isinf(arr)))
     if integer:
         kinds.append(("is not a whole number", finite & (arr != np.round(arr))))
+    too_large = finite & (arr > maximum) if maximum is not None else np.zeros(len(arr), dtype=bool)
+    if maximum is not None:
+        kinds.append((f"is too large (over {maximum:,.0f})", too_large))
     for label, mask in kinds:
         if mask.any():
             idx = np.flatnonzero(mask)
             shown = [f"line {lines[i]} ({col.iloc[i]!r})" for i in idx[:_SHOWN]]
             more = f" and {len(idx) - _SHOWN} more" if len(idx) > _SHOWN else ""
             found.add(f"column {column!r}: value {label} at {', '.join(shown)}{more}")
-    arr = np.where(finite & (arr >= 0), arr, np.nan)
+    arr = np.where(finite & (arr >= 0) & ~too_large, arr, np.nan)
     return pd.Series(arr, index=frame.index, name=column)
 
 
@@ -369,7 +378,7 @@ def _window(frame: pd.DataFrame, header: Sequence[str], lines: np.ndarray, spec:
     names = [str(m) for m in chosen]
     monthly = _fast_counts(frame, names)
     if monthly is None:
-        counts = {name: parse_numbers(frame, name, lines, found, integer=True) for name in names}
+        counts = {name: parse_numbers(frame, name, lines, found, integer=True, maximum=MAX_COUNT) for name in names}
     _check_text(frame, lines, found)
     groups = _check_duplicates(frame, lines, found)
     found.raise_if_any()
@@ -435,7 +444,7 @@ def _fast_counts(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame | None:
             return None
     except (ValueError, TypeError, OverflowError):
         return None
-    if (block < 0).any():
+    if (block < 0).any() or (block > MAX_COUNT).any():
         return None
     return pd.DataFrame(block, columns=names, index=frame.index)
 

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import DataError
+from planner.files import require_regular
 from planner.inputs.crime import CsvTable, read_csv_table
 from planner.inputs.data import WardData
 from planner.ranks import RANKS
@@ -179,11 +180,7 @@ def check_regular_file(path: str | Path, what: str) -> Path:
     path = Path(path)
     if path.is_dir():
         raise DataError(f"{what} is a folder, not a file; name the CSV inside it (e.g. allocation.csv)", str(path))
-    if path.exists() and not path.is_file():
-        raise DataError(f"{what} is not a regular file (a FIFO, socket or device); give a CSV file", str(path))
-    if not path.exists():
-        raise DataError(f"{what} not found: check the path and the --data-dir folder", str(path))
-    return path
+    return require_regular(path, what, missing=f"{what} not found: check the path and the --data-dir folder")
 
 
 def _read(path: str | Path, what: str) -> CsvTable:

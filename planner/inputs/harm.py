@@ -38,6 +38,9 @@ from planner.inputs.crime import CsvTable, parse_numbers, read_csv_table, requir
 from planner.inputs.tables import parse_flag
 from planner.scenario import HarmSpec
 
+MAX_HARM_WEIGHT = 1e9
+"""Largest harm weight accepted (the Cambridge index's largest is about 5,500 days)."""
+
 EXCLUDE = "EXCLUDE"
 """Mapping key that leaves an offence out of harm explicitly."""
 
@@ -334,7 +337,7 @@ def harm_weights_from_frame(
 def _read_table(table: CsvTable, spec: HarmSpec) -> tuple[dict[str, float], dict[str, str]]:
     require_columns(table, (spec.key, spec.value), "data.harm.key / data.harm.value")
     found = Problems(table.source, DataError)
-    values = parse_numbers(table.frame, spec.value, table.lines, found)
+    values = parse_numbers(table.frame, spec.value, table.lines, found, maximum=MAX_HARM_WEIGHT)
     weights: dict[str, float] = {}
     display: dict[str, str] = {}
     first_line: dict[str, int] = {}

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import DataError, Problems, ScenarioError
+from planner.files import open_regular
 from planner.inputs.confidence import WardConfidence, load_confidence
 from planner.inputs.crime import (
     CrimeWindow,
@@ -43,6 +44,7 @@ from planner.inputs.population import read_population
 from planner.inputs.priorities import PriorityTable, apply_priorities, priority_effect, read_priorities
 from planner.inputs.visitors import WardVisitors, load_visitors
 from planner.scenario import RANKS, CrimeSpec, DataSpec, Scenario, load_scenario
+from planner.scenario.base import MAX_HEADCOUNT
 
 Resolver = Callable[[str], Path]
 
@@ -73,7 +75,7 @@ def _file_digest(paths: list[Path]) -> str:
     h = hashlib.sha256()
     for path in sorted(set(paths)):
         h.update(path.name.encode())
-        with open(path, "rb") as fh:
+        with open_regular(path, "data file") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 h.update(chunk)
     return h.hexdigest()
@@ -375,13 +377,18 @@ def read_borough_caps(path: Path, borough_codes: np.ndarray) -> dict[str, np.nda
     caps = {}
     for rank in ranks:
         vals = pd.to_numeric(frame[rank], errors="coerce")
-        for k in np.flatnonzero((vals.isna() | (vals < 0)).to_numpy())[:10]:
-            found.add(f"line {int(table.lines[k])}, column {rank}: {frame[rank].iloc[k]!r} is not a headcount >= 0")
+        for k in np.flatnonzero((vals.isna() | (vals < 0) | (vals > MAX_HEADCOUNT)).to_numpy())[:10]:
+            found.add(
+                f"line {int(table.lines[k])}, column {rank}: {frame[rank].iloc[k]!r} is not a headcount "
+                f"from 0 to {MAX_HEADCOUNT:,}"
+            )
+    found.raise_if_any()  # before any cast: a huge value must not wrap around
+    ok = idx >= 0
+    for rank in ranks:
+        heads = pd.to_numeric(frame[rank], errors="coerce").fillna(0).to_numpy(dtype=float)
         arr = np.full(len(borough_codes), np.iinfo(np.int64).max // 4, dtype=np.int64)
-        ok = idx >= 0
-        arr[ok] = vals.fillna(0).to_numpy()[idx[ok]].astype(np.int64)
+        arr[ok] = np.floor(heads[idx[ok]]).astype(np.int64)
         caps[rank] = arr
-    found.raise_if_any()
     return caps
 
 

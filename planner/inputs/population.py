@@ -26,6 +26,9 @@ from planner.errors import DataError, Problems
 from planner.inputs.crime import CsvTable, parse_numbers, read_csv_table, require_columns
 from planner.scenario import PopulationSpec
 
+MAX_POPULATION = 1e9
+"""Most residents one row may count (a broken file beyond this, not a ward)."""
+
 Missing = Literal["error", "zero"]
 
 
@@ -68,7 +71,7 @@ def read_population(
     require_columns(table, (spec.ward_code, spec.value), "data.population.ward_code / data.population.value")
     found = Problems(table.source, DataError)
     codes = table.frame[spec.ward_code].astype(str).str.strip()
-    values = parse_numbers(table.frame, spec.value, table.lines, found, allow_empty=True)
+    values = parse_numbers(table.frame, spec.value, table.lines, found, allow_empty=True, maximum=MAX_POPULATION)
     _check_codes(codes, table, spec.ward_code, found)
     found.raise_if_any()
     series = pd.Series(values.to_numpy(dtype=float), index=pd.Index(codes.to_numpy(), name="ward_code"))
@@ -126,7 +129,7 @@ def population_from_lsoa(
     found_c = Problems(census.source, DataError)
     found_l = Problems(lookup.source, DataError)
     lsoa = census.frame[census_code].astype(str).str.strip()
-    counts = parse_numbers(census.frame, census_value, census.lines, found_c)
+    counts = parse_numbers(census.frame, census_value, census.lines, found_c, maximum=MAX_POPULATION)
     _check_codes(lsoa, census, census_code, found_c)
     link_lsoa = lookup.frame[lookup_lsoa].astype(str).str.strip()
     link_ward = lookup.frame[lookup_ward].astype(str).str.strip()

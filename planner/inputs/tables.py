@@ -14,13 +14,14 @@ file's whole header, blank lines left out.
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from planner.errors import DataError
+from planner.files import read_bytes
 from planner.inputs.crime import CsvTable, read_csv_table, require_columns
 
 _OPTIONS = {"keep_default_na": False, "na_filter": False, "encoding": "utf-8-sig", "engine": "c"}
@@ -58,9 +59,7 @@ def read_csv_fast(
         or no data rows (:func:`planner.inputs.crime.require_columns`).
     """
     path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{what} not found: check the path and the --data-dir folder", source=str(path))
-    raw = path.read_bytes()
+    raw = read_bytes(path, what, missing=f"{what} not found: check the path and the --data-dir folder")
     table = _fast(path, raw, list(columns), set(numeric))
     if table is None:
         full = read_csv_table(path, what)
@@ -87,7 +86,7 @@ def _fast(path: Path, raw: bytes, columns: list[str], numeric: set[str]) -> CsvT
     frame = None
     for dtype in (kinds, str):  # numbers first; any cell that is not a number: all as text
         try:
-            frame = pd.read_csv(path, dtype=dtype, usecols=wanted, skip_blank_lines=False, **_OPTIONS)  # type: ignore[call-overload]
+            frame = pd.read_csv(io.BytesIO(raw), dtype=dtype, usecols=wanted, skip_blank_lines=False, **_OPTIONS)  # type: ignore[call-overload]
             break
         except (UnicodeDecodeError, pd.errors.ParserError):
             return None

@@ -17,6 +17,7 @@ from planner.problem import people_moved
 from planner.report.outputs import commit_files, plan_writers, write_json
 from planner.report.result import Plan
 from planner.scenario import Scenario
+from planner.textsafe import safe_frame
 
 DEFAULT_THRESHOLD = 0.1
 """``rules.stability.move_threshold`` used for the stable re-plan when the scenario sets no stability rule."""
@@ -159,7 +160,7 @@ def write_stability(results: Sequence[ShiftResult], out_dir: str | Path) -> list
     table = stability_table(results)
 
     def csv(path: Path) -> None:
-        table.to_csv(path, index=False)
+        safe_frame(table).to_csv(path, index=False)
 
     def summary(path: Path) -> None:
         write_json(path, {"shifts": table.to_dict(orient="records")})

@@ -17,6 +17,16 @@ def _shifts(text: str) -> list[int]:
     return out
 
 
+def _months(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--months wants a whole number of months, got {text!r}") from None
+    if not 1 <= value <= 120:
+        raise argparse.ArgumentTypeError(f"--months wants 1 to 120 months, got {value}")
+    return value
+
+
 def add_stability_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add the ``stability`` subcommand."""
     p = subparsers.add_parser(
@@ -30,7 +40,7 @@ def add_stability_parser(subparsers: argparse._SubParsersAction) -> argparse.Arg
     p.add_argument("--data-dir", type=Path, default=None, help="folder the scenario's data paths are relative to")
     p.add_argument("--out", type=Path, default=Path("out/stability"), help="output folder (default: out/stability)")
     p.add_argument("--shifts", type=_shifts, default=[1, 3, 12], help="months to shift by (default: 1,3,12)")
-    p.add_argument("--months", type=int, default=12, help="length of each crime window in months (default: 12)")
+    p.add_argument("--months", type=_months, default=12, help="length of each crime window in months (default: 12)")
     p.set_defaults(func=run_stability)
     return p
 
@@ -38,12 +48,15 @@ def add_stability_parser(subparsers: argparse._SubParsersAction) -> argparse.Arg
 def run_stability(args: argparse.Namespace) -> int:
     """Run ``planner stability``; return the exit code (errors propagate as PlannerError)."""
     from planner.replan.api import describe, window_stability, write_stability
+    from planner.report.outputs import check_out_dir
     from planner.scenario import load_scenario
+    from planner.textsafe import terminal_text
 
+    check_out_dir(args.out)  # a bad --out is reported now, not after the solves
     scenario = load_scenario(args.scenario)
 
     def say(message: str) -> None:
-        print(message, file=sys.stderr)
+        print(terminal_text(message), file=sys.stderr)
 
     results = window_stability(
         scenario, args.data_dir, scenario_dir=args.scenario.parent, shifts=args.shifts, months=args.months,

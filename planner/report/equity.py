@@ -29,6 +29,7 @@ import pandas as pd
 from planner.errors import DataError
 from planner.inputs.data import WardData
 from planner.report.result import Plan
+from planner.textsafe import safe_frame
 
 EQUITY_COLUMNS: list[str] = [
     "grouping", "group", "label", "wards", "residents", "need", "harm", "constables", "pcsos", "officers",
@@ -199,7 +200,7 @@ def equity_from_allocation(wards: WardData, allocation: pd.DataFrame) -> pd.Data
 
 def write_equity_csv(table: pd.DataFrame, path: Path) -> None:
     """Write :func:`equity_table`'s result as ``equity.csv`` (whole numbers stay exact)."""
-    table.to_csv(path, index=False, float_format="%.10g")
+    safe_frame(table).to_csv(path, index=False, float_format="%.10g")  # text neutralised for spreadsheets
 
 
 def equity_outputs(

@@ -1,25 +1,31 @@
 """Writing a plan to disk: CSV tables, a GeoPackage and a JSON summary, all or nothing.
 
-Every file is first written into a temporary folder beside the output folder;
-only when all of them are complete are they moved into place. A failure
-leaves the output folder as it was.
+Every file is first written into a staging folder beside the output folder,
+with whatever else the output folder held; only when all of them are complete
+is the staged folder swapped in, with one atomic rename
+(:mod:`planner.report.staging`). A failure, or a killed process, leaves the
+output folder as it was. Text cells that a spreadsheet would run as formulas
+are neutralised (:func:`planner.textsafe.safe_frame`).
 """
 
 from __future__ import annotations
 
+import io
 import json
 import math
-import os
-import shutil
-import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from planner.files import read_bytes
 from planner.report.equity import equity_outputs
 from planner.report.result import Plan
+from planner.report.staging import check_out_dir, commit_folder
+from planner.textsafe import safe_frame
+
+__all__ = ["check_out_dir", "commit_files", "plan_writers", "read_allocation", "write_csv", "write_json", "write_plan"]
 
 WARD_COLUMNS = [
     "ward_code", "ward_name", "borough", "bcu", "demand", "harm", "population", "need", "constables",
@@ -53,33 +59,41 @@ def write_json(path: Path, data: Mapping[str, Any]) -> None:
     path.write_text(json.dumps(_json_safe(dict(data)), indent=2, sort_keys=False) + "\n", encoding="utf-8")
 
 
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Write a table as CSV (no index), its text cells neutralised against spreadsheet formulas."""
+    safe_frame(frame).to_csv(path, index=False)
+
+
 def commit_files(out_dir: str | Path, writers: Mapping[str, Callable[[Path], None]]) -> list[Path]:
-    """Write every file with its writer into a temporary folder, then move all into ``out_dir``.
+    """Write every file with its writer into a staging folder beside ``out_dir``, then swap it in.
+
+    All or nothing: the output folder holds either its old files or every new
+    one (see :func:`planner.report.staging.commit_folder`); files it held that
+    are not rewritten are kept.
 
     Parameters
     ----------
     out_dir : str or Path
-        Created if missing.
+        Created (with its parents) if missing.
     writers : mapping of file name -> function(path) that writes that file
 
     Returns
     -------
     list of Path
         The files written.
+
+    Raises
+    ------
+    planner.errors.InputError
+        If ``out_dir`` cannot receive outputs (it is a file, cannot be written...).
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".planner-tmp-", dir=out))
-    try:
-        for name, write in writers.items():
-            write(tmp / name)
-        done = []
-        for name in writers:
-            os.replace(tmp / name, out / name)
-            done.append(out / name)
-        return done
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+
+    def write(folder: Path) -> list[str]:
+        for name, writer in writers.items():
+            writer(folder / name)
+        return list(writers)
+
+    return commit_folder(out_dir, write)
 
 
 def plan_writers(plan: Plan, layer: Any | None, extra_summary: Mapping[str, Any] | None = None):
@@ -94,10 +108,10 @@ def plan_writers(plan: Plan, layer: Any | None, extra_summary: Mapping[str, Any]
         summary.update(extra_summary)
 
     def ward_csv(path: Path) -> None:
-        wards[WARD_COLUMNS].to_csv(path, index=False)
+        write_csv(wards[WARD_COLUMNS], path)
 
     def borough_csv(path: Path) -> None:
-        boroughs[BOROUGH_COLUMNS].to_csv(path, index=False)
+        write_csv(boroughs[BOROUGH_COLUMNS], path)
 
     def summary_json(path: Path) -> None:
         write_json(path, summary)
@@ -114,7 +128,7 @@ def plan_writers(plan: Plan, layer: Any | None, extra_summary: Mapping[str, Any]
         change_table = changes.ward_table(w.codes, w.names, w.borough_names[w.borough])
 
         def changes_csv(path: Path) -> None:
-            change_table.to_csv(path, index=False)
+            write_csv(change_table, path)
 
         writers["changes.csv"] = changes_csv
     if equity_csv is not None:
@@ -123,7 +137,7 @@ def plan_writers(plan: Plan, layer: Any | None, extra_summary: Mapping[str, Any]
         teams = plan.hotspot_teams()
 
         def teams_csv(path: Path) -> None:
-            teams.to_csv(path, index=False)
+            write_csv(teams, path)
 
         writers["hotspot_teams.csv"] = teams_csv
     if layer is not None:
@@ -147,4 +161,5 @@ def write_plan(plan: Plan, out_dir: str | Path, layer: Any | None = None) -> lis
 
 def read_allocation(path: str | Path) -> pd.DataFrame:
     """Read an allocation.csv back (for checks and comparisons)."""
-    return pd.read_csv(path, dtype={"ward_code": str})
+    data = read_bytes(path, "allocation file")
+    return pd.read_csv(io.BytesIO(data), dtype={"ward_code": str})

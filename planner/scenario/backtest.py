@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from planner.scenario.base import Strict
+from planner.scenario.base import Number, PathText, Strict
 from planner.scenario.data import CrimeSpec
 
 
@@ -17,7 +17,7 @@ class EarlierWindow(Strict):
     """The crime a backtest plans on."""
 
     crime: CrimeSpec
-    harm_mapping: str | None = None
+    harm_mapping: PathText | None = None
     """Mapping of the earlier file's offence names to the weights table (replaces data.harm.mapping);
     None: the scenario's own mapping."""
 
@@ -26,8 +26,8 @@ class BacktestSpec(Strict):
     """Plan on an earlier window, judge on the scenario's window."""
 
     earlier: EarlierWindow
-    current: str | None = None
+    current: PathText | None = None
     """CSV of today's deployment (ward_code, constables, pcsos) to judge alongside; None: the
     scenario's data.current if it has a CSV there."""
-    top_share: float = Field(0.1, gt=0, lt=1)
+    top_share: Number = Field(0.1, gt=0, lt=1)
     """Share of wards (by later harm) in the "top harm" group of the plain measures."""

@@ -6,24 +6,39 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from planner.scenario.base import Strict
+from planner.scenario.base import Flag, Integer, Name, Number, PathText, Seed, Strict
+
+MAX_SYNTHETIC_WARDS = 20_000
+MAX_SYNTHETIC_BOROUGHS = 400
+MAX_SYNTHETIC_BCUS = 200
 
 
 class SyntheticSpec(Strict):
     """The embedded synthetic city (no files needed)."""
 
-    seed: int = 20230401
-    boroughs: int = Field(32, ge=2, le=400)
-    wards: int = Field(680, ge=4, le=20000)
-    bcus: int = Field(12, ge=1, le=200)
-    equity: bool = True
+    seed: Seed = 20230401
+    boroughs: Integer = Field(32, ge=2, le=MAX_SYNTHETIC_BOROUGHS)
+    wards: Integer = Field(680, ge=4, le=MAX_SYNTHETIC_WARDS)
+    bcus: Integer = Field(12, ge=1, le=MAX_SYNTHETIC_BCUS)
+    equity: Flag = True
     """Generate illustrative (not real) deprivation and ethnicity per ward for the equity lens."""
+
+    @model_validator(mode="after")
+    def _sizes_agree(self) -> SyntheticSpec:
+        problems = []
+        if self.boroughs > self.wards:
+            problems.append(f"boroughs ({self.boroughs}) is more than wards ({self.wards}): every borough needs a ward")
+        if self.bcus > self.boroughs:
+            problems.append(f"bcus ({self.bcus}) is more than boroughs ({self.boroughs}): every BCU needs a borough")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
 
 class WardsSpec(Strict):
     """Ward boundary file and the columns that name each ward."""
 
-    path: str
+    path: PathText
     layer: str | None = None
     ward_code: str = "WD22CD"
     ward_name: str = "WD22NM"
@@ -34,7 +49,7 @@ class WardsSpec(Strict):
 class BoroughBcuSpec(Strict):
     """Borough to Basic Command Unit table (CSV)."""
 
-    path: str
+    path: PathText
     borough_code: str = "borough_code"
     bcu: str = "bcu_name"
 
@@ -42,20 +57,20 @@ class BoroughBcuSpec(Strict):
 class MonthWindow(Strict):
     """Inclusive window of months, as ``YYYYMM`` integers."""
 
-    start: int | None = Field(None, ge=190001, le=299912)
-    end: int | None = Field(None, ge=190001, le=299912)
+    start: Integer | None = Field(None, ge=190001, le=299912)
+    end: Integer | None = Field(None, ge=190001, le=299912)
 
 
 class CrimeSpec(Strict):
     """MPS ward-level crime counts (one column per month ``YYYYMM``)."""
 
-    path: str
+    path: PathText
     months: MonthWindow = MonthWindow()
-    drop_partial: bool = True
-    partial_threshold: float = Field(
+    drop_partial: Flag = True
+    partial_threshold: Number = Field(
         0.5, gt=0, lt=1, description="a month whose total is below this share of the median month is partial"
     )
-    exclude_labels: tuple[str, ...] = ()
+    exclude_labels: tuple[Name, ...] = ()
     """Borough labels (``LookUp_BoroughName``, matched exactly) whose rows are another command's crime:
     the rows are dropped, and each ward filed under such a label is planned as a residential ward
     (``need.excluded_crime``). London: ``["Aviation Security (SO18)"]``, the aviation command that
@@ -70,14 +85,15 @@ class HarmSpec(Strict):
     weight is an error unless ``default`` is given explicitly.
     """
 
-    weights: str | None = None
+    weights: PathText | None = None
     key: str = "offence"
     value: str = "weight"
-    mapping: str | None = None
+    mapping: PathText | None = None
     mapping_offence: str = "offence"
     mapping_key: str = "key"
     offence_level: Literal["minor", "major"] = "minor"
-    default: float | None = Field(None, ge=0)
+    default: Number | None = Field(None, ge=0, le=1e9)
+    """Harm weight of an offence missing from the table (units of the table, e.g. days); at most 1e9."""
     alternative_value: str | None = None
     """Another weight column of the same table (e.g. ``cchi_mean_days`` when ``value`` is the median)
     that ``planner validate`` compares with ``value``; None: no comparison."""
@@ -92,7 +108,7 @@ class HarmSpec(Strict):
 class PopulationSpec(Strict):
     """Resident population per ward (CSV with a ward code column)."""
 
-    path: str
+    path: PathText
     ward_code: str = "WD22CD"
     value: str = "pop_total"
 
@@ -106,11 +122,11 @@ class CurrentSpec(Strict):
     ``{scenario: FILE}`` (the plan of that scenario). See docs/stability.md.
     """
 
-    path: str | None = Field(None, min_length=1)
+    path: PathText | None = None
     """CSV with ``ward_code, constables, pcsos`` (optionally ``sergeants, inspectors`` per ward)."""
-    boroughs: str | None = Field(None, min_length=1)
+    boroughs: PathText | None = None
     """Optional CSV with ``borough_code`` (or ``borough``, the name) and ``sergeants``, ``inspectors``."""
-    scenario: str | None = Field(None, min_length=1)
+    scenario: PathText | None = None
     """A scenario YAML file whose plan is the current deployment."""
 
     @model_validator(mode="before")
@@ -134,7 +150,7 @@ class CurrentSpec(Strict):
 class LsoaLookupSpec(Strict):
     """Small area (2021 LSOA) to ward lookup: each LSOA in one ward (best fit)."""
 
-    path: str
+    path: PathText
     lsoa: str = "LSOA21CD"
     ward: str = "WD25CD"
 
@@ -142,7 +158,7 @@ class LsoaLookupSpec(Strict):
 class LsoaCountSpec(Strict):
     """Residents per 2021 LSOA (CSV), used to weight small-area figures."""
 
-    path: str
+    path: PathText
     lsoa: str = "geography code"
     value: str = "Age: Total"
 
@@ -154,7 +170,7 @@ class DeprivationSpec(Strict):
     given, else the Census totals of ``data.ethnicity``.
     """
 
-    path: str
+    path: PathText
     lsoa: str = "lsoa21_code"
     score: str = "IMD_score"
     decile: str = "IMD_decile"
@@ -164,7 +180,7 @@ class DeprivationSpec(Strict):
 class EthnicitySpec(Strict):
     """Census ethnic group per 2021 LSOA, long format (one row per LSOA and group)."""
 
-    path: str
+    path: PathText
     lsoa: str = "lsoa21_code"
     group: str = "ethnic_group"
     count: str = "n"
@@ -174,8 +190,8 @@ class EthnicitySpec(Strict):
 class ConfidenceSpec(Strict):
     """MOPAC Public Attitude Survey by neighbourhood, and the ward to neighbourhood mapping."""
 
-    path: str
-    mapping: str = "pas/ward_to_pas_neighbourhood.csv"
+    path: PathText
+    mapping: PathText = "pas/ward_to_pas_neighbourhood.csv"
     measure: Literal["good_job", "fair", "listen", "stop_search"] = "good_job"
     """good_job: "how good a job are the police in your area doing" (% excellent or good), the
     survey's headline confidence measure; fair: treat everyone fairly; listen: listen to local
@@ -185,7 +201,7 @@ class ConfidenceSpec(Strict):
 class PrioritiesSpec(Strict):
     """Community priorities per ward: a CSV of ``ward_code, priority, weight`` (see planner.inputs.priorities)."""
 
-    path: str
+    path: PathText
 
 
 class VisitorsSpec(Strict):
@@ -196,11 +212,11 @@ class VisitorsSpec(Strict):
     (``assign: radius``). See :mod:`planner.inputs.visitors`.
     """
 
-    path: str
-    year: int = Field(2019, ge=1900, le=2999)
+    path: PathText
+    year: Integer = Field(2019, ge=1900, le=2999)
     """Footfall column ``annualised_enex_{year}``; 2019 is the last pre-pandemic year."""
     assign: Literal["point", "radius"] = "point"
-    radius_m: float = Field(800.0, gt=0, le=5000)
+    radius_m: Number = Field(800.0, gt=0, le=5000)
     """Walking radius of ``assign: radius``, metres."""
     exclude_stations: tuple[str | int, ...] = ()
     """Stations left out: a station name (``station`` or ``NAME`` column, ignoring case and spaces)
@@ -219,7 +235,7 @@ class OverridesSpec(Strict):
     """Per-ward overrides: a CSV of ``ward_code, constables_min, constables_max, pcsos_min, pcsos_max,
     exclude_need, reason`` (see :mod:`planner.inputs.overrides`). Written as a plain path or ``{path: FILE}``."""
 
-    path: str = Field(min_length=1)
+    path: PathText
 
     @model_validator(mode="before")
     @classmethod

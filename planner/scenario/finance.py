@@ -53,12 +53,28 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from planner.errors import ScenarioError
-from planner.scenario.base import RANKS, Strict, format_validation_error
+from planner.scenario.base import (
+    RANKS,
+    Count,
+    Flag,
+    Integer,
+    Money,
+    Name,
+    Number,
+    Pay,
+    PositiveCount,
+    Rate,
+    Seconds,
+    Seed,
+    Strict,
+    counts,
+    format_validation_error,
+)
 from planner.scenario.periods import parse_fy, parse_month, parse_quarter
 
 Component = Literal["basic", "london_weighting", "london_allowance", "other_allowances", "shift_allowance"]
@@ -81,26 +97,26 @@ class RankPay(Strict):
     index) or a ``mix`` (shares of people on each point, summing to 1).
     """
 
-    basic: float | None = Field(None, gt=0)
-    scale: tuple[float, ...] | None = None
-    point: int | None = Field(None, ge=0)
-    mix: tuple[float, ...] | None = None
-    london_weighting: float = Field(0.0, ge=0)
-    london_allowance: float = Field(0.0, ge=0)
-    other_allowances: float = Field(0.0, ge=0)
-    shift_allowance: float = Field(0.0, ge=0, le=1)
+    basic: Pay | None = Field(None, gt=0)
+    scale: tuple[Pay, ...] | None = Field(None, max_length=100)
+    point: Integer | None = Field(None, ge=0, le=99)
+    mix: tuple[Rate, ...] | None = Field(None, max_length=100)
+    london_weighting: Pay = 0.0
+    london_allowance: Pay = 0.0
+    other_allowances: Pay = 0.0
+    shift_allowance: Rate = 0.0
     """Share of basic pay paid as shift or unsocial-hours allowance."""
     pensionable: tuple[Component, ...] = ("basic",)
     pension_scheme: str = "police"
     award_group: str = "police"
-    uprate_allowances: bool = False
+    uprate_allowances: Flag = False
     """If true, pay awards also uprate the London allowance and other allowances
     (basic pay and London weighting are always uprated)."""
-    recruitment_training: float = Field(0.0, ge=0)
+    recruitment_training: Pay = 0.0
     """One-off cost per new joiner: recruitment, vetting, training school (not their pay)."""
-    equipment: float = Field(0.0, ge=0)
+    equipment: Pay = 0.0
     """One-off kit cost per new joiner."""
-    non_pay_annual: float = Field(0.0, ge=0)
+    non_pay_annual: Pay = 0.0
     """Annual non-pay cost per head (kit replacement, IT, vehicles share)."""
 
     @model_validator(mode="after")
@@ -140,7 +156,7 @@ class Dated(Strict):
     """A rate that applies from a month onwards (``from: 2024-04``)."""
 
     start: str = Field(alias="from")
-    rate: float = Field(ge=0, le=1)
+    rate: Rate
 
     @field_validator("start")
     @classmethod
@@ -156,7 +172,7 @@ class Dated(Strict):
 class NIBand(Dated):
     """Employer National Insurance: ``rate`` on annual pay above ``threshold``, from a month."""
 
-    threshold: float = Field(ge=0)
+    threshold: Pay
 
 
 def _sorted(items: tuple[Dated, ...], what: str) -> tuple[Any, ...]:
@@ -172,18 +188,18 @@ def _sorted(items: tuple[Dated, ...], what: str) -> tuple[Any, ...]:
 class RankFlow(Strict):
     """Stock and flow of one rank over the phasing periods."""
 
-    initial: int | None = Field(None, ge=0)
+    initial: Count | None = None
     """Headcount at the start; default ``workforce.<rank>.headcount``."""
-    establishment: int | None = Field(None, ge=0)
+    establishment: Count | None = None
     """Most people the rank may hold outside funding streams; default ``initial``."""
-    intake: int | tuple[int, ...] = 0
+    intake: Annotated[int | tuple[int, ...], counts("intake")] = 0
     """Most recruits (training places) per period: one number, or one per period."""
-    lag: int = Field(0, ge=0, le=12)
+    lag: Integer = Field(0, ge=0, le=12)
     """Periods in training before a recruit is deployable (recruits are paid meanwhile)."""
-    attrition: float = Field(0.0, ge=0, le=1)
+    attrition: Rate = 0.0
     """Share of the deployable stock leaving each period (applied in whole people,
     rounded half up, to a precision of 0.01 %)."""
-    pipeline: tuple[int, ...] = ()
+    pipeline: tuple[Count, ...] = ()
     """Recruits already in training at the start: entry k joins the stock in period k+1."""
 
     @field_validator("intake")
@@ -211,16 +227,16 @@ class RankFlow(Strict):
 class Stream(Strict):
     """A funding stream: extra posts of one rank, tracked separately."""
 
-    name: str = Field(min_length=1)
+    name: Name
     rank: Literal["constable", "pcso", "sergeant", "inspector"] = "pcso"
-    posts: int = Field(gt=0)
+    posts: PositiveCount
     by: str | None = None
     """Quarter by which every post must be filled (and kept filled); None: no target."""
     start: str | None = None
     """Earliest quarter in which this stream may recruit; None: from the first period."""
     funder: str = ""
-    budget: dict[str, float] | None = None
-    """Most the stream may spend per financial year (``"2023/24": 12.5e6``)."""
+    budget: dict[str, Money] | None = None
+    """Most the stream may spend per financial year (``"2023/24": 12.5e6``), pounds."""
 
     @field_validator("by", "start")
     @classmethod
@@ -249,19 +265,19 @@ class PhasingSpec(Strict):
     """Multi-period phasing of the uplift."""
 
     ranks: dict[Literal["constable", "pcso", "sergeant", "inspector"], RankFlow] = Field(default_factory=dict)
-    streams: tuple[Stream, ...] = ()
-    budget: dict[str, float] | None = None
+    streams: tuple[Stream, ...] = Field((), max_length=100)
+    budget: dict[str, Money] | None = None
     """Most the four ranks may cost per financial year, pounds (pay, on-costs, one-off)."""
-    deploy_all: bool = False
+    deploy_all: Flag = False
     """If true, every deployable person must be deployed to a borough each period."""
-    time_limit: float | None = Field(None, gt=0)
+    time_limit: Seconds | None = None
     """Seconds; default ``solver.time_limit``."""
-    seed: int | None = None
+    seed: Seed | None = None
     """Default ``solver.seed``."""
-    gap: float = Field(1e-3, ge=0)
+    gap: Number = Field(1e-3, ge=0, le=1)
     """Relative MIP gap at which the recruitment stage stops (the tangent approximation of the
     value is itself about 0.3 %, so closing further buys little; budgets make closing slow)."""
-    tangents: int = Field(24, ge=2, le=200)
+    tangents: Integer = Field(24, ge=2, le=200)
     """Tangent lines approximating each borough's concave value."""
 
     @field_validator("budget")
@@ -286,7 +302,7 @@ class FinanceSpec(Strict):
 
     start: str = "2023Q2"
     """First quarter of the plan."""
-    periods: int = Field(8, ge=1, le=80)
+    periods: Integer = Field(8, ge=1, le=80)
     """Number of quarters (default 8: 2023Q2 to 2025Q1, financial years 2023/24 and 2024/25)."""
     price_base: str | None = None
     """Financial year whose prices real-terms figures are in; default the first year."""
@@ -296,11 +312,11 @@ class FinanceSpec(Strict):
     """Pay model per rank; None: keep ``workforce.<rank>.annual_cost``."""
     pension: dict[str, tuple[Dated, ...]] = Field(default_factory=dict)
     national_insurance: tuple[NIBand, ...] = ()
-    apprenticeship_levy: float = Field(0.005, ge=0, le=1)
+    apprenticeship_levy: Rate = 0.005
     pay_awards: dict[str, tuple[Dated, ...]] = Field(default_factory=dict)
-    inflation: dict[str, float] = Field(default_factory=dict)
+    inflation: dict[str, Number] = Field(default_factory=dict)
     """Growth of the price level (GDP deflator) in each financial year."""
-    default_inflation: float = Field(0.02, ge=-0.5, le=1)
+    default_inflation: Number = Field(0.02, ge=-0.5, le=1)
     phasing: PhasingSpec | None = None
 
     @model_validator(mode="before")

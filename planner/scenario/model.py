@@ -20,7 +20,7 @@ from pydantic import Field, ValidationError
 
 from planner.errors import ScenarioError
 from planner.scenario.backtest import BacktestSpec
-from planner.scenario.base import Strict, format_validation_error
+from planner.scenario.base import Name, Strict, format_validation_error
 from planner.scenario.data import DataSpec
 from planner.scenario.finance import FinanceSpec
 from planner.scenario.need import NeedSpec
@@ -28,6 +28,7 @@ from planner.scenario.objective import ObjectiveSpec, SolverSpec
 from planner.scenario.rules import RulesSpec
 from planner.scenario.teams import TeamsSpec
 from planner.scenario.workforce import WorkforceSpec
+from planner.scenario.yamlsafe import load_yaml_file
 
 # ------------------------------------------------------------------ scenario
 
@@ -35,8 +36,8 @@ from planner.scenario.workforce import WorkforceSpec
 class Scenario(Strict):
     """A whole scenario, as read from YAML."""
 
-    name: str = Field(min_length=1)
-    description: str = ""
+    name: Name
+    description: str = Field("", max_length=20_000)
     data: DataSpec = DataSpec()
     need: NeedSpec = NeedSpec()
     workforce: WorkforceSpec = WorkforceSpec()
@@ -126,21 +127,13 @@ def load_scenario(path: str | Path) -> Scenario:
     Raises
     ------
     ScenarioError
-        If the file is missing, is not valid YAML, or breaks the schema; every
-        problem is listed.
+        If the file is missing, is not an ordinary file, is not valid YAML,
+        goes past the loader's limits (size, aliases, duplicate keys: see
+        :mod:`planner.scenario.yamlsafe`), or breaks the schema; every problem
+        is listed.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ScenarioError("file not found", source=str(path))
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(f"{where}malformed YAML: {problem}", source=str(path)) from None
-    except UnicodeDecodeError:
-        raise ScenarioError("not a UTF-8 text file", source=str(path)) from None
+    raw = load_yaml_file(path, "scenario file")
     if raw is None:
         raise ScenarioError("the file is empty", source=str(path))
     return scenario_from_dict(raw, source=str(path))

@@ -6,16 +6,16 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from planner.scenario.base import Strict
+from planner.scenario.base import Flag, Integer, Strict, Weight
 
 
 class NeedWeights(Strict):
     """Weights of normalised demand, harm, population and visitors in the combined need."""
 
-    demand: float = Field(0.3, ge=0)
-    harm: float = Field(0.5, ge=0)
-    population: float = Field(0.2, ge=0)
-    visitors: float = Field(0.0, ge=0)
+    demand: Weight = 0.3
+    harm: Weight = 0.5
+    population: Weight = 0.2
+    visitors: Weight = 0.0
     """Station footfall (``data.visitors``); default 0, so plans without it are unchanged."""
 
     @model_validator(mode="after")
@@ -35,12 +35,12 @@ class PcsoNeedWeights(Strict):
     divided by its mean over the wards. A component with no data (no visitors file, no survey) is left out,
     with a note, and the others reweighted."""
 
-    residents: float = Field(0.4, ge=0)
-    visitors: float = Field(0.2, ge=0)
+    residents: Weight = 0.4
+    visitors: Weight = 0.2
     """Daytime load: station entries and exits (``data.visitors``)."""
-    neighbourhood_crime: float = Field(0.3, ge=0)
+    neighbourhood_crime: Weight = 0.3
     """Volume of recorded crime (the neighbourhood offences when a filter is set)."""
-    low_confidence: float = Field(0.1, ge=0)
+    low_confidence: Weight = 0.1
     """Low public confidence (``data.confidence``, the Public Attitude Survey)."""
 
     @model_validator(mode="after")
@@ -54,7 +54,7 @@ class NeedSpec(Strict):
     """How the combined need of each ward is formed."""
 
     weights: NeedWeights = NeedWeights()
-    demand_weighted: bool = False
+    demand_weighted: Flag = False
     """If true, demand counts offences weighted by harm class; else plain counts."""
     offences: Literal["all", "neighbourhood"] = "all"
     """all: every offence counts in demand and harm; neighbourhood: only offences a neighbourhood
@@ -82,6 +82,6 @@ class NeedWindows(Strict):
     keep each ward's value separate and concave, so plans stay certified.
     """
 
-    months: int = Field(12, ge=1, le=120)
-    every: int = Field(3, ge=1, le=120)
+    months: Integer = Field(12, ge=1, le=120)
+    every: Integer = Field(3, ge=1, le=120)
     combine: Literal["mean", "worst"] = "mean"

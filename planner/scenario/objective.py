@@ -6,7 +6,11 @@ from typing import Literal
 
 from pydantic import Field
 
-from planner.scenario.base import Strict
+from planner.scenario.base import Integer, Number, Seconds, Seed, Strict
+
+MIN_SATURATION = 1e-3
+MAX_SATURATION = 1e4
+MAX_COST_WEIGHT = 1e6
 
 
 class ObjectiveSpec(Strict):
@@ -19,22 +23,23 @@ class ObjectiveSpec(Strict):
     """own_role: PCSOs have a value of their own, on their own need (residents, daytime load, volume
     neighbourhood crime, low public confidence: ``need.pcso``), beside the constables' value on need;
     substitution: a PCSO counts as ``pcso_effectiveness`` of a constable in one value per ward."""
-    pcso_effectiveness: float = Field(0.6, gt=0, le=1)
-    """An assumption, not a published figure: what a PCSO adds relative to a constable. Substitution
-    model: a PCSO counts as this fraction of a constable's effective capacity. Own role: the PCSOs'
-    value in a ward of average PCSO need is this fraction of the constables' in a ward of average need.
-    ``planner cost`` shows how its conclusions move when it moves."""
-    saturation: float = Field(1.0, gt=0)
-    """Effective officers at which a ward's value has grown by log(2) of its need."""
-    pcso_saturation: float | None = Field(None, gt=0)
-    """Own role: PCSOs at which a ward's PCSO value has grown by log(2) of its PCSO need (default: saturation)."""
-    cost_weight: float = Field(0.01, ge=0)
-    """Penalty per million pounds of annual cost, in units of the value (small: a tie-breaker)."""
+    pcso_effectiveness: Number = Field(0.6, ge=0.01, le=1)
+    """An assumption, not a published figure: what a PCSO adds relative to a constable (0.01 to 1).
+    Substitution model: a PCSO counts as this fraction of a constable's effective capacity. Own role: the
+    PCSOs' value in a ward of average PCSO need is this fraction of the constables' in a ward of average
+    need. ``planner cost`` shows how its conclusions move when it moves."""
+    saturation: Number = Field(1.0, ge=MIN_SATURATION, le=MAX_SATURATION)
+    """Effective officers at which a ward's value has grown by log(2) of its need (0.001 to 10,000)."""
+    pcso_saturation: Number | None = Field(None, ge=MIN_SATURATION, le=MAX_SATURATION)
+    """Own role: PCSOs at which a ward's PCSO value has grown by log(2) of its PCSO need (0.001 to 10,000;
+    default: saturation)."""
+    cost_weight: Number = Field(0.01, ge=0, le=MAX_COST_WEIGHT)
+    """Penalty per million pounds of annual cost, in units of the value (small: a tie-breaker; at most 1e6)."""
 
 
 class SolverSpec(Strict):
-    time_limit: float = Field(30.0, gt=0)
-    seed: int = 0
-    gap: float = Field(1e-4, ge=0)
+    time_limit: Seconds = 30.0
+    seed: Seed = 0
+    gap: Number = Field(1e-4, ge=0, le=1)
     """Stop once the certified relative gap is at most this."""
-    workers: int = Field(2, ge=1, le=64)
+    workers: Integer = Field(2, ge=1, le=64)

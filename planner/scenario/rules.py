@@ -6,39 +6,39 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from planner.scenario.base import Strict
+from planner.scenario.base import Count, Flag, Integer, Money, Note, Number, Rate, Ratio, Span, Strict
 
 
 class WardFloor(Strict):
-    constable: int = Field(2, ge=0)
-    pcso: int = Field(1, ge=0)
+    constable: Count = 2
+    pcso: Count = 1
 
 
 class WardCap(Strict):
-    constable: int | None = Field(None, ge=0)
-    pcso: int | None = Field(None, ge=0)
+    constable: Count | None = None
+    pcso: Count | None = None
 
 
 class AreaSpans(Strict):
     """Spans of control for one BCU or borough, replacing the London-wide ones it names."""
 
-    sergeant_span: float | None = Field(None, ge=1, le=1000)
+    sergeant_span: Span | None = None
     """Supervisees (constables plus PCSOs) per sergeant, at most, in this area."""
-    inspector_span: float | None = Field(None, ge=1, le=1000)
+    inspector_span: Span | None = None
     """Sergeants per inspector, at most, in this area."""
-    reason: str = Field("", max_length=500)
+    reason: Note = ""
     """Why this area differs (shown beside the spans in the summary)."""
 
 
 class Supervision(Strict):
     """Spans of control."""
 
-    sergeant_span: float = Field(8.0, ge=1, le=1000)
+    sergeant_span: Span = 8.0
     """Supervisees (constables plus PCSOs) per sergeant, at most."""
-    inspector_span: float = Field(6.0, ge=1, le=1000)
+    inspector_span: Span = 6.0
     """Sergeants per inspector, at most."""
-    min_sergeants_per_borough: int = Field(1, ge=0)
-    min_inspectors_per_borough: int = Field(1, ge=0)
+    min_sergeants_per_borough: Count = 1
+    min_inspectors_per_borough: Count = 1
     per_bcu: dict[str, AreaSpans] = Field(default_factory=dict, max_length=1000)
     """Spans for named areas: a key is a BCU as the data names it (e.g. ``Central West BCU``) or a borough
     code (``E09000033``); a borough's own entry wins over its BCU's. Unknown keys are errors."""
@@ -47,14 +47,14 @@ class Supervision(Strict):
 class Stability(Strict):
     """Limit on change from the current deployment (``data.current``)."""
 
-    max_change_per_ward: int | None = Field(None, ge=0)
+    max_change_per_ward: Count | None = None
     """Per ward and rank, at most this many more or fewer than the current deployment."""
-    max_total_moves: int | None = Field(None, ge=0)
+    max_total_moves: Count | None = None
     """London-wide, at most this many constables and PCSOs moved from one ward to another (filling a new
     post is never a move)."""
-    max_moves_share: float | None = Field(None, ge=0, le=1)
+    max_moves_share: Rate | None = None
     """Per rank, at most this share of today's constables (and of today's PCSOs) moved between wards."""
-    move_threshold: float = Field(0.0, ge=0, le=10)
+    move_threshold: Number = Field(0.0, ge=0, le=10)
     """A person is moved only if the move gains at least this share of what one more constable adds to an
     average ward today (0: moves are free). Keeps plans from chasing small changes in the data."""
 
@@ -79,38 +79,38 @@ class Tiers(Strict):
     led by the borough's sergeants and inspectors (counted in the spans of control).
     """
 
-    ward_officer_ceiling: int | None = Field(None, ge=0, le=1000)
+    ward_officer_ceiling: Integer | None = Field(None, ge=0, le=1000)
     """Most dedicated ward officers in one ward; None: no tiers (every constable is a ward officer)."""
-    hotspot_per_ward: int = Field(21, ge=0, le=1000)
+    hotspot_per_ward: Integer = Field(21, ge=0, le=1000)
     """Most hotspot-team constables deployed to one ward (default: one town-centre team, 21 in 2021)."""
-    team_size: int = Field(21, ge=1, le=1000)
+    team_size: Integer = Field(21, ge=1, le=1000)
     """Constables per hotspot team (in 2021 typically 1 inspector, 2 sergeants and 21 constables)."""
-    ward_pcso_ceiling: int | None = Field(None, ge=0, le=1000)
+    ward_pcso_ceiling: Integer | None = Field(None, ge=0, le=1000)
     """Most PCSOs in one ward (ward PCSOs are ring-fenced to their ward); None: no ceiling."""
 
 
 class BoroughDamping(Strict):
     """No borough loses more than a share of its current strength in one plan (resource allocation damping)."""
 
-    max_loss: float | None = Field(None, ge=0, le=1)
+    max_loss: Rate | None = None
     """Per borough and rank (constables, PCSOs), at most this share of today's strength lost."""
-    no_losers: bool = False
+    no_losers: Flag = False
     """No borough has fewer constables or PCSOs than today (the same as ``max_loss: 0``)."""
 
 
 class BoroughShare(Strict):
     """Bounds on each borough's share of constables plus PCSOs, relative to its share of need."""
 
-    min_ratio: float | None = Field(None, ge=0)
-    max_ratio: float | None = Field(None, ge=0)
+    min_ratio: Ratio | None = None
+    max_ratio: Ratio | None = None
 
 
 class RulesSpec(Strict):
     ward_floor: WardFloor = WardFloor()
     ward_cap: WardCap = WardCap()
     supervision: Supervision = Supervision()
-    budget: float | None = Field(None, gt=0)
-    """Annual pay budget for the four ranks, pounds. None: no budget rule."""
+    budget: Money | None = None
+    """Annual pay budget for the four ranks, pounds (at most 1e13). None: no budget rule."""
     stability: Stability = Stability()
     tiers: Tiers = Tiers()
     borough_damping: BoroughDamping = BoroughDamping()

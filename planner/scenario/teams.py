@@ -9,12 +9,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
 from planner.errors import ScenarioError
-from planner.scenario.base import Strict, format_validation_error
+from planner.scenario.base import (
+    Flag,
+    Integer,
+    Number,
+    PathText,
+    PositiveCount,
+    Seconds,
+    Seed,
+    Strict,
+    counts,
+    format_validation_error,
+)
 
 
 class SizeSpec(Strict):
@@ -24,15 +35,15 @@ class SizeSpec(Strict):
     defaults to ``rules.supervision.inspector_span`` (rounded down).
     """
 
-    sergeants_per_team: int | None = Field(None, ge=1)
+    sergeants_per_team: PositiveCount | None = None
     """Target sergeants per team: teams = ceil(borough supervisees / (this x sergeant_span))."""
-    wards_per_team: float | None = Field(None, gt=0)
+    wards_per_team: Number | None = Field(None, gt=0, le=100_000)
     """Target wards per team: teams = round(borough wards / this)."""
-    teams_per_borough: int | dict[str, int] | None = None
+    teams_per_borough: Annotated[int | dict[str, int] | None, counts("teams_per_borough", minimum=1)] = None
     """A fixed number of teams, for every borough or per borough code (others use the default)."""
-    max_sergeants_per_team: int | None = Field(None, ge=1)
+    max_sergeants_per_team: PositiveCount | None = None
     """Optional hard cap: a team's supervisees at most this many sergeants' spans."""
-    adjust: bool = True
+    adjust: Flag = True
     """When a borough's count cannot meet the tolerance or contiguity, try nearby counts (noted);
     false: fail with the wards at fault instead."""
 
@@ -56,29 +67,29 @@ class TeamsSpec(Strict):
     balance: Literal["auto", "need", "officers"] = "auto"
     """Workload balanced across a borough's teams. auto: officers (constables + PCSOs) from a plan, need
     otherwise."""
-    tolerance: float = Field(0.15, gt=0, lt=1)
+    tolerance: Number = Field(0.15, gt=0, lt=1)
     """Every team's workload within this fraction of its borough's mean team workload (hard)."""
-    balance_target: float = Field(0.05, ge=0, lt=1)
+    balance_target: Number = Field(0.05, ge=0, lt=1)
     """Deviations up to this count as balanced; among those, the most compact teams win."""
     size: SizeSpec = SizeSpec()
-    current: str | None = None
+    current: PathText | None = None
     """CSV with ward_code, team_id: the current team map (seeds the design; locked teams come from it)."""
     locked: tuple[str, ...] = ()
     """team_id values of the current map kept exactly as they are."""
-    seed_from_current: bool = True
+    seed_from_current: Flag = True
     """Start the search from the current map's unlocked teams."""
     method: Literal["auto", "exact", "heuristic"] = "auto"
     """auto: heuristic everywhere, then CP-SAT on boroughs of at most exact_max_wards free wards."""
-    exact_max_wards: int = Field(28, ge=2, le=80)
-    time_limit: float = Field(20.0, gt=0)
+    exact_max_wards: Integer = Field(28, ge=2, le=80)
+    time_limit: Seconds = 20.0
     """Seconds for the whole design, shared between boroughs."""
-    seed: int | None = None
+    seed: Seed | None = None
     """Random seed; default: solver.seed."""
-    restarts: int = Field(16, ge=1, le=10_000)
+    restarts: Integer = Field(16, ge=1, le=10_000)
     """Heuristic restarts per borough."""
-    joint: bool = True
+    joint: Flag = True
     """Size sergeants and inspectors from the teams (rather than the borough ratio) and report the change."""
-    minimise_sergeants: bool | None = None
+    minimise_sergeants: Flag | None = None
     """Prefer the split needing the fewest sergeants (before balance within the target and compactness).
     Default: on when designing from a plan in joint mode, off from need (supervisees are only estimated)."""
 

@@ -12,6 +12,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from planner.scenario.base import seconds_argument, seed_argument
+
 
 def add_teams_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add the ``teams`` subcommand."""
@@ -26,24 +28,31 @@ def add_teams_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
     p.add_argument("--data-dir", type=Path, default=None, help="folder the scenario's data paths are relative to")
     p.add_argument("--out", type=Path, default=Path("out"), help="output folder (default: out)")
     p.add_argument(
-        "--time-limit", type=float, default=None, help="seconds for the allocation and for the team design each"
+        "--time-limit",
+        type=seconds_argument,
+        default=None,
+        help="seconds for the allocation and for the team design each",
     )
-    p.add_argument("--seed", type=int, default=None, help="random seed (same seed, same teams)")
+    p.add_argument("--seed", type=seed_argument, default=None, help="random seed (same seed, same teams)")
     p.set_defaults(func=run_teams)
     return p
 
 
 def _err(message: str) -> None:
-    print(message, file=sys.stderr)
+    from planner.textsafe import terminal_text
+
+    print(terminal_text(message), file=sys.stderr)
 
 
 def run_teams(args: argparse.Namespace) -> int:
     """Run ``planner teams``; return the exit code (errors propagate as PlannerError)."""
     from planner.progress_bar import BarProgress
+    from planner.report.outputs import check_out_dir
     from planner.scenario import load_scenario
     from planner.teams.api import design
     from planner.teams.outputs import write_teams
 
+    check_out_dir(args.out)  # a bad --out is reported now, not after the design
     scenario = load_scenario(args.scenario)
     bar = BarProgress()
     try:

@@ -8,6 +8,7 @@ not in the file or is not contiguous on the ward adjacency graph.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError, Problems
+from planner.files import read_bytes
 from planner.inputs.data import WardData
 from planner.teams.graph import components, neighbour_lists
 from planner.teams.report import ward_list
@@ -59,10 +61,9 @@ def read_current_map(path: str | Path, wards: WardData, locked: Sequence[str] = 
         Naming the file and every row, ward and team at fault.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError("team map file not found (teams.current)", source=str(path))
+    data = read_bytes(path, "team map file", error=InputError, missing="team map file not found (teams.current)")
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
         raise InputError(f"not a readable CSV file: {exc}", source=str(path)) from None
     return current_from_frame(frame, wards, locked, source=str(path))

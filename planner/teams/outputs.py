@@ -1,8 +1,9 @@
 """Writing a team design: teams.csv, team_wards.csv, supervisors.csv, summary.json, allocation.gpkg.
 
 All files are written together through :func:`planner.report.outputs.commit_files`
-(temporary folder, then ``os.replace`` of each file), so a failure leaves the
-output folder as it was. With a plan, the plan's own files are written too,
+(a staging folder beside the output folder, swapped in with one rename), so a
+failure leaves the output folder as it was; text cells are neutralised against
+spreadsheet formulas. With a plan, the plan's own files are written too,
 and in joint mode boroughs.csv carries the supervisors the teams need.
 """
 
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from planner.report.outputs import commit_files, plan_writers, write_json
+from planner.report.outputs import commit_files, plan_writers, write_csv, write_json
 from planner.teams.report import TeamDesign
 
 if TYPE_CHECKING:
@@ -74,16 +75,16 @@ def team_writers(
         writers.update(plan_writers(plan, None, extra_summary={"teams": metrics}))
         if design.spec.joint:
             boroughs = joint_borough_table(design, plan)
-            writers["boroughs.csv"] = lambda p: boroughs.to_csv(p, index=False)
+            writers["boroughs.csv"] = lambda p: write_csv(boroughs, p)
         ward_table = plan.ward_table().drop(columns=["effective_officers", "need_per_officer"])
     else:
         summary = {"scenario": None, "teams": metrics}
         writers["summary.json"] = lambda p: write_json(p, summary)
         ward_table = design.wards.frame().reset_index()[["ward_code", "ward_name", "borough", "bcu", "need"]]
     ward_table = ward_table.assign(team_id=wards["team_id"].to_numpy())
-    writers["teams.csv"] = lambda p: table.to_csv(p, index=False)
-    writers["team_wards.csv"] = lambda p: wards.to_csv(p, index=False)
-    writers["supervisors.csv"] = lambda p: sup.to_csv(p, index=False)
+    writers["teams.csv"] = lambda p: write_csv(table, p)
+    writers["team_wards.csv"] = lambda p: write_csv(wards, p)
+    writers["supervisors.csv"] = lambda p: write_csv(sup, p)
     if layer is not None:
         teams_gdf = team_layer(design, layer)
 

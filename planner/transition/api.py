@@ -25,6 +25,7 @@ import pandas as pd
 
 from planner.errors import DataError, ScenarioError
 from planner.rounding import round_within_groups
+from planner.textsafe import safe_frame
 from planner.transition.model import NeighbourhoodModel, read_model
 from planner.transition.summary import summarise, summary_text
 
@@ -239,7 +240,9 @@ def transition_writers(result: Transition) -> dict[str, Callable[[Path], None]]:
     }
 
     def table_writer(frame: pd.DataFrame) -> Callable[[Path], None]:
-        return lambda path: frame.to_csv(path, index=False)  # full precision: shares sum to 1 when read back
+        return lambda path: safe_frame(frame).to_csv(
+            path, index=False
+        )  # full precision: shares sum to 1 when read back
 
     writers: dict[str, Callable[[Path], None]] = {name: table_writer(frame) for name, frame in tables.items()}
     writers["summary.json"] = lambda path: write_json(path, summary)

@@ -42,12 +42,15 @@ def add_transition_parser(subparsers: argparse._SubParsersAction) -> argparse.Ar
 
 def run_transition(args: argparse.Namespace) -> int:
     """Run ``planner transition``; return the exit code (errors propagate as PlannerError)."""
+    from planner.report.outputs import check_out_dir
+    from planner.textsafe import terminal_text
     from planner.transition.api import build_transition, write_transition
 
+    check_out_dir(args.out)  # a bad --out is reported now, not after the overlay
     result = build_transition(args.data_dir, model=args.model, weights=args.weights)
     for note in result.notes:
-        print(f"note: {note}", file=sys.stderr)
+        print(terminal_text(f"note: {note}"), file=sys.stderr)  # names from data files: no escapes
     files = write_transition(result, args.out)
-    print(result.summary_text())
+    print(terminal_text(result.summary_text()))
     print(f"wrote {', '.join(str(f) for f in files)}", file=sys.stderr)
     return 0

@@ -25,27 +25,27 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import Field, ValidationError
 
 from planner.errors import DataError, Problems
 from planner.inputs.crime import read_csv_table
 from planner.inputs.current import MAX_PEOPLE, check_regular_file
-from planner.scenario.base import Strict, format_validation_error
+from planner.scenario.base import Integer, Strict, format_validation_error
+from planner.scenario.yamlsafe import load_yaml_file
 
 
 class TeamSize(Strict):
     """People of each rank on one ward (a rank left out: see where it is used)."""
 
-    constables: int | None = Field(None, ge=0, le=MAX_PEOPLE)
-    pcsos: int | None = Field(None, ge=0, le=MAX_PEOPLE)
+    constables: Integer | None = Field(None, ge=0, le=MAX_PEOPLE)
+    pcsos: Integer | None = Field(None, ge=0, le=MAX_PEOPLE)
 
 
 class FullTeam(Strict):
     """People of both ranks on one ward."""
 
-    constables: int = Field(2, ge=0, le=MAX_PEOPLE)
-    pcsos: int = Field(1, ge=0, le=MAX_PEOPLE)
+    constables: Integer = Field(2, ge=0, le=MAX_PEOPLE)
+    pcsos: Integer = Field(1, ge=0, le=MAX_PEOPLE)
 
 
 class NeighbourhoodModel(Strict):
@@ -86,14 +86,7 @@ class NeighbourhoodModel(Strict):
 
 
 def _from_yaml(path: Path) -> NeighbourhoodModel:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        raise DataError(f"{where}malformed YAML: {getattr(exc, 'problem', None) or exc}", str(path)) from None
-    except UnicodeDecodeError:
-        raise DataError("not a UTF-8 text file", str(path)) from None
+    raw = load_yaml_file(path, "neighbourhood model file", error=DataError)  # size, aliases, duplicate keys
     if raw is None:
         return NeighbourhoodModel()
     if not isinstance(raw, dict):

@@ -18,6 +18,7 @@ from planner.app.metrics import (
     same_wards,
     ward_difference,
 )
+from planner.textsafe import markdown_text
 
 ss = st.session_state
 MAP_LAYERS = {"change": "Constables + PCSOs", "change_constables": "Constables", "change_pcsos": "PCSOs"}
@@ -129,8 +130,8 @@ def render() -> None:
         )  # fmt: skip
     with right:
         view.legend(lv)
-        st.caption("Blue: B has more than A. Red: B has fewer. " + change_note(b.plan, ref, inside))
-        st.markdown(f"**Gains and losses by rank{'' if area.is_all else ' in ' + area.name}**")
+        st.caption("Blue: B has more than A. Red: B has fewer. " + markdown_text(change_note(b.plan, ref, inside)))
+        st.markdown(f"**Gains and losses by rank{'' if area.is_all else ' in ' + markdown_text(area.name)}**")
         st.dataframe(gains_and_losses(a.plan, b.plan, inside), hide_index=True, width="stretch")
 
     tab1, tab2 = st.tabs(["Wards that change", "Boroughs"])

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import streamlit as st
-import yaml
 
 from planner.app import state, view
 from planner.app.uploads import (
@@ -22,6 +21,8 @@ from planner.app.uploads import (
 )
 from planner.errors import PlannerError
 from planner.scenario import scenario_from_dict
+from planner.scenario.yamlsafe import load_yaml_text
+from planner.textsafe import markdown_text
 
 ss = st.session_state
 
@@ -52,7 +53,7 @@ def render() -> None:
         )
         with st.expander("What the data readers noted", expanded=False):
             for note in w.notes:
-                st.markdown(f"- {note}")
+                st.markdown(f"- {markdown_text(note)}")
 
     # ------------------------------------------------------------------ data folder
     def _use_folder() -> None:
@@ -82,7 +83,7 @@ def render() -> None:
     c1.text_input("Data folder", key="d_folder", placeholder="/path/to/shared/data")
     c2.button("Use this folder", on_click=_use_folder, width="stretch")
     if ss.get("d_folder_error"):
-        st.error(ss.d_folder_error)
+        st.error(markdown_text(ss.d_folder_error))
     if s.data_dir:
         present = {f: (Path(s.data_dir) / f).is_file() for f in LONDON_FILES}
         st.dataframe(
@@ -135,24 +136,24 @@ def render() -> None:
         b, cr = result
         for check, what in ((b, "Boundaries"), (cr, "Crime")):
             if check.ok:
-                st.success(f"**{what}:** {check.summary}")
+                st.success(f"**{what}:** {markdown_text(check.summary)}")
                 for note in check.notes:
-                    st.caption(note)
+                    st.caption(markdown_text(note))
             else:
-                st.error(f"**{what}: not usable.**\n\n" + "\n".join(f"- {p}" for p in check.problems))
+                st.error(f"**{what}: not usable.**\n\n" + "\n".join(f"- {markdown_text(p)}" for p in check.problems))
         if b.ok and cr.ok:
             problems, notes = check_match(b, cr)
             for p in problems:
-                st.error(p)
+                st.error(markdown_text(p))
             for n in notes:
-                st.caption(n)
+                st.caption(markdown_text(n))
             if not problems and s.current is not None:
                 try:
                     sc = uploaded_scenario(
                         s.current.scenario, b, cr, cols, bcu_table, base_wards=s.current.plan.wards.n_wards
                     )
                 except (PlannerError, ValueError) as exc:
-                    st.error(str(exc))
+                    st.error(markdown_text(exc))
                 else:
                     s.extra["uploaded"] = (sc, None)
                     st.button(
@@ -169,13 +170,13 @@ def render() -> None:
             if len(data) > MB:
                 raise PlannerError(f"{yfile.name}: over the 1 MB limit for scenario files")
             try:
-                raw = yaml.safe_load(data.decode("utf-8"))
-            except (yaml.YAMLError, UnicodeDecodeError) as exc:
-                raise PlannerError(f"{yfile.name}: not valid YAML ({exc})") from None
-            sc = scenario_from_dict(raw, source=yfile.name)
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise PlannerError(f"{yfile.name}: not a UTF-8 text file") from None
+            sc = scenario_from_dict(load_yaml_text(text, yfile.name), source=yfile.name)
         except PlannerError as exc:
-            st.error(str(exc))
+            st.error(markdown_text(exc))
         else:
             s.extra[sc.name] = (sc, str(state.SCENARIO_DIR))
-            st.success(f"Scenario {sc.name!r} read; it is now in the sidebar's list.")
+            st.success(f"Scenario {markdown_text(repr(sc.name))} read; it is now in the sidebar's list.")
             st.button("Plan it now", on_click=_open, args=(f"session:{sc.name}",), key="d_open_yaml")

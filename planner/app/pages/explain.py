@@ -7,6 +7,7 @@ import streamlit as st
 from planner.app import state, view
 from planner.app.area import ward_mask
 from planner.app.wardinfo import explain_ward
+from planner.textsafe import markdown_text
 
 ss = st.session_state
 
@@ -44,12 +45,12 @@ def render() -> None:
     refs = state.references(entry)
     ref = refs.get(s.reference or "") if s.reference else None
     story = explain_ward(plan, s.selected_ward, ref, state.context(plan.scenario, entry.inputs))
-    st.markdown(f"#### {story.name}")
-    st.caption(f"{story.code} · {story.borough}" + (f" · {story.bcu}" if story.bcu else ""))
+    st.markdown(f"#### {markdown_text(story.name)}")
+    st.caption(markdown_text(f"{story.code} · {story.borough}" + (f" · {story.bcu}" if story.bcu else "")))
     left, right = st.columns([2, 1])
     with left:
         for sentence in story.sentences[:-1]:
-            st.markdown(f"- {sentence}")
-        st.caption(story.sentences[-1])
+            st.markdown(f"- {markdown_text(sentence)}")
+        st.caption(markdown_text(story.sentences[-1]))
     with right:
         view.facts(story.facts)

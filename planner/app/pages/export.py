@@ -21,6 +21,7 @@ from planner.app.exports import (
     xlsx_bytes,
 )
 from planner.report.plain import money, status_words
+from planner.textsafe import markdown_text
 
 ss = st.session_state
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -50,7 +51,7 @@ def _files(entry: state.Entry) -> dict[str, Prepared]:
 
 def _button(item: Prepared, label: str, mime: str, icon: str, primary: bool = False) -> None:
     if item.error is not None:
-        st.error(item.error, icon=":material/error:")
+        st.error(markdown_text(item.error), icon=":material/error:")
     st.download_button(
         label, data=item.data or b"", file_name=item.name, mime=mime, icon=icon, width="stretch",
         disabled=item.data is None, type="primary" if primary else "secondary",

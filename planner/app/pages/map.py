@@ -11,6 +11,7 @@ from planner.app.layers import LAYERS, Context, PlanView, available_layers, chan
 from planner.app.wardinfo import explain_ward
 from planner.inputs.data import WardData
 from planner.report.result import Plan
+from planner.textsafe import markdown_text
 
 ss = st.session_state
 
@@ -95,12 +96,12 @@ def render() -> None:
     with right:
         if plan is not None:
             today = view.today(entry) if entry is not None else None
-            st.markdown(f"**{'All wards' if area.is_all else area.name}**")
+            st.markdown(f"**{'All wards' if area.is_all else markdown_text(area.name)}**")
             figures = area_figures(plan, area, today, months=ctx.months, harm_unit=ctx.harm_unit)
             view.figures_table(figures, against=today.label if today is not None else None)
         view.legend(lv)
         if ref is not None and plan is not None:
-            st.caption(change_note(plan, ref, inside))
+            st.caption(markdown_text(change_note(plan, ref, inside)))
         st.checkbox("Fit colours to your area", key="m_fit", disabled=area.is_all)
         _ward_picker(s, wards, codes, index_of, inside, plan, ref, ctx)
 

@@ -10,6 +10,7 @@ from planner.app.area import borough_mask, ward_mask
 from planner.app.words import rule_words
 from planner.report.result import Plan
 from planner.rules.overrides import override_summary
+from planner.textsafe import markdown_text
 
 
 def render() -> None:
@@ -101,7 +102,7 @@ def render() -> None:
     with c2:
         st.markdown("#### Notes from the data and the solver")
         for note in plan.notes:
-            st.markdown(f"- {note}")
+            st.markdown(f"- {markdown_text(note)}")
         st.caption(f"Method: {plan.method}. Seed {plan.seed}. Input hash {plan.input_hash[:16]}…")
         if plan.log:
             with st.expander("Solver log"):
