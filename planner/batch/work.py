@@ -7,7 +7,8 @@ so a sweep over headcounts, spans or weights loads the city once per worker;
 a sweep over need weights loads once per distinct weighting.
 
 Nothing here writes to the store: a run's outcome comes back to the driver as
-a :class:`RunResult`, which the driver stores in one transaction.
+a :class:`RunResult`, and the driver stores many at once (one transaction and,
+for ward results, one Parquet part or one ``COPY`` per few hundred runs).
 """
 
 from __future__ import annotations
@@ -34,9 +35,13 @@ from planner.scenario import RANKS, Scenario
 CACHE_SIZE = 4
 """Distinct input sets kept per worker process."""
 
+PENDING, RUNNING = "pending", "running"
+"""A run not claimed yet; a run claimed by a driver (under a lease)."""
 OK, INFEASIBLE, FAILED, LOST = "ok", "infeasible", "failed", "lost"
-DONE_STATUSES = (OK, INFEASIBLE)
-"""Run statuses that count as finished: ``--resume`` does not run them again."""
+DONE = (OK, INFEASIBLE)
+"""Run statuses that count as finished: never run again, never overwritten."""
+OUTCOMES = (OK, INFEASIBLE, FAILED, LOST)
+"""Run statuses with a stored outcome (what ``planner results`` exports)."""
 
 
 @dataclass(frozen=True)
@@ -103,10 +108,18 @@ class RunResult:
     need_covered: float | None = None
     worst_load: float | None = None
     wards_below_standard: int | None = None
+    worst_wards: str | None = None
+    """Names of the worst-served wards (highest need per effective officer), worst first, ``; ``-separated."""
     constables: int | None = None
     pcsos: int | None = None
     sergeants: int | None = None
     inspectors: int | None = None
+    available_constables: int | None = None
+    available_pcsos: int | None = None
+    available_sergeants: int | None = None
+    available_inspectors: int | None = None
+    budget: float | None = None
+    """The annual pay budget of the run, pounds (None: no budget rule)."""
     seed: int | None = None
     solve_seconds: float | None = None
     run_seconds: float | None = None
@@ -115,6 +128,7 @@ class RunResult:
     started_at: float | None = None
     finished_at: float | None = None
     worker: str | None = None
+    driver: str | None = None
     input_hash: str | None = None
     scenario_digest: str | None = None
     software_version: str | None = None
@@ -346,6 +360,13 @@ def _fill_from_plan(result: RunResult, scenario: Scenario, plan: Any, base: Scen
     result.need_covered = measures["need_covered"]
     result.worst_load = measures["worst_load"]
     result.wards_below_standard = measures["wards_below_standard"]
+    result.worst_wards = "; ".join(str(wards.names[k]) for k in measures["worst_wards"])
+    summary = plan.summary()  # public: what was available and the budget the solve used
+    available = summary.get("available") or {}
+    for rank, column in zip(RANKS, ("constables", "pcsos", "sergeants", "inspectors")):
+        if rank in available:
+            setattr(result, f"available_{column}", int(available[rank]))
+    result.budget = _finite(summary.get("budget"))
     result.wards = {"ward_code": np.asarray(wards.codes), "constables": constables, "pcsos": pcsos}
     nb = wards.n_boroughs
     by_c = np.bincount(wards.borough, weights=constables, minlength=nb).astype(np.int64)
