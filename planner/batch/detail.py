@@ -24,7 +24,7 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 from urllib.parse import quote
 
 import numpy as np
@@ -199,7 +199,7 @@ class ParquetDetail:
 class CopyDetail:
     """Detail tables in PostgreSQL, filled with ``COPY`` (see the module docstring)."""
 
-    TABLES = {"wards": ward_results, "boroughs": borough_results}
+    TABLES: ClassVar[dict[str, sa.Table]] = {"wards": ward_results, "boroughs": borough_results}
 
     def __init__(self, store: Store) -> None:
         self.store = store

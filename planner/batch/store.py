@@ -162,7 +162,9 @@ class Store:
 
     def __init__(self, url: str | Path, *, create: bool = True) -> None:
         self.url = store_url(url)
-        self.path: Path | None = Path(self.url.removeprefix("sqlite:///")) if self.url.startswith("sqlite:///") else None
+        self.path: Path | None = (
+            Path(self.url.removeprefix("sqlite:///")) if self.url.startswith("sqlite:///") else None
+        )
         self._check_path(create)
         self.engine: Engine = _engine(self.url)
         self.writer: Engine = self.engine.execution_options(planner_write=True) if self.sqlite else self.engine
@@ -359,7 +361,9 @@ class Store:
                 yield rows
                 last = rows[-1]["seq"]
 
-    def runs_rows(self, batch_ids: Sequence[str] | None = None, statuses: Sequence[str] = OUTCOMES) -> list[dict[str, Any]]:
+    def runs_rows(
+        self, batch_ids: Sequence[str] | None = None, statuses: Sequence[str] = OUTCOMES
+    ) -> list[dict[str, Any]]:
         """Every run row with an outcome (as dicts), optionally of some batches only, in sweep order."""
         return [row for part in self.iter_runs(batch_ids, statuses=statuses) for row in part]
 
@@ -367,7 +371,7 @@ class Store:
         """Per-ward (``"wards"``) or per-borough (``"boroughs"``) rows as dicts (small batches, tests)."""
         out: list[dict[str, Any]] = []
         for frame in self.detail.frames(level, batch_ids if batch_ids is not None else self.batch_ids()):
-            out += frame.to_dict("records")
+            out += [{str(k): v for k, v in rec.items()} for rec in frame.to_dict("records")]
         return out
 
     def count(self, table: str, batch_id: str) -> int:

@@ -464,7 +464,7 @@ def strict_type_problem(dotted: str, value: Any) -> str | None:
         return None
     numeric = any(k in (int, float) for k in kinds)
     boolean = bool in kinds
-    if numeric and not boolean and (isinstance(value, bool) or isinstance(value, str)):
+    if numeric and not boolean and isinstance(value, bool | str):
         shown = "true/false" if isinstance(value, bool) else f"the text {value!r}"
         return f"expected a number, got {shown} (write the number itself, without quotes)"
     if numeric and not boolean and isinstance(value, float) and not math.isfinite(value):
