@@ -12,9 +12,9 @@
   loads its own copy from a temporary folder (removed with the plugin);
   otherwise the batch stops with the workers and their messages.
 * Each run announces itself on a Dask event topic when it starts, and the
-  driver listens to the scheduler's ``remove-worker`` events: a worker death
-  is reported with the runs it took down, and every start counts as an
-  attempt (Dask runs a run again elsewhere by itself; after
+  driver watches the cluster's workers: a worker that disappears is reported
+  with the runs it took down, and every start counts as an attempt (Dask
+  runs a run again elsewhere by itself; after
   ``distributed.scheduler.allowed-failures`` deaths it gives up with
   ``KilledWorker``, and the run is stored as ``lost``).
 * Solver threads per run: host cores // Dask threads on that host, the
@@ -40,6 +40,7 @@ from typing import Any
 from distributed import Client, get_worker
 from distributed import wait as dask_wait
 from distributed.diagnostics.plugin import WorkerPlugin
+from distributed.utils import sync
 
 from planner.batch.executor import Event, Finished, Note, Started
 from planner.batch.local import lost_result, plan_threads
@@ -48,6 +49,8 @@ from planner.errors import InputError
 from planner.scenario import Scenario
 
 CONNECT_TIMEOUT = "15s"
+WATCH_SECONDS = 1.0
+"""How often the driver looks for workers that left the cluster."""
 SHIP_LIMIT = 64 * 2**20
 """Data files up to this size in all are sent to workers that do not have them."""
 
@@ -109,7 +112,13 @@ def _host_info() -> tuple[str, int]:
 def dask_run(ctx: WorkerContext, task: RunTask, plugin: str, topic: str) -> RunResult:
     """A run on a Dask worker: announce the start, then :func:`run_one` with the worker's own data folder."""
     worker = get_worker()
-    worker.log_event(topic, {"run": task.run_id, "worker": worker.address, "at": time.time()})
+    # a direct call to the scheduler, answered before the run starts (the worker's own event stream is
+    # batched, and a run that kills its worker at once would take the message with it)
+    msg = {"run": task.run_id, "worker": worker.address, "at": time.time()}
+    try:
+        sync(worker.loop, worker.scheduler.log_event, topic=topic, msg=msg, callback_timeout=10)
+    except Exception:  # the scheduler is busy or the call failed: the batched stream still carries it
+        worker.log_event(topic, msg)
     state = _PLUGINS.get(plugin)
     if state is not None:
         ctx = replace(ctx, data_dir=state[1].data_dir, scenario_dir=state[1].scenario_dir)
@@ -209,6 +218,9 @@ class DaskExecutor:
         self.plugin = f"planner-batch-{tag}"
         self.topic = f"planner-runs-{tag}"
         self.shipped = False
+        self._workers_seen: set[str] = set()
+        self._looked = 0.0
+        self._ctx: Any = None
 
     def start(self, ctx: WorkerContext) -> WorkerContext:
         self.client, self._owned, self._cluster = _connect(self.scheduler, self.workers)
@@ -235,8 +247,8 @@ class DaskExecutor:
             if missing:
                 raise InputError(_data_error(missing, ctx))
         client.subscribe_topic(self.topic, self._on_start)
-        client.subscribe_topic("all", self._on_cluster_event)
-        self._ctx = client.scatter(ctx, broadcast=True, hash=False)
+        self._workers_seen = set(client.nthreads())
+        self._ctx = ctx  # small (a scenario): sent with each run, so a replacement worker needs nothing else
         return ctx
 
     def _missing_data(self) -> dict[str, str]:
@@ -257,19 +269,24 @@ class DaskExecutor:
         msg = event[1]
         self._inbox.put(Started(str(msg["run"]), str(msg["worker"]), float(msg["at"])))
 
-    def _on_cluster_event(self, event: tuple[float, Any]) -> None:
-        msg = event[1]
-        if not isinstance(msg, dict) or msg.get("action") != "remove-worker":
-            return
-        worker = str(msg.get("worker"))
-        mine = [run for run, addr in list(self._running.items()) if addr == worker]
-        if msg.get("expected") and not mine:
-            return
-        how = "left the cluster" if msg.get("expected") else "died"
-        text = f"Dask worker {worker} {how}"
-        if mine:
-            text += f" while running run(s) {', '.join(mine)}; Dask will run them again on another worker"
-        self._inbox.put(Note(text))
+    def _watch_workers(self) -> list[Event]:
+        """Workers that left since the last look, with the runs they were running."""
+        now = time.monotonic()
+        if self.client is None or now - self._looked < WATCH_SECONDS:
+            return []
+        self._looked = now
+        with contextlib.suppress(Exception):
+            current = set(self.client.nthreads())
+            gone, self._workers_seen = self._workers_seen - current, current
+            out: list[Event] = []
+            for worker in sorted(gone):
+                mine = [run for run, addr in list(self._running.items()) if addr == worker]
+                text = f"Dask worker {worker} left the cluster"
+                if mine:
+                    text = f"Dask worker {worker} died while running run(s) {', '.join(mine)}; Dask will run them again"
+                out.append(Note(text))
+            return out
+        return []
 
     # ------------------------------------------------------------ tasks
     def submit(self, task: RunTask) -> None:
@@ -285,7 +302,7 @@ class DaskExecutor:
                 done = set(dask_wait(list(self._futures), timeout=timeout, return_when="FIRST_COMPLETED").done)
         else:
             time.sleep(timeout)
-        out: list[Event] = []
+        out: list[Event] = self._watch_workers()
         while True:
             try:
                 event = self._inbox.get_nowait()
@@ -321,7 +338,6 @@ class DaskExecutor:
         self._futures.clear()
         with contextlib.suppress(Exception):
             client.unsubscribe_topic(self.topic)
-            client.unsubscribe_topic("all")
         with contextlib.suppress(Exception):
             client.unregister_worker_plugin(self.plugin)
         if self._owned:

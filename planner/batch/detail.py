@@ -106,6 +106,8 @@ def detail_frame(level: str, results: Sequence[RunResult]) -> dict[str, np.ndarr
     cols: dict[str, np.ndarray] = {"run_id": np.repeat(np.array(ids, dtype=object), lengths)}
     for name in _columns(level)[1:]:
         cols[name] = np.concatenate([np.asarray(p[name]) for p in parts])
+        if len(cols[name]) != len(cols["run_id"]):
+            raise ValueError(f"{level} results: column {name} has {len(cols[name])} rows, not {len(cols['run_id'])}")
     return cols
 
 
@@ -209,6 +211,9 @@ class CopyDetail:
 
     def write(self, conn: sa.Connection, batch_id: str, results: Sequence[RunResult]) -> None:
         raw: Any = conn.connection.dbapi_connection
+        ids = [r.run_id for r in results]
+        for table in self.TABLES.values():  # rows a run may have from an outcome that was reset
+            conn.execute(table.delete().where((table.c.batch_id == batch_id) & table.c.run_id.in_(ids)))
         for level, table in self.TABLES.items():
             cols = detail_frame(level, results)
             if not len(cols["run_id"]):

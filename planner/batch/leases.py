@@ -65,10 +65,9 @@ def add_runs(store: Store, batch_id: str, specs: Iterable[RunSpec]) -> int:
 def _insert_missing(store: Store, rows: list[dict[str, Any]]) -> int:
     rows = [{**r, "status": PENDING, "attempts": 0} for r in rows]
     dialect: Any = sqlite if store.sqlite else postgresql
-    stmt = dialect.insert(runs).on_conflict_do_nothing(index_elements=["batch_id", "run_id"])
+    stmt = dialect.insert(runs).on_conflict_do_nothing(index_elements=["batch_id", "run_id"]).returning(runs.c.run_id)
     with store.writer.begin() as conn:
-        result = conn.execute(stmt, rows)
-        return max(0, int(result.rowcount or 0))
+        return len(conn.execute(stmt, rows).all())
 
 
 def _claimable(batch_id: str, now: float) -> Any:
@@ -88,11 +87,14 @@ def claim(store: Store, batch_id: str, owner: str, n: int, lease: float) -> list
         return []
     now = store.now()
     pick = sa.select(runs.c.run_id).where(_claimable(batch_id, now)).order_by(runs.c.seq).limit(n)
-    if not store.sqlite:
-        pick = pick.with_for_update(skip_locked=True)
+    if store.sqlite:
+        chosen: Any = pick.scalar_subquery()
+    else:  # a CTE is evaluated once; a plain subquery with LIMIT may be re-run per row and claim more
+        picked = pick.with_for_update(skip_locked=True).cte("picked")
+        chosen = sa.select(picked.c.run_id).scalar_subquery()
     stmt = (
         runs.update()
-        .where((runs.c.batch_id == batch_id) & runs.c.run_id.in_(pick.scalar_subquery()) & _claimable(batch_id, now))
+        .where((runs.c.batch_id == batch_id) & runs.c.run_id.in_(chosen) & _claimable(batch_id, now))
         .values(status=RUNNING, lease_owner=owner, lease_expires=now + lease, attempts=runs.c.attempts + 1)
         .returning(runs.c.run_id, runs.c.params, runs.c.seq, runs.c.attempts)
     )

@@ -396,6 +396,8 @@ class _Driver:
         result.attempt = claim.attempts - 1 + tries
         result.driver = self.me
         was_running = self.started.pop(result.run_id, None) is not None
+        if tries > 1:
+            self.bar.note(f"run {result.run_id} was started {tries} times: a worker died while running it")
         s = self.summary
         s.retried += tries - 1
         if result.status == OK:
