@@ -9,10 +9,10 @@ import textwrap
 import time
 from pathlib import Path
 
+import batch_standin as standin
 import pytest
 import yaml
 
-import batch_standin as standin
 from planner.batch.detail import detail_metadata
 from planner.batch.store import Store, metadata
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("distributed")
-from distributed import Client, LocalCluster
-
 import batch_standin as standin
 from batch_helpers import DATA, FAKE, write_sweep
+from distributed import Client, LocalCluster
+
 from planner.batch.dask_executor import BatchWorkerPlugin, referenced_files, solver_threads
 from planner.batch.runner import run_batch
 from planner.batch.store import Store
@@ -140,7 +140,9 @@ def test_a_killed_dask_worker_is_reported_and_its_run_counts_two_attempts(tmp_pa
         summary = run_batch(sweep, store, scheduler="local", workers=2, **{**FAKE, "progress": progress})
         assert marker.exists()  # a worker process really died
         rows = store.runs_rows()
-        assert summary.complete and summary.ok == 6 and summary.retried >= 1, [(r["error"], r["params"]) for r in rows if r["error"]]
+        assert summary.complete and summary.ok == 6 and summary.retried >= 1, [
+            (r["error"], r["params"]) for r in rows if r["error"]
+        ]
         assert sorted(r["run_id"] for r in rows) == sorted(r.run_id for r in sweep.runs())
         assert all(r["status"] == OK for r in rows)
         killer = [r for r in rows if r["params"]["description"].startswith("standin_fault:exit_once")]

@@ -17,14 +17,14 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import batch_standin as standin
 import numpy as np
 import pytest
 import sqlalchemy as sa
+from batch_helpers import BACKENDS, DATA, FAKE, fresh_pg, write_sweep
 from hypothesis import given
 from hypothesis import strategies as st
 
-import batch_standin as standin
-from batch_helpers import BACKENDS, DATA, FAKE, fresh_pg, write_sweep
 from planner.batch.local import plan_threads
 from planner.batch.runner import run_batch
 from planner.batch.store import PENDING, Store, runs
@@ -299,9 +299,8 @@ def test_a_1000_run_sweep_killed_at_any_point_resumes_with_nothing_lost_or_dupli
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)  # the driver and its workers, mid-batch
             proc.wait()
-        with Store(db) as store:  # as if a minute had passed: the dead driver's leases expire
-            with store.writer.begin() as conn:
-                conn.execute(runs.update().where(runs.c.status == "running").values(lease_expires=0.0))
+        with Store(db) as store, store.writer.begin() as conn:  # as if a minute had passed: leases expire
+            conn.execute(runs.update().where(runs.c.status == "running").values(lease_expires=0.0))
     with Store(db) as store:
         stored = len(store.runs_rows())
         assert 150 <= stored < 1000

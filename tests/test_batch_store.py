@@ -1,4 +1,4 @@
-"""The results store: bulk outcomes, ward results beside it, nothing half-written, clear errors; SQLite and PostgreSQL."""
+"""The results store: bulk outcomes, ward results beside it, nothing half-written, clear errors (SQLite, PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import time
 import numpy as np
 import pytest
 import sqlalchemy as sa
-
 from batch_helpers import BACKENDS, fresh_pg
+
 from planner.batch.cli import main
 from planner.batch.detail import write_outcomes
 from planner.batch.leases import add_runs, claim

@@ -38,7 +38,6 @@ from pathlib import Path
 from typing import Any
 
 from distributed import Client, get_worker
-from distributed import wait as dask_wait
 from distributed.diagnostics.plugin import WorkerPlugin
 from distributed.utils import sync
 
@@ -49,6 +48,7 @@ from planner.errors import InputError
 from planner.scenario import Scenario
 
 CONNECT_TIMEOUT = "15s"
+POLL_SECONDS = 0.02
 WATCH_SECONDS = 1.0
 """How often the driver looks for workers that left the cluster."""
 SHIP_LIMIT = 64 * 2**20
@@ -296,12 +296,13 @@ class DaskExecutor:
         self._futures[fut] = task
 
     def events(self, timeout: float) -> list[Event]:
-        done: set[Any] = set()
-        if self._futures:
-            with contextlib.suppress(TimeoutError):
-                done = set(dask_wait(list(self._futures), timeout=timeout, return_when="FIRST_COMPLETED").done)
-        else:
-            time.sleep(timeout)
+        # poll the futures' own state: distributed.wait would use the process's default client,
+        # which need not be ours (and its loop would then claim our futures)
+        deadline = time.monotonic() + timeout
+        done = [f for f in self._futures if f.done()]
+        while not done and time.monotonic() < deadline:
+            time.sleep(POLL_SECONDS)
+            done = [f for f in self._futures if f.done()]
         out: list[Event] = self._watch_workers()
         while True:
             try:
