@@ -49,10 +49,21 @@ def _undeployed_text(row: Mapping[str, Any]) -> tuple[int, str]:
     return total, " and ".join(parts)
 
 
-def first_reason(error: Any) -> str:
-    """The first line of a stored error or infeasibility message."""
-    text = str(error or "").strip()
-    return text.splitlines()[0].strip(" -•") if text else "no reason stored"
+def first_reason(error: Any, most: int = 3) -> str:
+    """The reason of a stored error or infeasibility message, on one line.
+
+    A heading line ending in a colon ("no plan satisfies every rule:") gives
+    way to the points under it (up to ``most``, joined with "; ").
+    """
+    lines = [line.strip().strip("-•* ").strip() for line in str(error or "").splitlines()]
+    lines = [line for line in lines if line]
+    if not lines:
+        return "no reason stored"
+    if lines[0].endswith(":") and len(lines) > 1:
+        points = lines[1 : 1 + most]
+        more = len(lines) - 1 - len(points)
+        return "; ".join(points) + (f" (and {more} more)" if more > 0 else "")
+    return lines[0]
 
 
 def binding_rule(

@@ -156,7 +156,16 @@ def cost_vs_need(frame: pd.DataFrame, axes: Mapping[str, Sequence[Any]], path: P
             if j == 0:
                 ax.set_ylabel("Annual pay cost (£m)")
     handles: list[Any] = []
-    if colour_by:
+    if colour_by and len(colour_values) > MAX_LINES:  # too many for a legend: a colour bar
+        from matplotlib.cm import ScalarMappable
+        from matplotlib.colors import Normalize
+
+        bar = ScalarMappable(norm=Normalize(0, len(colour_values) - 1), cmap=palette)
+        cb = fig.colorbar(bar, ax=fig.axes, location="right", shrink=0.8)
+        ticks = _thin(list(range(len(colour_values))))
+        cb.set_ticks(ticks, labels=[value_text(colour_by, colour_values[t]) for t in ticks])
+        cb.set_label(label(colour_by))
+    elif colour_by:
         for k, v in enumerate(colour_values):
             colour = palette(k / max(1, len(colour_values) - 1))
             handles.append(
@@ -288,16 +297,18 @@ def binding_grid(frame: pd.DataFrame, axes: Mapping[str, Sequence[Any]], path: P
                         continue
                     category = cell["binding_category"].mode().iloc[0]
                     ax.add_patch(_cell(a, b, CATEGORY_COLOURS.get(category, "#cccccc")))
-                    need = cell["need_pct"].dropna()
-                    text = f"{need.median():.0f}%" if len(need) else "-"
-                    if len(cell) > 1:
-                        text += f"\n{len(cell)} runs"
-                    ax.text(a, b, text, ha="center", va="center", fontsize="x-small")
+                    if len(xs) * len(ys) <= 60:  # room to write in the cells
+                        need = cell["need_pct"].dropna()
+                        text = f"{need.median():.0f}%" if len(need) else "-"
+                        if len(cell) > 1:
+                            text += f"\n{len(cell)} runs"
+                        ax.text(a, b, text, ha="center", va="center", fontsize="x-small")
             ax.set_xlim(-0.5, len(xs) - 0.5)
             ax.set_ylim(-0.5, len(ys) - 0.5)
-            ax.set_xticks(range(len(xs)), [value_text(r.x, v) if r.x else "" for v in xs], rotation=45, ha="right",
+            xt, yt = _thin(list(range(len(xs)))), _thin(list(range(len(ys))))
+            ax.set_xticks(xt, [value_text(r.x, xs[t]) if r.x else "" for t in xt], rotation=45, ha="right",
                           fontsize="x-small")  # fmt: skip
-            ax.set_yticks(range(len(ys)), [value_text(r.hue, v) if r.hue else "" for v in ys], fontsize="x-small")
+            ax.set_yticks(yt, [value_text(r.hue, ys[t]) if r.hue else "" for t in yt], fontsize="x-small")
             ax.set_title(_title(r, cv, rv), fontsize="small")
             if i == len(rows) - 1 and r.x:
                 ax.set_xlabel(label(r.x))
@@ -310,9 +321,19 @@ def binding_grid(frame: pd.DataFrame, axes: Mapping[str, Sequence[Any]], path: P
     fig.suptitle("What limits each option\n(in each cell: need covered)")
     fig.savefig(path, dpi=110)
     caption = Roles(r.x, r.hue, r.col, r.row, r.rest).caption().replace("colour", "rows of cells")
+    caption = "; ".join(filter(None, [f"columns of cells: {label(r.x)}" if r.x else "", caption]))
     if r.rest:
         caption += "; a cell shows the most common limit over its runs"
     return path, caption
+
+
+def _thin(ticks: list[int], most: int = 12) -> list[int]:
+    """At most about ``most`` evenly spaced ticks (always the first and the last)."""
+    if len(ticks) <= most:
+        return ticks
+    step = -(-len(ticks) // most)
+    kept = ticks[::step]
+    return kept if kept[-1] == ticks[-1] else [*kept, ticks[-1]]
 
 
 def _cell(a: int, b: int, colour: str) -> Any:

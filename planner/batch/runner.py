@@ -416,6 +416,8 @@ class _Driver:
         self.buffer.append(result)
         self.finished_here += 1
         self.bar.update(failed=result.status not in DONE, was_running=was_running)
+        if len(self.buffer) >= self.flush_runs:
+            self._flush()
 
     def _watchdog(self) -> None:
         if self.run_timeout == 0:
