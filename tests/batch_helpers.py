@@ -13,7 +13,7 @@ import batch_standin as standin
 import pytest
 import yaml
 
-from planner.batch.detail import detail_metadata
+from planner.batch.pgdetail import detail_metadata
 from planner.batch.store import Store, metadata
 
 DATA = Path(__file__).resolve().parent / "data" / "batch"

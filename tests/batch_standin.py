@@ -205,6 +205,8 @@ def _fitting_headcounts(scenario: Scenario, wards: WardData) -> tuple[int, int]:
         raise InfeasibleError(
             f"ward floors need {max(low_c, low_p):,} {short}s but only {wf.rank(short).headcount:,} are available"
         )
+    if _fits(scenario, wards, wf.pcso.headcount, wf.constable.headcount):  # the usual case: everyone
+        return wf.pcso.headcount, wf.constable.headcount
     n_p = _largest(low_p, wf.pcso.headcount, lambda k: _fits(scenario, wards, k, wf.constable.headcount))
     if n_p is not None:
         return n_p, wf.constable.headcount

@@ -7,8 +7,9 @@ inserts store about 48 runs a second, so ward results go where bulk data goes:
   ``batches.sqlite.parts/{wards,boroughs}/<batch>/<part>.parquet``, one part per
   write of a few hundred runs (written, flushed to disk and renamed before the
   runs' rows are committed);
-* in PostgreSQL, into ``ward_results`` / ``borough_results`` with ``COPY``, in
-  the same transaction as the runs' rows.
+* in PostgreSQL, with a binary ``COPY`` in the same transaction as the runs'
+  rows: one row per run whose columns are arrays in ward order
+  (:mod:`planner.batch.pgdetail`).
 
 Either way a run's row names where its detail is (``detail_part`` for
 Parquet), and readers only take detail rows of finished runs whose row points
@@ -24,7 +25,7 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
 import numpy as np
@@ -39,34 +40,6 @@ from planner.batch.work import RunResult
 
 if TYPE_CHECKING:
     from planner.batch.store import Store
-
-detail_metadata = sa.MetaData()
-
-ward_results = sa.Table(
-    "ward_results",
-    detail_metadata,
-    sa.Column("batch_id", sa.String(200), nullable=False),
-    sa.Column("run_id", sa.String(64), nullable=False),
-    sa.Column("ward_code", sa.String(64), nullable=False),
-    sa.Column("constables", sa.Integer, nullable=False),
-    sa.Column("pcsos", sa.Integer, nullable=False),
-    sa.Index("ix_ward_results_run", "batch_id", "run_id"),
-)
-
-borough_results = sa.Table(
-    "borough_results",
-    detail_metadata,
-    sa.Column("batch_id", sa.String(200), nullable=False),
-    sa.Column("run_id", sa.String(64), nullable=False),
-    sa.Column("borough_code", sa.String(64), nullable=False),
-    sa.Column("borough_name", sa.String(200)),
-    sa.Column("constables", sa.Integer, nullable=False),
-    sa.Column("pcsos", sa.Integer, nullable=False),
-    sa.Column("sergeants", sa.Integer, nullable=False),
-    sa.Column("inspectors", sa.Integer, nullable=False),
-    sa.Column("cost", sa.Double),
-    sa.Index("ix_borough_results_run", "batch_id", "run_id"),
-)
 
 SCHEMAS: dict[str, pa.Schema] = {
     "wards": pa.schema(
@@ -86,9 +59,6 @@ SCHEMAS: dict[str, pa.Schema] = {
     ),
 }
 """Columns of the detail levels (each row also carries its batch id when read)."""
-
-READ_RUNS = 200
-"""Runs per chunk when streaming detail rows from PostgreSQL."""
 
 
 def _columns(level: str) -> list[str]:
@@ -131,6 +101,8 @@ def detail_for(store: Store) -> Detail:
     """Parquet parts beside a SQLite store; COPY into tables in PostgreSQL."""
     if store.path is not None:
         return ParquetDetail(store, Path(f"{store.path}.parts"))
+    from planner.batch.pgdetail import CopyDetail
+
     return CopyDetail(store)
 
 
@@ -198,47 +170,6 @@ class ParquetDetail:
             yield current, ids
 
 
-class CopyDetail:
-    """Detail tables in PostgreSQL, filled with ``COPY`` (see the module docstring)."""
-
-    TABLES: ClassVar[dict[str, sa.Table]] = {"wards": ward_results, "boroughs": borough_results}
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    def stage(self, batch_id: str, results: Sequence[RunResult]) -> str | None:
-        return None
-
-    def write(self, conn: sa.Connection, batch_id: str, results: Sequence[RunResult]) -> None:
-        raw: Any = conn.connection.dbapi_connection
-        ids = [r.run_id for r in results]
-        for table in self.TABLES.values():  # rows a run may have from an outcome that was reset
-            conn.execute(table.delete().where((table.c.batch_id == batch_id) & table.c.run_id.in_(ids)))
-        for level, table in self.TABLES.items():
-            cols = detail_frame(level, results)
-            if not len(cols["run_id"]):
-                continue
-            names = ["batch_id", *_columns(level)]
-            sql = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
-            values = [cols[n].tolist() for n in _columns(level)]
-            with raw.cursor() as cur, cur.copy(sql) as copy:
-                for row in zip(*values):
-                    copy.write_row((batch_id, *row))
-
-    def frames(self, level: str, batch_ids: Sequence[str]) -> Iterator[pd.DataFrame]:
-        table = self.TABLES[level]
-        names = ["batch_id", *_columns(level)]
-        for batch_id in batch_ids:
-            for chunk in self.store.iter_runs([batch_id], statuses=(OK,), chunk=READ_RUNS):
-                ids = [r["run_id"] for r in chunk]
-                q = sa.select(*(table.c[n] for n in names)).where(
-                    (table.c.batch_id == batch_id) & table.c.run_id.in_(ids)
-                )
-                with self.store.engine.connect() as conn:
-                    rows = conn.execute(q).all()
-                yield pd.DataFrame(rows, columns=names)
-
-
 # ------------------------------------------------------------------ writing outcomes
 
 
@@ -286,12 +217,40 @@ def write_outcomes(store: Store, batch_id: str, results: Sequence[RunResult], dr
         fresh = list({r.run_id: r for r in fresh}.values())  # one outcome per run
         if fresh:
             rows = [{**_row(r, driver), "detail_part": part if (r.wards or r.boroughs) else None} for r in fresh]
-            # executemany: the SET clause comes from the keys of the rows
-            stmt = runs.update().where((runs.c.batch_id == batch_id) & (runs.c.run_id == sa.bindparam("b_run_id")))
-            conn.execute(stmt, rows)
+            if store.sqlite:  # executemany: the SET clause comes from the keys of the rows
+                where = (runs.c.batch_id == batch_id) & (runs.c.run_id == sa.bindparam("b_run_id"))
+                conn.execute(runs.update().where(where), rows)
+            else:
+                _update_from_copy(conn, batch_id, rows)
             store.detail.write(conn, batch_id, fresh)
     written = {r.run_id for r in fresh}
     return [r.run_id in written for r in results]
+
+
+def _update_from_copy(conn: sa.Connection, batch_id: str, rows: list[dict[str, Any]]) -> None:
+    """PostgreSQL: ``COPY`` the outcomes into a temporary table, then one ``UPDATE ... FROM`` it.
+
+    One statement for all the runs, instead of one per run (the server's per-statement cost is what
+    limits an executemany on a busy machine).
+    """
+    raw: Any = conn.connection.dbapi_connection
+    names = [k for k in rows[0] if k != "b_run_id"]
+    dialect = conn.dialect
+    columns = ", ".join(f"{n} {runs.c[n].type.compile(dialect=dialect)}" for n in names)
+    sets = ", ".join(f"{n} = t.{n}" for n in names)
+    with raw.cursor() as cur:
+        cur.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS planner_outcome (b_run_id varchar(64), {columns}) "
+            "ON COMMIT DELETE ROWS"
+        )
+        with cur.copy(f"COPY planner_outcome (b_run_id, {', '.join(names)}) FROM STDIN") as copy:
+            for r in rows:
+                copy.write_row([r["b_run_id"], *(r[n] for n in names)])
+        cur.execute(
+            f"UPDATE runs SET {sets} FROM planner_outcome t WHERE runs.batch_id = %s AND runs.run_id = t.b_run_id",
+            (batch_id,),
+        )
+        cur.execute("DELETE FROM planner_outcome")  # this transaction may go on
 
 
 def _insert_rows(conn: sa.Connection, batch_id: str, results: Sequence[RunResult]) -> None:

@@ -76,7 +76,7 @@ def _claimable(batch_id: str, now: float) -> Any:
 
 
 def claim(store: Store, batch_id: str, owner: str, n: int, lease: float) -> list[Claim]:
-    """Claim up to ``n`` runs (pending, or running under an expired lease), in sweep order.
+    """Claim up to ``n`` runs (pending first, then running under an expired lease), in sweep order.
 
     Returns
     -------
@@ -86,7 +86,17 @@ def claim(store: Store, batch_id: str, owner: str, n: int, lease: float) -> list
     if n < 1:
         return []
     now = store.now()
-    pick = sa.select(runs.c.run_id).where(_claimable(batch_id, now)).order_by(runs.c.seq).limit(n)
+    got = _claim_where(store, batch_id, owner, n, now + lease, runs.c.status == PENDING)
+    if len(got) < n:  # a dead driver's runs, once its lease has expired
+        expired = (runs.c.status == RUNNING) & (runs.c.lease_expires < now)
+        got += _claim_where(store, batch_id, owner, n - len(got), now + lease, expired)
+    return sorted(got, key=_seq)
+
+
+def _claim_where(store: Store, batch_id: str, owner: str, n: int, until: float, which: Any) -> list[Claim]:
+    """One ``UPDATE ... RETURNING`` that takes the first ``n`` runs matching ``which`` (one index range)."""
+    where = (runs.c.batch_id == batch_id) & which
+    pick = sa.select(runs.c.run_id).where(where).order_by(runs.c.seq).limit(n)
     if store.sqlite:
         chosen: Any = pick.scalar_subquery()
     else:  # a CTE is evaluated once; a plain subquery with LIMIT may be re-run per row and claim more
@@ -94,13 +104,13 @@ def claim(store: Store, batch_id: str, owner: str, n: int, lease: float) -> list
         chosen = sa.select(picked.c.run_id).scalar_subquery()
     stmt = (
         runs.update()
-        .where((runs.c.batch_id == batch_id) & runs.c.run_id.in_(chosen) & _claimable(batch_id, now))
-        .values(status=RUNNING, lease_owner=owner, lease_expires=now + lease, attempts=runs.c.attempts + 1)
+        .where(where & runs.c.run_id.in_(chosen))  # re-checked per row: a run taken meanwhile is skipped
+        .values(status=RUNNING, lease_owner=owner, lease_expires=until, attempts=runs.c.attempts + 1)
         .returning(runs.c.run_id, runs.c.params, runs.c.seq, runs.c.attempts)
     )
     with store.writer.begin() as conn:
         rows = conn.execute(stmt).all()
-    return sorted((Claim(r.run_id, dict(r.params or {}), int(r.seq), int(r.attempts)) for r in rows), key=_seq)
+    return [Claim(r.run_id, dict(r.params or {}), int(r.seq), int(r.attempts)) for r in rows]
 
 
 def _seq(c: Claim) -> int:

@@ -347,7 +347,8 @@ class _Driver:
         """Claim runs while there is room; False when this driver has nothing left to do."""
         target = self._claim_target()
         now = time.monotonic()
-        if len(self.held) < target and now - self._claimed_empty_at >= WAIT_SECONDS:
+        low = max(2 * self.executor.slots, target // 2)  # refill in large claims, not one by one
+        if len(self.held) < low and now - self._claimed_empty_at >= WAIT_SECONDS:
             claims = leases.claim(self.store, self.batch_id, self.me, target - len(self.held), self.lease)
             if not claims:
                 self._claimed_empty_at = now

@@ -203,10 +203,10 @@ class Store:
 
     def _check_tables(self, tables: set[str], create: bool) -> None:
         if "runs" not in tables:
-            if create and not tables - {"batches", "store_meta"}:
-                return
+            if create and (not self.sqlite or not tables - {"batches", "store_meta"}):
+                return  # a new store (a PostgreSQL database may hold other tables too)
             if create and tables:
-                raise InputError(f"{self}: this database is not a batch results store (it has other tables)")
+                raise InputError(f"{self}: this file is another database, not a batch results store")
             raise InputError(f"{self}: not a batch results store (no 'runs' table)")
         if "store_meta" not in tables:
             raise InputError(
@@ -223,7 +223,7 @@ class Store:
         """Create the tables (and the version row) if missing; tolerate a driver doing the same."""
         if self._schema_checked:
             return
-        from planner.batch.detail import detail_metadata
+        from planner.batch.pgdetail import detail_metadata, use_lz4
 
         def create() -> None:
             for attempt in range(3):
@@ -231,6 +231,7 @@ class Store:
                     metadata.create_all(self.engine)
                     if not self.sqlite:
                         detail_metadata.create_all(self.engine)
+                        use_lz4(self.engine)
                     with self.writer.begin() as conn:
                         found = conn.execute(sa.select(store_meta.c.value).where(store_meta.c.key == "schema"))
                         if found.first() is None:

@@ -193,7 +193,8 @@ def _solver(ctx: WorkerContext) -> Callable[..., Any]:
 
 def cached_inputs(ctx: WorkerContext, scenario: Scenario) -> Any:
     """The inputs of ``scenario``, loaded at most once per process and input set."""
-    key = (_qualname(ctx.load) or "planner.load_inputs", ctx.data_dir or "", inputs_key(scenario))
+    loader = _loader(ctx)  # the function itself names the cache entry (not the name it was asked by)
+    key = (_qualname(loader) or "?", ctx.data_dir or "", inputs_key(scenario))
     with _STATE.lock:
         if key in _STATE.inputs:
             _STATE.inputs.move_to_end(key)
@@ -201,7 +202,7 @@ def cached_inputs(ctx: WorkerContext, scenario: Scenario) -> Any:
         # the newest inputs of the same loader and folder: only what changed is re-read
         same = [v for k, v in _STATE.inputs.items() if k[:2] == key[:2]]
         reuse = same[-1] if same else None
-        inputs = _loader(ctx)(scenario, ctx.data_dir, scenario_dir=ctx.scenario_dir, reuse=reuse)
+        inputs = loader(scenario, ctx.data_dir, scenario_dir=ctx.scenario_dir, reuse=reuse)
         _STATE.loads += 1
         _STATE.inputs[key] = inputs
         while len(_STATE.inputs) > CACHE_SIZE:
