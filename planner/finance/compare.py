@@ -28,6 +28,7 @@ import pandas as pd
 
 from planner.errors import InfeasibleError
 from planner.finance.costing import PlanCosts, cost_rates, headcount_by_fy, plan_costs, unit_costs
+from planner.progress import SILENT, Progress, step
 from planner.scenario import RANKS, Scenario
 
 MARGINAL_PCSOS = 100
@@ -155,6 +156,7 @@ def cost_option(
     seed: int | None = None,
     marginal: bool = True,
     solve: Callable[..., Any] | None = None,
+    progress: Progress | None = None,
 ) -> OptionCost:
     """Solve and cost one option, with its marginal and constables-instead variants.
 
@@ -169,17 +171,27 @@ def cost_option(
         Also re-solve with 100 fewer PCSOs, and with constables for the same money.
     solve : callable, optional
         ``solve(scenario, data_dir=..., time_limit=..., seed=...) -> Plan``; default ``planner.solve``.
+    progress : Progress, optional
+        Advanced by one after each solve (one, or three with ``marginal``).
 
     Raises
     ------
     InfeasibleError
         If the option itself has no plan.
     """
-    solve = solve or _default_solve()
+    inner = solve or _default_solve()
+    tick = progress or SILENT
+
+    def counted(*args: Any, **kw: Any) -> Any:
+        try:
+            return inner(*args, **kw)
+        finally:
+            tick.advance()
+
     kw: dict[str, Any] = {"data_dir": data_dir, "time_limit": time_limit, "seed": seed}
     if scenario_dir is not None:
         kw["scenario_dir"] = scenario_dir
-    plan = solve(scenario, **kw)
+    plan = counted(scenario, **kw)
     costs = plan_costs(plan)
     rates = cost_rates(scenario)
     heads = _heads(plan)
@@ -195,7 +207,7 @@ def cost_option(
     if marginal:
         fewer = max(0, heads["pcso"] - MARGINAL_PCSOS)
         opt.fewer_pcsos = _variant(
-            scenario, f"{MARGINAL_PCSOS} fewer PCSOs", {"workforce.pcso.headcount": fewer}, solve, **kw
+            scenario, f"{MARGINAL_PCSOS} fewer PCSOs", {"workforce.pcso.headcount": fewer}, counted, **kw
         )
         f = opt.fewer_pcsos
         if f.error is None and f.cost is not None:
@@ -206,7 +218,7 @@ def cost_option(
                 "workforce.constable.headcount": heads["constable"] + extra,
                 "_extra_constables": extra,
             }
-            opt.constables_instead = _variant(scenario, f"{extra} constables instead", changes, solve, **kw)
+            opt.constables_instead = _variant(scenario, f"{extra} constables instead", changes, counted, **kw)
         else:
             opt.constables_instead = Variant(
                 label="constables instead", changes={}, error="not computed: " + (f.error or "")
@@ -234,25 +246,45 @@ def compare_options(
     seed: int | None = None,
     marginal: bool = True,
     solve: Callable[..., Any] | None = None,
+    progress: Progress | None = None,
 ) -> Comparison:
-    """Cost every scenario (see :func:`cost_option`); option names are made unique."""
+    """Cost every scenario (see :func:`cost_option`); option names are made unique.
+
+    ``progress`` is told of one step counting every solve (one per option, three with ``marginal``).
+    """
     seen: dict[str, int] = {}
     out = []
     dirs = list(scenario_dirs) if scenario_dirs is not None else [None] * len(scenarios)
-    for sc, where in zip(scenarios, dirs):
-        n = seen.get(sc.name, 0)
-        seen[sc.name] = n + 1
-        name = sc.name if n == 0 else f"{sc.name} ({n + 1})"
-        out.append(
-            cost_option(
-                sc,
-                name=name,
-                data_dir=data_dir,
-                scenario_dir=where,
-                time_limit=time_limit,
-                seed=seed,
-                marginal=marginal,
-                solve=solve,
-            )
-        )
+    solves = len(scenarios) * (3 if marginal else 1)
+    with step(progress, f"Solving {len(scenarios)} option{'s' if len(scenarios) != 1 else ''}", total=solves):
+        for sc, where in zip(scenarios, dirs):
+            out.append(_cost_named(sc, where, seen, data_dir, time_limit, seed, marginal, solve, progress))
     return Comparison(out)
+
+
+def _cost_named(
+    sc: Scenario,
+    where: str | Path | None,
+    seen: dict[str, int],
+    data_dir: str | Path | None,
+    time_limit: float | None,
+    seed: int | None,
+    marginal: bool,
+    solve: Callable[..., Any] | None,
+    progress: Progress | None,
+) -> OptionCost:
+    """:func:`cost_option` under a name not used before (``name (2)`` for a repeat)."""
+    n = seen.get(sc.name, 0)
+    seen[sc.name] = n + 1
+    name = sc.name if n == 0 else f"{sc.name} ({n + 1})"
+    return cost_option(
+        sc,
+        name=name,
+        data_dir=data_dir,
+        scenario_dir=where,
+        time_limit=time_limit,
+        seed=seed,
+        marginal=marginal,
+        solve=solve,
+        progress=progress,
+    )

@@ -36,6 +36,7 @@ from planner.finance.costing import cost_rates
 from planner.finance.flows import PhasingProblem, build_phasing, leavers_of, simulate
 from planner.finance.phasing_result import PhasingResult, make_result
 from planner.inputs.data import WardData
+from planner.progress import Progress, step, track
 from planner.scenario import Scenario
 
 _BUDGET_MARGIN = 2e-6
@@ -263,6 +264,7 @@ def plan_phasing(
     *,
     time_limit: float | None = None,
     seed: int | None = None,
+    progress: Progress | None = None,
 ) -> PhasingResult:
     """Phase recruitment and deployment over the plan's quarters.
 
@@ -281,6 +283,8 @@ def plan_phasing(
         The wards (their need is summed to boroughs).
     time_limit, seed : optional
         Override ``finance.phasing.time_limit`` / ``seed`` (defaults ``solver.*``).
+    progress : Progress, optional
+        Told of the two stages (and of each quarter deployed); silent by default.
 
     Returns
     -------
@@ -306,8 +310,10 @@ def plan_phasing(
     if reasons:
         raise InfeasibleError(reasons)
     t0 = time.perf_counter()
-    model = _Model(pb, int_deploy=pb.deploy_all)
-    status = model.solve(limit * (1.0 if pb.deploy_all else 0.7), seed, gap)
+    stage1 = limit * (1.0 if pb.deploy_all else 0.7)
+    with step(progress, f"Recruitment over {pb.n_periods} quarters (up to {stage1:,.0f} s)"):
+        model = _Model(pb, int_deploy=pb.deploy_all)
+        status = model.solve(stage1, seed, gap)
     if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
         if status == pywraplp.Solver.INFEASIBLE:
             raise InfeasibleError(diagnose(pb))
@@ -332,7 +338,7 @@ def plan_phasing(
         for j, pool in enumerate(pb.pools):
             stock[pool.rank] += flows.stock[j]
         left = max(limit - (time.perf_counter() - t0), 1.0)
-        for t in range(T):
+        for t in track(range(T), progress, "Deploying quarter by quarter"):
             got = deploy_period(pb, stock[:, t], t, time_limit=left / T, seed=seed, gap=gap)
             if got is None:  # pragma: no cover - floors are whole-person feasible by construction
                 raise InfeasibleError(f"{pb.labels[t]}: the stock in post cannot be deployed by the rules")
