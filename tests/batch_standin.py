@@ -40,6 +40,7 @@ import numpy as np
 
 from planner.errors import InfeasibleError
 from planner.inputs.data import WardData
+from planner.problem import Deployment
 from planner.scenario import Scenario
 
 LOADS: list[int] = [0]
@@ -76,10 +77,7 @@ class StandInPlan:
     seed: int
     scenario: Scenario
     wards: WardData
-    constables: np.ndarray
-    pcsos: np.ndarray
-    sergeants: np.ndarray
-    inspectors: np.ndarray
+    deployment: Deployment
     cost_annual: float
     cost_by_rank: dict[str, float]
     input_hash: str
@@ -90,8 +88,7 @@ class StandInPlan:
     @property
     def totals(self) -> dict[str, int]:
         """Headcount deployed per rank."""
-        counts = (self.constables, self.pcsos, self.sergeants, self.inspectors)
-        return {rank: int(np.sum(c)) for rank, c in zip(("constable", "pcso", "sergeant", "inspector"), counts)}
+        return dict(zip(("constable", "pcso", "sergeant", "inspector"), map(int, self.deployment.totals)))
 
     def summary(self) -> dict[str, Any]:
         """The keys of ``Plan.summary()`` that the batch worker reads."""
@@ -287,10 +284,7 @@ def solve(
         seed=scenario.solver.seed if seed is None else seed,
         scenario=scenario,
         wards=wards,
-        constables=constables,
-        pcsos=pcsos,
-        sergeants=sergeants,
-        inspectors=inspectors,
+        deployment=Deployment(constables, pcsos, sergeants, inspectors),
         cost_annual=cost,
         cost_by_rank=cost_by_rank,
         input_hash=f"standin-{scenario.data.synthetic.seed}-{wards.n_wards}",

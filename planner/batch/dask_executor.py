@@ -147,22 +147,28 @@ def solver_threads(client: Client) -> tuple[int, int]:
     return sum(nthreads.values()), threads
 
 
+FILE_FIELDS = ("path", "weights", "mapping", "boroughs", "scenario")
+"""The fields of the ``data`` block's parts that name a file (a ward file, a harm table, a scenario...)."""
+
+
+def _file_fields(spec: Any) -> list[str]:
+    """Every file named in ``spec`` and the parts it holds (e.g. ``data.deprivation.population.path``)."""
+    out: list[str] = []
+    for name in type(spec).model_fields:
+        value = getattr(spec, name)
+        if isinstance(value, str) and name in FILE_FIELDS:
+            out.append(value)
+        elif hasattr(type(value), "model_fields"):
+            out.extend(_file_fields(value))
+    return out
+
+
 def referenced_files(scenario: Scenario, data_dir: str | None, scenario_dir: str | None) -> dict[str, Path] | None:
     """The data files a scenario names, found as the loader finds them; None if one is absolute or missing.
 
     Keys are the paths as written in the scenario (relative), values where they are here.
     """
-    d = scenario.data
-    names = [
-        d.wards.path if d.wards else None,
-        d.borough_bcu.path if d.borough_bcu else None,
-        d.crime.path if d.crime else None,
-        d.harm.weights,
-        d.harm.mapping,
-        d.population.path if d.population else None,
-        scenario.rules.stability.baseline,
-        scenario.workforce.per_borough,
-    ]
+    names = [*_file_fields(scenario.data), scenario.workforce.per_borough]
     roots = [Path(r) for r in (data_dir, scenario_dir) if r]
     out: dict[str, Path] = {}
     for name in filter(None, names):

@@ -4,7 +4,12 @@ The same code serves the local process pool and the Dask workers. A worker
 keeps the loaded inputs in a small per-process cache keyed by the parts of
 the scenario that change them (data, need, baseline file, per-borough caps),
 so a sweep over headcounts, spans or weights loads the city once per worker;
-a sweep over need weights loads once per distinct weighting.
+a sweep over need weights loads once per distinct weighting. This in-memory
+cache holds whole :class:`~planner.inputs.loader.Inputs` (need built, files
+checked) for the life of a worker; beneath it, the real loader reads the
+parsed data files through the on-disk cache of :mod:`planner.inputs.cache`
+(as ``planner solve`` does), so a worker started on a machine that has
+loaded the city before skips parsing the files.
 
 Nothing here writes to the store: a run's outcome comes back to the driver as
 a :class:`RunResult`, and the driver stores many at once (one transaction and,
@@ -30,6 +35,7 @@ import numpy as np
 
 from planner.batch.metrics import plan_measures
 from planner.errors import InfeasibleError, PlannerError
+from planner.problem import Deployment
 from planner.scenario import RANKS, Scenario
 
 CACHE_SIZE = 4
@@ -201,7 +207,8 @@ def cached_inputs(ctx: WorkerContext, scenario: Scenario) -> Any:
         # the newest inputs of the same loader and folder: only what changed is re-read
         same = [v for k, v in _STATE.inputs.items() if k[:2] == key[:2]]
         reuse = same[-1] if same else None
-        inputs = loader(scenario, ctx.data_dir, scenario_dir=ctx.scenario_dir, reuse=reuse)
+        extra = {"cache": True} if ctx.load is None else {}  # the real loader: parsed files from the disk cache
+        inputs = loader(scenario, ctx.data_dir, scenario_dir=ctx.scenario_dir, reuse=reuse, **extra)
         _STATE.loads += 1
         _STATE.inputs[key] = inputs
         while len(_STATE.inputs) > CACHE_SIZE:
@@ -344,10 +351,8 @@ def _finite(value: Any) -> float | None:
 
 def _fill_from_plan(result: RunResult, scenario: Scenario, plan: Any, base: Scenario) -> None:
     wards = plan.wards
-    constables = np.asarray(plan.constables, dtype=np.int64)
-    pcsos = np.asarray(plan.pcsos, dtype=np.int64)
-    sergeants = np.asarray(plan.sergeants, dtype=np.int64)
-    inspectors = np.asarray(plan.inspectors, dtype=np.int64)
+    deployment: Deployment = plan.deployment  # the one plan type of the solver, the plan and the batches
+    constables, pcsos, sergeants, inspectors = deployment.x, deployment.p, deployment.s, deployment.i
     result.status = OK
     result.solver_status = status_text(plan.status)
     result.objective, result.bound = _finite(plan.objective), _finite(plan.bound)
