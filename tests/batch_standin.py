@@ -40,6 +40,7 @@ import numpy as np
 
 from planner.errors import InfeasibleError
 from planner.inputs.data import WardData
+from planner.inputs.equity import synthetic_equity
 from planner.problem import Deployment
 from planner.scenario import Scenario
 
@@ -108,8 +109,10 @@ def synthetic_wards(scenario: Scenario) -> WardData:
     parts = [w.demand * demand / demand.mean(), w.harm * harm / harm.mean()]
     parts.append(w.population * population / population.mean())
     need = sum(parts) / (w.demand + w.harm + w.population)
+    codes = np.array([f"W{i:05d}" for i in range(n)])
+    equity = synthetic_equity(codes, borough, demand / population, population, spec.seed) if spec.equity else None
     return WardData(
-        codes=np.array([f"W{i:05d}" for i in range(n)]),
+        codes=codes,
         names=np.array([f"Ward {i}" for i in range(n)]),
         borough=borough,
         borough_codes=np.array([f"B{b:03d}" for b in range(nb)]),
@@ -123,6 +126,7 @@ def synthetic_wards(scenario: Scenario) -> WardData:
         area_km2=np.full(n, 2.0),
         x=np.arange(n, dtype=float),
         y=np.zeros(n),
+        equity=equity,
     )
 
 

@@ -129,3 +129,86 @@ def test_roles_give_every_axis_a_part():
     r = roles({"a": [1, 2, 3, 4], "b": [1, 2], "c": ["x", "y"], "d": [1, 2, 3], "e": [5, 6]})
     assert r.x == "a" and {r.hue, r.col, r.row, *r.rest} == {"b", "c", "d", "e"}
     assert roles({"a": list(range(50)), "b": list(range(30))}).rest == ("b",)  # too many for lines or panels
+
+
+# ------------------------------------------------------------------ the equity lens (issue 12)
+
+
+def _stored_wards(db) -> pd.DataFrame:
+    from planner.batch.results import table
+
+    with Store(db, create=False) as store:
+        return table(store, "wards")
+
+
+def test_the_report_gives_officers_per_resident_and_need_in_the_most_and_least_deprived_deciles(limits, tmp_path):
+    from batch_standin import load_inputs
+
+    from planner.batch.equity import batch_equity
+    from planner.batch.report import write_report
+
+    db, sweep = limits
+    out = tmp_path / "report"
+    with Store(db, create=False) as store:
+        files = write_report(store, out, load=load_inputs)
+    assert out / "equity.csv" in files
+    md = (out / "report.md").read_text()
+    assert "## Who the options serve: deprivation" in md and "Not available" not in md
+    assert not DOTTED.search(md)
+    # an oracle from the raw ward results and the wards' deciles and populations
+    wards = load_inputs(sweep.base).wards
+    decile = pd.Series(wards.equity.imd_decile, index=wards.codes)
+    pop = pd.Series(wards.population, index=wards.codes)
+    need = pd.Series(wards.need, index=wards.codes)
+    most, least = int(decile.min()), int(decile.max())
+    stored = _stored_wards(db)
+    ids = sorted(set(stored["run_id"]))
+    assert len(ids) == 6  # every planned option is listed (six are infeasible)
+    with Store(db, create=False) as store:
+        params = {r: {} for r in ids}  # the tiny sweep changes no need setting: the base's wards serve every run
+        eq = batch_equity(store, sweep.batch_id(), ids, params, load=load_inputs)
+    assert eq.available and (eq.most, eq.least) == (most, least) and "synthetic" in eq.source
+    figures = eq.runs.set_index("run_id")
+    for run_id, rows in stored.groupby("run_id"):
+        officers = (rows["constables"] + rows["pcsos"]).to_numpy()
+        codes = rows["ward_code"].to_numpy()
+        for name, d in (("most", most), ("least", least)):
+            inside = (decile.loc[codes] == d).to_numpy()
+            per_1000 = 1000 * officers[inside].sum() / pop.loc[codes[inside]].sum()
+            per_need = officers[inside].sum() / need.loc[codes[inside]].sum()
+            assert figures.loc[run_id, f"{name}_officers_per_1000_residents"] == pytest.approx(per_1000, rel=1e-12)
+            assert figures.loc[run_id, f"{name}_officers_per_need"] == pytest.approx(per_need, rel=1e-12)
+            assert f"{per_1000:.2f}" in md
+        london = 1000 * officers.sum() / pop.sum()
+        assert figures.loc[run_id, "london_officers_per_1000_residents"] == pytest.approx(london, rel=1e-12)
+        # equity.csv: the deciles of a run hold all of its officers
+        deciles = eq.deciles[eq.deciles["run_id"] == run_id]
+        assert deciles["officers"].sum() == officers.sum() and deciles["wards"].sum() == len(codes)
+    written = pd.read_csv(out / "equity.csv")
+    assert set(written["run_id"]) == set(ids) and (written["grouping"] == "imd_decile").all()
+
+
+def test_the_report_says_plainly_when_equity_figures_are_not_available(tmp_path):
+    from batch_helpers import write_sweep
+    from batch_standin import load_inputs
+
+    from planner.batch.report import write_report
+
+    (tmp_path / "tiny.yaml").write_text((DATA / "tiny.yaml").read_text())
+    path = write_sweep(tmp_path, {"workforce.pcso.headcount": [60, 140]}, name="n")
+    raw = (tmp_path / "tiny.yaml").read_text().replace("bcus: 2}", "bcus: 2, equity: false}")
+    (tmp_path / "tiny.yaml").write_text(raw)
+    db = tmp_path / "b.sqlite"
+    with Store(db) as store:
+        run_batch(load_sweep(path), store, workers=1, **FAKE)
+        files = write_report(store, tmp_path / "r", load=load_inputs)
+    md = (tmp_path / "r" / "report.md").read_text()
+    assert "Not available: the batch's synthetic city was made without deprivation figures" in md
+    assert not (tmp_path / "r" / "equity.csv").exists() and tmp_path / "r" / "equity.csv" not in files
+
+
+def test_equity_figures_are_not_given_for_wards_other_than_the_stored_ones(limits, tmp_path):
+    db, _ = limits  # solved by the stand-in on its own wards; the real loader makes another city
+    assert main(["report", str(db), "--out", str(tmp_path / "r")]) == 0
+    md = (tmp_path / "r" / "report.md").read_text()
+    assert "Not available: the stored ward results are not for the wards of the data found here." in md

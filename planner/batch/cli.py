@@ -95,6 +95,12 @@ def add_report_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("store", help="SQLite file or database URL")
     p.add_argument("--batch", default=None, metavar="ID", help="the batch (default: the newest)")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the figures, options.csv and report.md")
+    p.add_argument(
+        "--data-dir",
+        default=None,
+        metavar="DIR",
+        help="data folder for the equity figures (default: the one the batch was run with)",
+    )
     p.set_defaults(func=run_report)
     return p  # type: ignore[no-any-return]
 
@@ -227,7 +233,7 @@ def run_report(args: argparse.Namespace) -> int:
     from planner.batch.store import Store
 
     with Store(args.store, create=False) as store:
-        files = write_report(store, args.out, args.batch)
+        files = write_report(store, args.out, args.batch, data_dir=args.data_dir)
     for path in files:
         print(path)
     return 0

@@ -11,11 +11,15 @@ of the sweep (:mod:`planner.batch.plots`): ``cost_vs_need.png``,
 ``measures.png`` (need covered, worst-served load, cost and the share of
 sergeants deployed against the settings) and ``binding.png`` (what limits
 each option). ``options.csv`` has every run with the same human headings.
+The equity lens (:mod:`planner.batch.equity`) adds, for the listed options,
+officers per 1,000 residents and per unit of need in the most and least
+deprived IMD deciles (``equity.csv``: every decile of every listed run), or
+says plainly why the batch's data cannot give them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +28,7 @@ import pandas as pd
 
 from planner.batch import plots
 from planner.batch.binding import binding_rule, first_reason
+from planner.batch.equity import BatchEquity, batch_equity
 from planner.batch.labels import describe_params, label, money_m, value_text
 from planner.batch.results import runs_table
 from planner.batch.store import Store
@@ -88,8 +93,26 @@ def efficient(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[np.asarray(keep, bool)]
 
 
-def write_report(store: Store, out_dir: str | Path, batch: str | None = None) -> list[Path]:
-    """Write the figures, ``options.csv`` and ``report.md`` of one batch into ``out_dir``.
+def write_report(
+    store: Store,
+    out_dir: str | Path,
+    batch: str | None = None,
+    *,
+    data_dir: str | Path | None = None,
+    load: Callable[..., Any] | None = None,
+) -> list[Path]:
+    """Write the figures, ``options.csv``, ``equity.csv`` and ``report.md`` of one batch into ``out_dir``.
+
+    Parameters
+    ----------
+    store : Store
+    out_dir : str or Path
+    batch : str, optional
+        The batch (default: the newest).
+    data_dir : str or Path, optional
+        Data folder for the equity figures (default: the one the batch was run with).
+    load : callable, optional
+        Stand-in for ``planner.load_inputs``, as given to ``run_batch``.
 
     Returns
     -------
@@ -116,9 +139,27 @@ def write_report(store: Store, out_dir: str | Path, batch: str | None = None) ->
     ]
     csv = out / "options.csv"
     options_table(frame, list(axes) or _fixed(sweep)).to_csv(csv, index=False)
+    shown = listed(frame)
+    params_cols = [c for c in frame.columns if "." in c or c == "description"]
+    params = {
+        str(r["run_id"]): {k: r[k] for k in params_cols if r.get(k) is not None and r.get(k) == r.get(k)}
+        for r in shown.to_dict("records")
+    }
+    equity = batch_equity(store, batch_id, list(params), params, data_dir=data_dir, load=load)
+    written = [*(f for f, _ in figures), csv]
+    if equity.available:
+        equity_csv = out / "equity.csv"
+        equity.deciles.to_csv(equity_csv, index=False, float_format="%.10g")
+        written.append(equity_csv)
     md = out / "report.md"
-    md.write_text(markdown(batch_id, row, frame, axes, figures), encoding="utf-8")
-    return [*(f for f, _ in figures), csv, md]
+    md.write_text(markdown(batch_id, row, frame, axes, figures, equity), encoding="utf-8")
+    return [*written, md]
+
+
+def listed(frame: pd.DataFrame) -> pd.DataFrame:
+    """The finished runs report.md lists: all, cheapest first, or the efficient ones when there are many."""
+    ok = frame[frame["status"] == "ok"].sort_values(["cost_m", "need_pct"], ascending=[True, False])
+    return efficient(ok).head(TABLE_ROWS) if len(ok) > TABLE_ROWS else ok
 
 
 def _fixed(sweep: Mapping[str, Any]) -> list[str]:
@@ -152,6 +193,7 @@ def markdown(
     frame: pd.DataFrame,
     axes: Mapping[str, Sequence[Any]],
     figures: Sequence[tuple[Path, str]],
+    equity: BatchEquity | None = None,
 ) -> str:
     """The text of report.md."""
     counts = frame["status"].value_counts().to_dict()
@@ -163,10 +205,9 @@ def markdown(
         lines.append("Varied: " + "; ".join(f"{label(a)} ({', '.join(value_text(a, v) for v in vals)})"
                                             for a, vals in axes.items()) + ".")  # fmt: skip
     lines += ["", "## Options", ""]
-    ok = frame[frame["status"] == "ok"].sort_values(["cost_m", "need_pct"], ascending=[True, False])
-    shown = ok
+    ok = frame[frame["status"] == "ok"]
+    shown = listed(frame)
     if len(ok) > TABLE_ROWS:
-        shown = efficient(ok).head(TABLE_ROWS)
         lines += [f"{len(ok):,} options; listed: the {len(shown)} efficient ones (no other option covers more need "
                   "for less money). Every option is in options.csv.", ""]  # fmt: skip
     header = [label(a) for a in axes] + [
@@ -181,6 +222,8 @@ def markdown(
         for r in shown.to_dict("records")
     ]
     lines += _md_table(header, body)
+    if equity is not None:
+        lines += equity_section(shown, list(axes), equity)
     lines += _problem_sections(frame, list(axes))
     lines += ["", "## Figures", ""]
     for path, caption in figures:
@@ -213,3 +256,35 @@ def _problem_sections(frame: pd.DataFrame, axes: list[str]) -> list[str]:
                 for r in part.to_dict("records")]  # fmt: skip
         lines += _md_table(["Settings", head], rows)
     return lines
+
+
+def equity_section(shown: pd.DataFrame, axes: list[str], equity: BatchEquity) -> list[str]:
+    """report.md's part on who the listed options serve, by deprivation (or why it cannot say)."""
+    lines = ["", "## Who the options serve: deprivation", ""]
+    if not equity.available:
+        return [*lines, f"Not available: {equity.reason}."]
+    most, least = equity.most, equity.least
+    figures = equity.runs.set_index("run_id")
+    lines += [
+        f"Officers (constables and PCSOs, head count) per 1,000 residents and per unit of need in the most "
+        f"deprived wards (national IMD decile {most}) and the least deprived (decile {least}), against London "
+        f"as a whole. Deprivation: {equity.source}. Every decile of every listed option is in equity.csv.",
+        "",
+    ]
+    header = [label(a) for a in axes] + [
+        f"Officers per 1,000 residents: decile {most}",
+        f"decile {least}",
+        "London",
+        f"Officers per unit of need: decile {most}",
+        f"decile {least}",
+        "London",
+    ]
+    body = []
+    for r in shown.to_dict("records"):
+        f = figures.loc[str(r["run_id"])]
+        body.append(
+            [value_text(a, r[a]) for a in axes]
+            + [f"{f[f'{k}_officers_per_1000_residents']:.2f}" for k in ("most", "least", "london")]
+            + [f"{f[f'{k}_officers_per_need']:.3f}" for k in ("most", "least", "london")]
+        )
+    return [*lines, *_md_table(header, body)]
