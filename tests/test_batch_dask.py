@@ -155,7 +155,7 @@ def test_a_killed_dask_worker_is_reported_and_its_run_counts_two_attempts(tmp_pa
 
 @pytest.mark.slow
 def test_loading_the_data_does_not_block_the_worker_event_loop(tmp_path, monkeypatch):
-    monkeypatch.setenv("PLANNER_STANDIN_LOAD_SLEEP", "5")  # a slow data load, as London's
+    monkeypatch.setenv("PLANNER_STANDIN_LOAD_SLEEP", "8")  # a slow data load (London's takes 5 s)
     sweep = load_sweep(DATA / "tiny-sweep.yaml")
     with (
         LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster,
@@ -174,7 +174,8 @@ def test_loading_the_data_does_not_block_the_worker_event_loop(tmp_path, monkeyp
             time.sleep(0.2)
         batch.join()
         assert out["s"].complete and out["s"].ok == 9
-        assert len(waits) >= 10 and max(waits) < 2.5  # a load in the event loop would stall it for 5 s
+        # a load in the event loop would stall it for 8 s; importing the planner on a loaded machine takes a few
+        assert len(waits) >= 10 and max(waits) < 6.0
         assert _planner_plugins(c) == []
 
 
