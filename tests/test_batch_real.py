@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from batch_helpers import fresh_pg
 
 from planner.batch.runner import run_batch
-from planner.batch.store import Store, metadata
+from planner.batch.store import Store
 from planner.batch.sweep import load_sweep
 from planner.batch.work import OK
 
@@ -45,6 +46,7 @@ def _check_every_plan(store: Store, sweep, threads: int, compare: int = 2) -> No
         assert row["constables"] == x.sum() and row["sergeants"] == s.sum()
         assert row["cost_annual"] == pytest.approx(problem.annual_cost(x, p, s, i))
         assert row["input_hash"] and row["gap"] is not None and row["gap"] <= 1e-3
+        assert row["available_sergeants"] == scenario.workforce.sergeant.headcount and row["worst_wards"]
         if k < compare:  # same scenario, same seed: the same answer as a direct solve
             plan = api.solve(scenario, inputs=inputs)
             assert np.array_equal(plan.constables, x) and np.array_equal(plan.pcsos, p)
@@ -67,9 +69,7 @@ def test_local_pool_with_the_real_solver(tiny_sweep, tmp_path):
 @pytest.mark.postgres
 @pytest.mark.skipif(not PG_URL, reason="PLANNER_TEST_PG_URL not set (source .ci/postgres.sh to start one)")
 def test_the_same_sweep_into_postgresql(tiny_sweep):
-    with Store(PG_URL) as store:  # type: ignore[arg-type]
-        metadata.drop_all(store.engine)
-        metadata.create_all(store.engine)
+    with fresh_pg() as store:
         summary = run_batch(tiny_sweep, store, workers=2, progress=None)
         assert summary.complete and summary.ok == 9
         _check_every_plan(store, tiny_sweep, summary.solver_threads, compare=1)

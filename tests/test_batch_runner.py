@@ -1,6 +1,6 @@
-"""Running sweeps on a local process pool with the stand-in solve: storing, faults, resume.
+"""Running sweeps on local worker processes with the stand-in solve: storing, faults, watchdog, resume.
 
-The stand-in (planner.batch.standin) is a fast deterministic allocation that can
+The stand-in (tests/batch_standin.py) is a fast deterministic allocation that can
 misbehave on purpose through the sweep axis ``description`` (``standin_fault:raise`` and so on); the real
 solver is exercised in test_batch_real.py.
 """
@@ -17,46 +17,25 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import batch_standin as standin
 import numpy as np
 import pytest
 import sqlalchemy as sa
-import yaml
+from batch_helpers import BACKENDS, DATA, FAKE, fresh_pg, write_sweep
 from hypothesis import given
 from hypothesis import strategies as st
 
-from planner.batch import standin
-from planner.batch.runner import plan_threads, run_batch
-from planner.batch.store import Store, metadata, runs
+from planner.batch.local import plan_threads
+from planner.batch.runner import run_batch
+from planner.batch.store import PENDING, Store, runs
 from planner.batch.sweep import load_sweep
 from planner.batch.work import FAILED, INFEASIBLE, LOST, OK, RunTask, WorkerContext, run_one
 from planner.errors import DataError, InputError
 
-DATA = Path(__file__).resolve().parent / "data" / "batch"
-PG_URL = os.environ.get("PLANNER_TEST_PG_URL")
-FAKE = {"solve": standin.solve, "load": standin.load_inputs, "progress": None}
 
-
-@pytest.fixture(
-    params=[
-        "sqlite",
-        pytest.param(
-            "postgres",
-            marks=[
-                pytest.mark.postgres,
-                pytest.mark.skipif(
-                    not PG_URL, reason="PLANNER_TEST_PG_URL not set (source .ci/postgres.sh to start one)"
-                ),
-            ],
-        ),
-    ]
-)
+@pytest.fixture(params=BACKENDS)
 def store(request, tmp_path):
-    if request.param == "sqlite":
-        s = Store(tmp_path / "batches.sqlite")
-    else:
-        s = Store(PG_URL)  # type: ignore[arg-type]
-        metadata.drop_all(s.engine)
-        metadata.create_all(s.engine)
+    s = Store(tmp_path / "batches.sqlite") if request.param == "sqlite" else fresh_pg()
     yield s
     s.close()
 
@@ -68,10 +47,7 @@ def sqlite_store(tmp_path):
 
 
 def _sweep(tmp_path: Path, axes: dict, name: str = "t") -> Path:
-    (tmp_path / "tiny.yaml").write_text((DATA / "tiny.yaml").read_text())
-    path = tmp_path / f"{name}.yaml"
-    path.write_text(yaml.safe_dump({"name": name, "base": "tiny.yaml", "axes": axes}))
-    return path
+    return write_sweep(tmp_path, axes, name)
 
 
 def _check_plans(store: Store, sweep) -> None:
@@ -103,6 +79,7 @@ def test_local_pool_stores_every_run_once(store):
     assert store.count("wards", summary.batch_id) == 9 * 40
     assert store.count("boroughs", summary.batch_id) == 9 * 4
     assert summary.workers * summary.solver_threads <= (os.cpu_count() or 1)
+    assert all(r["attempts"] == 1 and r["driver"] == summary.driver for r in store.runs_rows())
     # the data is loaded at most once per worker process, never once per run
     assert summary.loads_by_worker and max(summary.loads_by_worker.values()) <= 1
     _check_plans(store, sweep)
@@ -184,10 +161,9 @@ def test_resume_finishes_only_what_is_missing(store):
     first = run_batch(sweep, store, workers=2, **FAKE)
     before = {r["run_id"]: r["finished_at"] for r in store.runs_rows()}
     gone = sorted(before)[:4]
-    with store.engine.begin() as conn:  # as if the batch had stopped before these
-        for table in ("ward_results", "borough_results", "runs"):
-            t = metadata.tables[table]
-            conn.execute(t.delete().where(t.c.run_id.in_(gone)))
+    with store.writer.begin() as conn:  # as if the batch had stopped before these
+        conn.execute(runs.update().where(runs.c.run_id.in_(gone)).values(status=PENDING, detail_part=None))
+    assert store.count("wards", first.batch_id) == 5 * 40  # their ward rows are no longer read
     summary = run_batch(sweep, store, workers=2, resume=True, **FAKE)
     assert summary.skipped == 5 and summary.ok == 4 and summary.complete
     after = {r["run_id"]: r["finished_at"] for r in store.runs_rows()}
@@ -207,18 +183,19 @@ def test_running_a_stored_batch_again_needs_resume(sqlite_store, tmp_path):
     with pytest.raises(InputError, match="different sweep"):
         run_batch(other, sqlite_store, batch_id=sweep.batch_id(), resume=True, **FAKE)
     renamed = run_batch(sweep, sqlite_store, workers=1, batch_id="second", **FAKE)
-    assert renamed.ok == 9 and sqlite_store.batch_ids() == [sweep.batch_id(), "second"]
+    assert renamed.ok == 9 and set(sqlite_store.batch_ids()) == {sweep.batch_id(), "second"}
 
 
 def _broken_load(scenario, data_dir=None, **kwargs):
     raise DataError("row 3: ward_code is missing", source="wards.gpkg")
 
 
-def test_base_data_that_cannot_be_loaded_stops_the_batch_at_once(sqlite_store):
+def test_base_data_that_cannot_be_loaded_stops_the_batch_before_writing_anything(tmp_path):
     sweep = load_sweep(DATA / "tiny-sweep.yaml")
-    with pytest.raises(InputError, match=r"cannot load the data.*wards.gpkg: row 3: ward_code is missing"):
-        run_batch(sweep, sqlite_store, workers=2, solve=standin.solve, load=_broken_load, progress=None)
-    assert sqlite_store.runs_rows() == []
+    path = tmp_path / "batches.sqlite"
+    with Store(path) as store, pytest.raises(InputError, match=r"cannot load the data.*wards.gpkg: row 3: ward_code"):
+        run_batch(sweep, store, workers=2, solve=standin.solve, load=_broken_load, progress=None)
+    assert not path.exists()  # no store file, so no empty batch row
 
 
 _SEEN: list[int] = []
@@ -294,7 +271,7 @@ _DRIVER = textwrap.dedent(
     """
     import sys
     from planner.batch import Store, load_sweep, run_batch
-    from planner.batch import standin
+    import batch_standin as standin
     with Store(sys.argv[2]) as store:
         run_batch(load_sweep(sys.argv[1]), store, workers=2, solve=standin.solve,
                   load=standin.load_inputs, progress=None, resume=True)
@@ -313,20 +290,23 @@ def test_a_1000_run_sweep_killed_at_any_point_resumes_with_nothing_lost_or_dupli
     assert sweep.n_runs == 1000
     db = tmp_path / "batches.sqlite"
     repo = Path(__file__).resolve().parents[1]
-    env = {**os.environ, "PYTHONPATH": str(repo)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(repo), str(repo / "tests")])}
     for stop_at in (150, 600):  # stop twice, at different points
         proc = subprocess.Popen([sys.executable, "-c", _DRIVER, str(path), str(db)], env=env, start_new_session=True)
         try:
             _wait_for_runs(db, stop_at, proc)
         finally:
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)  # the driver and its pool, mid-batch
+                os.killpg(proc.pid, signal.SIGKILL)  # the driver and its workers, mid-batch
             proc.wait()
+        with Store(db) as store, store.writer.begin() as conn:  # as if a minute had passed: leases expire
+            conn.execute(runs.update().where(runs.c.status == "running").values(lease_expires=0.0))
     with Store(db) as store:
         stored = len(store.runs_rows())
         assert 150 <= stored < 1000
         summary = run_batch(sweep, store, workers=2, resume=True, **FAKE)
         assert summary.skipped == stored and summary.ok == 1000 - stored and summary.complete
+        assert max(r["attempts"] for r in store.runs_rows()) >= 2  # runs the dead drivers held count their try
         with store.engine.connect() as conn:
             ids = [r[0] for r in conn.execute(sa.select(runs.c.run_id))]
         assert Counter(ids).most_common(1)[0][1] == 1 and len(ids) == 1000
@@ -348,3 +328,29 @@ def _wait_for_runs(db: Path, n: int, proc: subprocess.Popen) -> None:
                 pass
         time.sleep(0.05)
     pytest.fail(f"fewer than {n} runs stored after 120 s")
+
+
+# --------------------------------------------------------- watchdog
+
+
+def test_the_watchdog_stops_a_run_that_hangs_and_the_batch_goes_on(sqlite_store, tmp_path):
+    path = _sweep(tmp_path, {"description": ["", "standin_fault:hang"], "workforce.pcso.headcount": [60, 100]})
+    sweep = load_sweep(path)
+    t0 = time.monotonic()
+    summary = run_batch(sweep, sqlite_store, workers=2, run_timeout=1.5, **FAKE)
+    assert time.monotonic() - t0 < 60  # the hanging runs sleep an hour
+    assert summary.ok == 2 and summary.failed == 2 and summary.stopped == 2
+    rows = {r["run_id"]: r for r in sqlite_store.runs_rows()}
+    for run in sweep.runs():
+        row = rows[run.run_id]
+        if run.params["description"] == "standin_fault:hang":
+            assert row["status"] == FAILED and "stopped by the watchdog" in row["error"] and "limit" in row["error"]
+            assert row["run_seconds"] >= 1.5
+        else:
+            assert row["status"] == OK
+
+
+def test_the_default_watchdog_follows_the_solver_time_limit():
+    from planner.batch.runner import watchdog_seconds
+
+    assert watchdog_seconds(30) == 210 and watchdog_seconds(5) < watchdog_seconds(30)

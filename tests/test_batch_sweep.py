@@ -124,6 +124,37 @@ def test_every_fault_is_reported_at_once():
         assert any(fragment in p for p in problems), fragment
 
 
+def test_booleans_and_numeric_text_are_not_numbers():
+    with pytest.raises(InputError) as info:
+        load_sweep(DATA / "bad-bool-number.yaml")
+    problems = info.value.problems
+    assert len(problems) == 5
+    for fragment in (
+        "fixed.solver.time_limit: expected a number, got the text '5'",
+        "axes.rules.supervision.sergeant_span: value True is rejected: expected a number, got true/false",
+        "axes.workforce.pcso.headcount: value '1300' is rejected: expected a number, got the text '1300'",
+        "axes.data.crime.drop_partial: value 1 is rejected: expected true or false",
+        "axes.rules.budget: range start (True) must be numbers",
+    ):
+        assert any(fragment in p for p in problems), fragment
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.one_of(st.booleans(), st.text(alphabet="0123456789.", min_size=1, max_size=6)))
+def test_no_boolean_or_text_passes_as_a_span(value):
+    from planner.batch.sweep import strict_type_problem
+
+    assert strict_type_problem("rules.supervision.sergeant_span", value) is not None
+    assert strict_type_problem("workforce.pcso.headcount", value) is not None
+
+
+@given(st.one_of(st.integers(1, 10**6), st.floats(1, 1e6, allow_nan=False)))
+def test_numbers_pass_the_strict_check(value):
+    from planner.batch.sweep import strict_type_problem
+
+    assert strict_type_problem("rules.supervision.sergeant_span", value) is None
+
+
 def test_missing_file_and_empty_file(tmp_path):
     with pytest.raises(InputError, match="sweep file not found"):
         load_sweep(tmp_path / "nope.yaml")

@@ -11,6 +11,7 @@
   wards with the highest (lower is better), relative to the reference rate
   (1.0 = staffed exactly at the reference rate, 2.0 = half of it).
 * **wards below standard**: wards staffed below the reference rate.
+* **worst-served wards**: the few wards with the highest load, worst first.
 
 Effective officers in a ward = constables x constable availability + PCSOs x
 PCSO availability x PCSO effectiveness.
@@ -23,6 +24,9 @@ from typing import Any
 import numpy as np
 
 from planner.scenario import Scenario
+
+WORST_NAMED = 3
+"""How many worst-served wards a run names."""
 
 
 def effective_officers(scenario: Scenario, constables: np.ndarray, pcsos: np.ndarray) -> np.ndarray:
@@ -64,7 +68,8 @@ def plan_measures(
     Returns
     -------
     dict
-        ``need_covered`` (0..1), ``worst_load`` (>= 0) and ``wards_below_standard`` (int).
+        ``need_covered`` (0..1), ``worst_load`` (>= 0), ``wards_below_standard`` (int)
+        and ``worst_wards`` (indices of the ``WORST_NAMED`` worst-served wards, worst first).
     """
     need = np.asarray(need, float)
     eff = effective_officers(scenario, constables, pcsos)
@@ -72,7 +77,7 @@ def plan_measures(
     target = need * rate
     total = float(need.sum())
     if total <= 0 or rate <= 0:
-        return {"need_covered": None, "worst_load": None, "wards_below_standard": None}
+        return {"need_covered": None, "worst_load": None, "wards_below_standard": None, "worst_wards": []}
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(target > 0, np.minimum(1.0, eff / target), 1.0)
         load = np.where(eff > 0, target / eff, np.where(target > 0, np.inf, 0.0))
@@ -83,4 +88,5 @@ def plan_measures(
         "need_covered": float(np.sum(need * share) / total),
         "worst_load": worst_load,
         "wards_below_standard": int(np.sum(eff < target - 1e-9)),
+        "worst_wards": [int(k) for k in np.argsort(-load, kind="stable")[:WORST_NAMED] if load[k] > 0],
     }

@@ -1,40 +1,43 @@
-"""Running a sweep: prepare the batch, run what is missing, store each run as it lands.
+"""Running a sweep: claim runs from the store, run them on an executor, store outcomes in bulk.
 
-:func:`run_batch` is the entry point. It resolves the batch id, refuses to mix
-two different sweeps under one id, skips the runs already finished in the
-store (``resume``), then runs the rest on a local process pool
-(:func:`execute_local`) or on a Dask cluster
-(:func:`planner.batch.dask_runner.execute_dask`). Only the driver writes to the
-store, one transaction per run.
+:func:`run_batch` is the entry point. It checks the batch against the store
+(without writing), starts the executor (so a bad data folder or an
+unreachable scheduler fails before anything is written), creates the batch
+and a ``pending`` row per run, then drives:
 
-Faults: a run that raises is stored as ``failed`` with its message; an
-infeasible run as ``infeasible`` with the reasons; a run that hits its time
-limit as ``ok`` with its solver status. If a worker process dies, the pool is
-replaced and every run it took down is run again, alone, so that one run that
-kills its worker cannot take innocent runs with it; a run that kills its
-worker again is stored as ``lost``.
+* **claims**: a few seconds of work at a time, under a lease that a heartbeat
+  renews (:mod:`planner.batch.leases`); any number of drivers, on any
+  machines, can share one batch, and no run is solved by two live drivers;
+* **events** from the executor (:mod:`planner.batch.executor`): a run started
+  (an attempt), a run finished, a worker died;
+* a **watchdog**: a run that outlives its wall-clock limit is stopped (its
+  worker replaced) and stored as ``failed`` with the reason;
+* **bulk writes**: outcomes are buffered and stored a few hundred at a time
+  (:func:`planner.batch.detail.write_outcomes`).
+
+When no run is left to claim but other drivers still hold some, the driver
+waits and takes over any whose lease expires (a driver that died). After
+Ctrl-C, the buffered outcomes are stored and unfinished claims given back.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
+import math
 import sys
-import threading
 import time
-from collections import deque
-from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field, replace
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from planner.batch import leases
+from planner.batch.detail import write_outcomes
+from planner.batch.executor import Executor, Finished, Note, Started
 from planner.batch.progress import Progress
 from planner.batch.store import Store
-from planner.batch.sweep import RunSpec, Sweep
+from planner.batch.sweep import Sweep
 from planner.batch.work import (
-    DONE_STATUSES,
+    DONE,
     FAILED,
     INFEASIBLE,
     LOST,
@@ -42,44 +45,27 @@ from planner.batch.work import (
     RunResult,
     RunTask,
     WorkerContext,
-    cached_inputs,
-    init_worker,
-    run_one,
     software_version,
 )
 from planner.errors import InputError
 
-MAX_ATTEMPTS = 2
-"""A run whose worker dies is tried this many times in all (the retry runs alone)."""
+LEASE_SECONDS = 60.0
+"""How long a claim lasts without a heartbeat; a dead driver's runs wait this long."""
+FLUSH_RUNS = 250
+FLUSH_SECONDS = 2.0
+"""Outcomes are stored when this many are buffered, or the oldest is this old."""
+CLAIM_SECONDS = 2.0
+CLAIM_MAX = 500
+"""A claim covers about this many seconds of work (at least two runs per slot), at most CLAIM_MAX runs."""
+SYNC_SECONDS = 5.0
+"""How often the progress line is refreshed from the store (other drivers' work)."""
+WAIT_SECONDS = 1.0
+"""Poll interval while other drivers hold the last runs."""
 
 
-def available_cores() -> int:
-    """CPU cores this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
-def plan_threads(workers: int | None, cores: int | None = None) -> tuple[int, int]:
-    """Workers and solver threads per run such that workers x threads <= cores.
-
-    Parameters
-    ----------
-    workers : int or None
-        Requested worker processes; None means one per core. More than the
-        cores is reduced to the cores.
-    cores : int, optional
-        Cores available (default: this machine's).
-
-    Returns
-    -------
-    (int, int)
-        Worker processes and solver threads per run.
-    """
-    cores = cores or available_cores()
-    n = cores if workers is None else max(1, min(int(workers), cores))
-    return n, max(1, cores // n)
+def watchdog_seconds(time_limit: float) -> float:
+    """The default wall-clock limit of one run: 3 x its solver time limit + 2 minutes (loading, checks)."""
+    return 3 * time_limit + 120
 
 
 @dataclass
@@ -95,14 +81,22 @@ class BatchSummary:
     infeasible: int = 0
     failed: int = 0
     lost: int = 0
+    stopped: int = 0
+    """Runs the watchdog stopped (counted in ``failed`` too)."""
     retried: int = 0
+    """Extra attempts after worker deaths."""
+    by_others: int = 0
+    """Runs another driver finished first while this one held them (their outcome kept)."""
     pool_restarts: int = 0
     workers: int = 1
     solver_threads: int = 1
     wall_seconds: float = 0.0
+    startup_seconds: float = 0.0
+    """From the call to the first run starting (workers, data loading)."""
     run_seconds: float = 0.0
     """Sum of the runs' own times (in the workers)."""
     interrupted: bool = False
+    driver: str = ""
     loads_by_worker: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -112,7 +106,7 @@ class BatchSummary:
 
     @property
     def complete(self) -> bool:
-        """True when every run of the sweep is now finished in the store."""
+        """True when this call ended with no failed or lost run and was not interrupted."""
         return not self.interrupted and self.failed == 0 and self.lost == 0
 
     def text(self) -> str:
@@ -122,72 +116,18 @@ class BatchSummary:
         if self.skipped:
             text += f", {self.skipped} already stored"
         text += f", {self.failed} failed, {self.lost} lost"
+        if self.stopped:
+            text += f" ({self.stopped} stopped by the watchdog)"
         if self.retried:
             text += f", {self.retried} retried after a worker died"
         return text + f"; {self.wall_seconds:.1f} s on {self.workers} worker(s); store {self.store}"
 
 
-class Recorder:
-    """Stores each result as it arrives, and counts it."""
-
-    def __init__(self, store: Store, batch_id: str, summary: BatchSummary, progress: Progress) -> None:
-        self.store, self.batch_id = store, batch_id
-        self.summary, self.progress = summary, progress
-
-    def __call__(self, result: RunResult) -> None:
-        if result.fatal:
-            raise InputError(f"cannot load the data of the base scenario: {result.error}")
-        self.store.record(self.batch_id, result)
-        s = self.summary
-        if result.status == OK:
-            s.ok += 1
-        elif result.status == INFEASIBLE:
-            s.infeasible += 1
-        elif result.status == LOST:
-            s.lost += 1
-        else:
-            s.failed += 1
-        s.run_seconds += result.run_seconds or 0.0
-        if result.worker:
-            s.loads_by_worker[result.worker] = max(result.loads, s.loads_by_worker.get(result.worker, 0))
-        self.progress.update(failed=result.status not in DONE_STATUSES)
-
-    def retry(self, task: RunTask, message: str) -> None:
-        """Count a run that a dead worker took down and that will run again."""
-        self.summary.retried += 1
-        self.progress.update(retried=True)
-        self.progress.note(f"{message}; run {task.run_id} will run again alone")
-
-
-def lost_result(task: RunTask, message: str) -> RunResult:
-    """The stored outcome of a run whose worker died and was not retried."""
-    now = time.time()
-    return RunResult(task.run_id, task.params, task.attempt, LOST, error=message, started_at=now, finished_at=now)
-
-
-def failed_result(task: RunTask, message: str) -> RunResult:
-    """The stored outcome of a run that could not even be sent to a worker."""
-    now = time.time()
-    return RunResult(task.run_id, task.params, task.attempt, FAILED, error=message, started_at=now, finished_at=now)
-
-
 # ------------------------------------------------------------------ preparing
 
 
-def prepare_batch(
-    sweep: Sweep,
-    store: Store,
-    *,
-    batch_id: str | None = None,
-    resume: bool = False,
-    data_dir: str | Path | None = None,
-) -> tuple[str, list[RunSpec], int]:
-    """Create or reopen the batch and list the runs still to do.
-
-    Returns
-    -------
-    (str, list of RunSpec, int)
-        The batch id, the runs to do, and how many are already finished.
+def check_batch(sweep: Sweep, store: Store, batch_id: str, resume: bool) -> dict[str, Any] | None:
+    """The stored batch row (None if new), after checking that this sweep may run it; writes nothing.
 
     Raises
     ------
@@ -195,36 +135,51 @@ def prepare_batch(
         If the batch exists and ``resume`` is False, or it was made from a
         different sweep (or base scenario).
     """
-    batch_id = batch_id or sweep.batch_id()
     existing = store.batch(batch_id)
-    canonical = sweep.canonical()
-    if existing is not None:
-        if existing["sweep"] != canonical:
-            raise InputError(
-                f"batch {batch_id!r} in {store} was made from a different sweep or base scenario; "
-                "give another --batch-id"
-            )
-        if not resume and store.count("runs", batch_id):
-            raise InputError(
-                f"batch {batch_id!r} already exists in {store}; add --resume to finish it, "
-                "or give --batch-id NEW to run it again"
-            )
+    if existing is None:
+        return None
+    if existing["sweep"] != sweep.canonical():
+        raise InputError(
+            f"batch {batch_id!r} in {store} was made from a different sweep or base scenario; give another --batch-id"
+        )
+    if not resume:
+        raise InputError(
+            f"batch {batch_id!r} already exists in {store}; add --resume to finish it (or to join the drivers "
+            "running it), or give --batch-id NEW to run it again"
+        )
+    return existing
+
+
+def create_batch(sweep: Sweep, store: Store, batch_id: str, data_dir: str | Path | None) -> None:
+    """The batch row and a ``pending`` row per run (what is already there is kept)."""
     store.add_batch(
         batch_id,
         {
             "name": sweep.name,
             "description": sweep.description,
             "sweep_path": str(sweep.path),
-            "sweep": canonical,
+            "sweep": sweep.canonical(),
             "base_scenario": sweep.base.to_dict(),
             "n_runs": sweep.n_runs,
             "data_dir": None if data_dir is None else str(data_dir),
             "software_version": software_version(),
         },
     )
-    done = store.done_ids(batch_id)
-    todo = [r for r in sweep.iter_runs() if r.run_id not in done]
-    return batch_id, todo, sweep.n_runs - len(todo)
+    status = leases.batch_status(store, batch_id)
+    stored = status.ok + status.infeasible + status.failed + status.lost + status.running + status.expired
+    if stored + status.pending < sweep.n_runs:
+        leases.add_runs(store, batch_id, sweep.iter_runs())
+
+
+def make_executor(workers: int | None, scheduler: Any, max_attempts: int) -> Executor:
+    """The local process pool, or a Dask cluster when ``scheduler`` is given (``"local"``: a throw-away one)."""
+    if scheduler is None:
+        from planner.batch.local import LocalExecutor
+
+        return LocalExecutor(workers, max_attempts)
+    from planner.batch.dask_executor import DaskExecutor
+
+    return DaskExecutor(scheduler, workers)
 
 
 # ------------------------------------------------------------------- running
@@ -236,15 +191,20 @@ def run_batch(
     *,
     data_dir: str | Path | None = None,
     workers: int | None = None,
-    scheduler: str | Any = None,
+    scheduler: Any = None,
     resume: bool = False,
     batch_id: str | None = None,
-    solve: Callable[..., Any] | None = None,
-    load: Callable[..., Any] | None = None,
+    solve: Any = None,
+    load: Any = None,
     progress: TextIO | None = sys.stderr,
-    max_attempts: int = MAX_ATTEMPTS,
+    max_attempts: int = 2,
+    executor: Executor | None = None,
+    lease: float = LEASE_SECONDS,
+    run_timeout: float | None = None,
+    flush_runs: int = FLUSH_RUNS,
+    flush_seconds: float = FLUSH_SECONDS,
 ) -> BatchSummary:
-    """Run a sweep (or what is missing of it) and store every run.
+    """Run a sweep (or what is left of it) and store every run.
 
     Parameters
     ----------
@@ -255,12 +215,13 @@ def run_batch(
     data_dir : str or Path, optional
         Data folder for the scenario's files (as seen by the workers).
     workers : int, optional
-        Local worker processes (default: one per core; never more than the cores).
-        Ignored with ``scheduler``.
+        Local worker processes (default: one per core; never more than the
+        cores); with ``scheduler="local"``, the local Dask workers.
     scheduler : str or dask.distributed.Client, optional
-        A Dask scheduler address (or a connected client): run on that cluster.
+        ``"local"`` (a throw-away Dask LocalCluster), a scheduler address, or a client.
     resume : bool
-        Finish a stored batch: run only what is not finished yet.
+        Finish a stored batch, or join the drivers running it; failed and lost
+        runs are run again.
     batch_id : str, optional
         Batch id (default: the sweep name and a hash of its content).
     solve, load : callable, optional
@@ -269,217 +230,260 @@ def run_batch(
     progress : TextIO or None
         Progress line stream (default stderr).
     max_attempts : int
-        Tries per run whose worker dies (default 2; the retry runs alone).
+        Tries per run whose worker process dies (local executor).
+    executor : Executor, optional
+        Run on this executor instead of the one ``workers`` / ``scheduler`` ask for.
+    lease : float
+        Seconds a claim lasts without a heartbeat.
+    run_timeout : float, optional
+        Wall-clock limit of one run, seconds (0: no watchdog; default
+        :func:`watchdog_seconds` of the run's solver time limit).
+    flush_runs, flush_seconds : int, float
+        Outcomes are stored in groups of this many, or this old.
 
     Returns
     -------
     BatchSummary
         Counts and timings; ``interrupted`` is set after Ctrl-C (what finished
-        is stored; resume later).
+        is stored; run again with ``resume`` to finish).
 
     Raises
     ------
     InputError
         Bad batch id / resume mismatch, unreachable scheduler, or base data
-        that cannot be loaded.
+        that cannot be loaded (then nothing is written to the store).
     """
     t0 = time.perf_counter()
-    new = store.batch(batch_id or sweep.batch_id()) is None
-    batch_id, todo, skipped = prepare_batch(sweep, store, batch_id=batch_id, resume=resume, data_dir=data_dir)
-    try:
-        return _run_prepared(sweep, store, batch_id, todo, skipped, t0, data_dir, workers, scheduler, solve, load,
-                             progress, max_attempts)  # fmt: skip
-    except InputError:
-        if new:  # an unreachable scheduler or unusable data: no empty batch is left behind
-            store.drop_empty_batch(batch_id)
-        raise
-
-
-def _run_prepared(
-    sweep: Sweep,
-    store: Store,
-    batch_id: str,
-    todo: list[RunSpec],
-    skipped: int,
-    t0: float,
-    data_dir: str | Path | None,
-    workers: int | None,
-    scheduler: str | Any,
-    solve: Callable[..., Any] | None,
-    load: Callable[..., Any] | None,
-    progress: TextIO | None,
-    max_attempts: int,
-) -> BatchSummary:
-    n_workers, threads = plan_threads(workers)
+    batch_id = batch_id or sweep.batch_id()
+    existing = check_batch(sweep, store, batch_id, resume)
+    summary = BatchSummary(batch_id, str(store), sweep.n_runs)
+    if existing is not None:
+        status = leases.batch_status(store, batch_id)
+        summary.skipped = status.done
+        if status.left + status.running + status.failed + status.lost == 0 and status.done >= sweep.n_runs:
+            summary.wall_seconds = time.perf_counter() - t0
+            return summary
     ctx = WorkerContext(
         batch_id=batch_id,
         base=sweep.base,
         data_dir=None if data_dir is None else str(data_dir),
-        solver_threads=threads,
+        solver_threads=1,
         solve=solve,
         load=load,
         scenario_dir=str(sweep.base_path.parent),
     )
-    summary = BatchSummary(batch_id, str(store), sweep.n_runs, skipped=skipped)
-    bar = Progress(f"batch {batch_id}", len(todo), already=skipped, stream=progress)
-    record = Recorder(store, batch_id, summary, bar)
-    tasks = [RunTask(r.run_id, r.params) for r in todo]
+    executor = executor or make_executor(workers, scheduler, max_attempts)
     try:
-        if not tasks:
-            pass
-        elif scheduler is not None:
-            from planner.batch.dask_runner import execute_dask
-
-            summary.workers, summary.solver_threads = execute_dask(ctx, tasks, record, scheduler)
-        else:
-            summary.workers, summary.solver_threads = n_workers, threads
-            summary.pool_restarts = execute_local(ctx, tasks, record, n_workers, max_attempts)
-    except KeyboardInterrupt:
-        summary.interrupted = True
-        bar.note("interrupted: finished runs are stored; run again with --resume to finish")
+        ctx = executor.start(ctx)  # fails before anything is written
+        summary.workers, summary.solver_threads = executor.slots, executor.solver_threads
+        create_batch(sweep, store, batch_id, data_dir)
+        if resume:
+            leases.reset_failed(store, batch_id)
+        start = leases.batch_status(store, batch_id)
+        summary.skipped = start.done
+        bar = Progress(f"batch {batch_id}", sweep.n_runs, already=start.done, stream=progress)
+        driver = _Driver(store, batch_id, executor, ctx, summary, bar, lease=lease, run_timeout=run_timeout)
+        driver.flush_runs, driver.flush_seconds = flush_runs, flush_seconds
+        driver.t0 = t0
+        driver.run()
+    finally:
+        executor.close()
+    summary.pool_restarts = int(getattr(executor, "restarts", 0))
     summary.wall_seconds = time.perf_counter() - t0
-    if tasks:
-        bar.finish()
     return summary
 
 
-PRELOAD = ["planner", "planner.batch.work"]
-"""Modules the fork server imports once, so that each new worker starts without importing them."""
+class _Driver:
+    """The claim / run / store loop of one driver (see the module docstring)."""
 
+    def __init__(
+        self,
+        store: Store,
+        batch_id: str,
+        executor: Executor,
+        ctx: WorkerContext,
+        summary: BatchSummary,
+        bar: Progress,
+        *,
+        lease: float,
+        run_timeout: float | None,
+    ) -> None:
+        self.store, self.batch_id, self.executor, self.ctx = store, batch_id, executor, ctx
+        self.summary, self.bar = summary, bar
+        self.lease, self.run_timeout = lease, run_timeout
+        self.me = leases.driver_name()
+        summary.driver = self.me
+        self.held: dict[str, leases.Claim] = {}
+        self.started: dict[str, float] = {}
+        self.starts: Counter[str] = Counter()
+        self.buffer: list[RunResult] = []
+        self.buffer_since = 0.0
+        self.flush_runs, self.flush_seconds = FLUSH_RUNS, FLUSH_SECONDS
+        self.t0 = time.perf_counter()
+        self.finished_here = 0
+        self._beat = self._sync = time.monotonic()
+        self._claimed_empty_at = -1e9
+        self._done_at_start = bar.already
 
-def _mp_context() -> multiprocessing.context.BaseContext:
-    """``fork`` when safe (one thread: workers inherit the loaded data), else a preloaded fork server.
-
-    Forking a process that runs other threads (a Dask client, a GUI) can
-    deadlock the child, so then the workers come from a fork server that has
-    imported the planner once (a new pool then starts in well under a second).
-    """
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    if "forkserver" in methods:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(PRELOAD)
-        return context
-    return multiprocessing.get_context("spawn")  # pragma: no cover - not Linux
-
-
-def execute_local(
-    ctx: WorkerContext,
-    tasks: Iterable[RunTask],
-    record: Recorder,
-    workers: int,
-    max_attempts: int = MAX_ATTEMPTS,
-) -> int:
-    """Run tasks on a local process pool; replace the pool whenever a worker dies.
-
-    The base data is loaded once here first (a bad data folder fails fast with
-    its own message) and then once per worker process, by the pool's
-    initializer (with ``fork`` the workers inherit it and load nothing).
-
-    Returns
-    -------
-    int
-        How many times the pool was replaced after a worker died.
-    """
-    try:
-        cached_inputs(ctx, ctx.base)
-    except InputError as exc:
-        raise InputError(f"cannot load the data of the base scenario: {exc}") from None
-    queue: deque[RunTask] = deque(tasks)
-    suspects: deque[RunTask] = deque()
-    restarts = 0
-    context = _mp_context()
-    while queue or suspects:
-        pool = ProcessPoolExecutor(workers, mp_context=context, initializer=init_worker, initargs=(ctx,))
-        broken = clean = False
+    # ------------------------------------------------------------ the loop
+    def run(self) -> None:
         try:
-            broken = _drive(pool, ctx, queue, suspects, record, workers, max_attempts)
-            clean = True
-        finally:  # after Ctrl-C or a fatal error, stop the workers rather than wait for them
-            _close(pool, force=broken or not clean)
-        restarts += int(broken)
-    return restarts
+            while self._more_work():
+                for event in self.executor.events(0.2):
+                    self._handle(event)
+                self._watchdog()
+                self._housekeeping()
+            self._flush()
+            self.bar.finish()
+        except KeyboardInterrupt:
+            self.summary.interrupted = True
+            self._give_back()
+            self.bar.note("interrupted: finished runs are stored; run again with --resume to finish")
+        except BaseException:
+            self._give_back()
+            raise
 
-
-def _close(pool: ProcessPoolExecutor, *, force: bool) -> None:
-    if force:
-        for proc in list(getattr(pool, "_processes", {}).values()):
-            if proc.is_alive():
-                proc.terminate()
-    pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _drive(
-    pool: ProcessPoolExecutor,
-    ctx: WorkerContext,
-    queue: deque[RunTask],
-    suspects: deque[RunTask],
-    record: Recorder,
-    workers: int,
-    max_attempts: int,
-) -> bool:
-    """Feed the pool until the queue is empty or a worker dies; True if one died."""
-    in_flight: dict[Future[RunResult], RunTask] = {}
-    alone = False
-    window = 2 * workers
-    while queue or suspects or in_flight:
-        broken = False
-        if suspects:
-            if not in_flight:
-                alone = True
-                broken = not _submit(pool, ctx, suspects, in_flight)
-        else:
-            alone = False
-            while queue and len(in_flight) < window and not broken:
-                broken = not _submit(pool, ctx, queue, in_flight)
-        lost: list[RunTask] = []
-        if in_flight and not broken:
-            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-            lost = _collect(done, in_flight, record)
-        if lost or broken:
-            wait(in_flight)  # the pool is broken: every other future ends at once
-            lost += _collect(set(in_flight), in_flight, record)
-            _requeue(lost, alone, suspects, record, max_attempts)
+    def _more_work(self) -> bool:
+        """Claim runs while there is room; False when this driver has nothing left to do."""
+        target = self._claim_target()
+        now = time.monotonic()
+        low = max(2 * self.executor.slots, target // 2)  # refill in large claims, not one by one
+        if len(self.held) < low and now - self._claimed_empty_at >= WAIT_SECONDS:
+            claims = leases.claim(self.store, self.batch_id, self.me, target - len(self.held), self.lease)
+            if not claims:
+                self._claimed_empty_at = now
+            for c in claims:
+                self.held[c.run_id] = c
+                self.executor.submit(RunTask(c.run_id, c.params))
+        if self.held:
             return True
-    return False
+        if self.buffer:
+            self._flush()
+        status = leases.batch_status(self.store, self.batch_id)
+        if status.running == 0 and status.left == 0:
+            return False
+        # other drivers hold the last runs: wait, and take over any whose lease expires
+        time.sleep(WAIT_SECONDS)
+        self._housekeeping()
+        return True
 
+    def _claim_target(self) -> int:
+        slots = max(1, self.executor.slots)
+        rate = self.bar.rate
+        return int(min(CLAIM_MAX, max(2 * slots, math.ceil(rate * CLAIM_SECONDS) + slots)))
 
-def _submit(
-    pool: ProcessPoolExecutor, ctx: WorkerContext, source: deque[RunTask], in_flight: dict[Any, RunTask]
-) -> bool:
-    """Send the next task of ``source``; False (task put back) if the pool has broken meanwhile."""
-    task = source.popleft()
-    try:
-        in_flight[pool.submit(run_one, ctx, task)] = task
-    except BrokenProcessPool:
-        source.appendleft(task)
-        return False
-    return True
+    # ------------------------------------------------------------ events
+    def _handle(self, event: Any) -> None:
+        if isinstance(event, Started):
+            if event.run_id in self.held:
+                self.starts[event.run_id] += 1
+                if event.run_id not in self.started:
+                    self.bar.started()
+                    if self.summary.startup_seconds == 0:
+                        self.summary.startup_seconds = time.perf_counter() - self.t0
+                self.started[event.run_id] = time.monotonic()
+        elif isinstance(event, Finished):
+            self._finish(event.result)
+        elif isinstance(event, Note):
+            self.bar.note(event.text)
 
-
-def _collect(
-    done: set[Future[RunResult]], in_flight: dict[Future[RunResult], RunTask], record: Recorder
-) -> list[RunTask]:
-    lost = []
-    for fut in done:
-        task = in_flight.pop(fut)
-        try:
-            result = fut.result()
-        except BrokenProcessPool:
-            lost.append(task)
-            continue
-        except Exception as exc:  # e.g. a parameter that cannot be pickled
-            result = failed_result(task, f"could not run: {type(exc).__name__}: {exc}")
-        record(result)
-    return lost
-
-
-def _requeue(lost: list[RunTask], alone: bool, suspects: deque[RunTask], record: Recorder, max_attempts: int) -> None:
-    for task in lost:
-        if alone or task.attempt >= max_attempts:
-            how = "when run alone" if alone else f"on attempt {task.attempt} of {max_attempts}"
-            record(lost_result(task, f"the worker process died while running this run ({how})"))
+    def _finish(self, result: RunResult) -> None:
+        claim = self.held.pop(result.run_id, None)
+        if claim is None:  # stopped by the watchdog, or a late duplicate
+            return
+        if result.fatal:
+            raise InputError(f"cannot load the data of the base scenario on worker {result.worker}: {result.error}")
+        tries = max(1, self.starts.pop(result.run_id, 0))
+        result.attempt = claim.attempts - 1 + tries
+        result.driver = self.me
+        was_running = self.started.pop(result.run_id, None) is not None
+        if tries > 1:
+            self.bar.note(f"run {result.run_id} was started {tries} times: a worker died while running it")
+        s = self.summary
+        s.retried += tries - 1
+        if result.status == OK:
+            s.ok += 1
+        elif result.status == INFEASIBLE:
+            s.infeasible += 1
+        elif result.status == LOST:
+            s.lost += 1
         else:
-            suspects.append(replace(task, attempt=task.attempt + 1))
-            record.retry(task, "a worker process died")
+            s.failed += 1
+        s.run_seconds += result.run_seconds or 0.0
+        if result.worker:
+            s.loads_by_worker[result.worker] = max(result.loads, s.loads_by_worker.get(result.worker, 0))
+        if not self.buffer:
+            self.buffer_since = time.monotonic()
+        self.buffer.append(result)
+        self.finished_here += 1
+        self.bar.update(failed=result.status not in DONE, was_running=was_running)
+        if len(self.buffer) >= self.flush_runs:
+            self._flush()
+
+    def _watchdog(self) -> None:
+        if self.run_timeout == 0:
+            return
+        now = time.monotonic()
+        for run_id, since in list(self.started.items()):
+            limit = self._limit(run_id)
+            if now - since <= limit:
+                continue
+            self.executor.stop(run_id)
+            claim = self.held[run_id]
+            message = (
+                f"stopped by the watchdog after {now - since:.0f} s (the limit of one run is {limit:.0f} s; "
+                "see --run-timeout)"
+            )
+            self.bar.note(f"run {run_id} {message}")
+            end = time.time()
+            result = RunResult(run_id, claim.params, 1, FAILED, error=message, started_at=end - (now - since),
+                               finished_at=end, run_seconds=now - since)  # fmt: skip
+            self.summary.stopped += 1
+            self._finish(result)
+
+    def _limit(self, run_id: str) -> float:
+        if self.run_timeout is not None:
+            return self.run_timeout
+        params = self.held[run_id].params
+        time_limit = params.get("solver.time_limit", self.ctx.base.solver.time_limit)
+        try:
+            return watchdog_seconds(float(time_limit))
+        except (TypeError, ValueError):
+            return watchdog_seconds(self.ctx.base.solver.time_limit)
+
+    # ------------------------------------------------------------ store
+    def _housekeeping(self) -> None:
+        now = time.monotonic()
+        if self.buffer and (len(self.buffer) >= self.flush_runs or now - self.buffer_since >= self.flush_seconds):
+            self._flush()
+        if now - self._beat >= self.lease / 4:
+            self._beat = now
+            leases.renew(self.store, self.batch_id, self.me, self.lease)
+        if now - self._sync >= SYNC_SECONDS:
+            self._sync = now
+            status = leases.batch_status(self.store, self.batch_id)
+            finished = status.done + status.failed + status.lost
+            self.bar.sync(finished - self._done_at_start - self._stored_here())
+
+    def _stored_here(self) -> int:
+        return self.finished_here - len(self.buffer)
+
+    def _flush(self) -> None:
+        if not self.buffer:
+            return
+        written = write_outcomes(self.store, self.batch_id, self.buffer, self.me)
+        self.summary.by_others += written.count(False)
+        self.buffer = []
+
+    def _give_back(self) -> None:
+        """After Ctrl-C or a fatal error: store what finished, return the rest, stop the workers."""
+        stop = getattr(self.executor, "kill", None)
+        if callable(stop):
+            stop()
+        try:
+            self._flush()
+            started = [r for r in self.held if self.starts.get(r)]
+            unstarted = [r for r in self.held if not self.starts.get(r)]
+            leases.release(self.store, self.batch_id, self.me, unstarted, started)
+        except Exception as exc:  # the store itself failed: the leases expire on their own
+            self.bar.note(f"could not give back this driver's claims ({exc}); they expire in {self.lease:.0f} s")

@@ -17,7 +17,9 @@ A sweep is a YAML file::
 A range ``{start, stop, step}`` includes ``stop`` when the steps land on it.
 Every axis and every value is checked against the real scenario schema (by
 applying it to the base with :meth:`Scenario.with_changes`) before anything
-runs, and every fault is reported at once. Each run's id is a hash of its
+runs, and every fault is reported at once. Numbers are strict: a numeric field
+takes only a YAML number (``true`` or ``"8"`` is refused, where the schema
+alone would read them as 1 and 8), and a yes/no field only ``true``/``false``. Each run's id is a hash of its
 canonical parameters, so the same combination always has the same id.
 """
 
@@ -27,12 +29,15 @@ import hashlib
 import itertools
 import json
 import math
+import types
+import typing
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pydantic import BaseModel
 
 from planner.errors import InputError, PlannerError, Problems
 from planner.scenario import Scenario, load_scenario
@@ -398,10 +403,62 @@ def _axis_fits(base: Scenario, key: str, values: tuple[Any, ...], found: Problem
 
 
 def _check_change(base: Scenario, key: str, value: Any) -> str | None:
+    problem = strict_type_problem(key, value)
+    if problem is not None:
+        return problem
     try:
         base.with_changes({key: value})
     except InputError as exc:
         return "; ".join(exc.problems)
     except (TypeError, AttributeError) as exc:
         return f"cannot set {key!r}: {exc}"
+    return None
+
+
+# ------------------------------------------------------------ strict numbers
+
+
+def _leaf_types(annotation: Any) -> list[Any]:
+    """The member types of ``X | Y | None`` (or ``[annotation]``), without None."""
+    args = typing.get_args(annotation) if typing.get_origin(annotation) in (typing.Union, types.UnionType) else ()
+    members = list(args) if args else [annotation]
+    return [m for m in members if m is not type(None)]
+
+
+def field_types(dotted: str) -> list[Any] | None:
+    """The Python types a dotted scenario field accepts, or None when it is not a plain field.
+
+    ``field_types("rules.supervision.sergeant_span") == [float]``;
+    ``field_types("rules.budget") == [float]`` (None allowed too).
+    """
+    model: Any = Scenario
+    parts = dotted.split(".")
+    for k, part in enumerate(parts):
+        fields = getattr(model, "model_fields", None)
+        if fields is None or part not in fields:
+            return None
+        members = _leaf_types(fields[part].annotation)
+        if k == len(parts) - 1:
+            return members
+        models = [m for m in members if isinstance(m, type) and issubclass(m, BaseModel)]
+        if len(models) != 1:
+            return None
+        model = models[0]
+    return None
+
+
+def strict_type_problem(dotted: str, value: Any) -> str | None:
+    """Why ``value`` is refused for a numeric or yes/no field (booleans and text are not numbers)."""
+    kinds = field_types(dotted)
+    if not kinds or value is None:
+        return None
+    numeric = any(k in (int, float) for k in kinds)
+    boolean = bool in kinds
+    if numeric and not boolean and isinstance(value, bool | str):
+        shown = "true/false" if isinstance(value, bool) else f"the text {value!r}"
+        return f"expected a number, got {shown} (write the number itself, without quotes)"
+    if numeric and not boolean and isinstance(value, float) and not math.isfinite(value):
+        return f"expected a finite number, got {value!r}"
+    if boolean and not numeric and not isinstance(value, bool):
+        return f"expected true or false, got {value!r}"
     return None

@@ -4,10 +4,16 @@ The same code serves the local process pool and the Dask workers. A worker
 keeps the loaded inputs in a small per-process cache keyed by the parts of
 the scenario that change them (data, need, baseline file, per-borough caps),
 so a sweep over headcounts, spans or weights loads the city once per worker;
-a sweep over need weights loads once per distinct weighting.
+a sweep over need weights loads once per distinct weighting. This in-memory
+cache holds whole :class:`~planner.inputs.loader.Inputs` (need built, files
+checked) for the life of a worker; beneath it, the real loader reads the
+parsed data files through the on-disk cache of :mod:`planner.inputs.cache`
+(as ``planner solve`` does), so a worker started on a machine that has
+loaded the city before skips parsing the files.
 
 Nothing here writes to the store: a run's outcome comes back to the driver as
-a :class:`RunResult`, which the driver stores in one transaction.
+a :class:`RunResult`, and the driver stores many at once (one transaction and,
+for ward results, one Parquet part or one ``COPY`` per few hundred runs).
 """
 
 from __future__ import annotations
@@ -29,14 +35,19 @@ import numpy as np
 
 from planner.batch.metrics import plan_measures
 from planner.errors import InfeasibleError, PlannerError
+from planner.problem import Deployment
 from planner.scenario import RANKS, Scenario
 
 CACHE_SIZE = 4
 """Distinct input sets kept per worker process."""
 
+PENDING, RUNNING = "pending", "running"
+"""A run not claimed yet; a run claimed by a driver (under a lease)."""
 OK, INFEASIBLE, FAILED, LOST = "ok", "infeasible", "failed", "lost"
-DONE_STATUSES = (OK, INFEASIBLE)
-"""Run statuses that count as finished: ``--resume`` does not run them again."""
+DONE = (OK, INFEASIBLE)
+"""Run statuses that count as finished: never run again, never overwritten."""
+OUTCOMES = (OK, INFEASIBLE, FAILED, LOST)
+"""Run statuses with a stored outcome (what ``planner results`` exports)."""
 
 
 @dataclass(frozen=True)
@@ -103,10 +114,18 @@ class RunResult:
     need_covered: float | None = None
     worst_load: float | None = None
     wards_below_standard: int | None = None
+    worst_wards: str | None = None
+    """Names of the worst-served wards (highest need per effective officer), worst first, ``; ``-separated."""
     constables: int | None = None
     pcsos: int | None = None
     sergeants: int | None = None
     inspectors: int | None = None
+    available_constables: int | None = None
+    available_pcsos: int | None = None
+    available_sergeants: int | None = None
+    available_inspectors: int | None = None
+    budget: float | None = None
+    """The annual pay budget of the run, pounds (None: no budget rule)."""
     seed: int | None = None
     solve_seconds: float | None = None
     run_seconds: float | None = None
@@ -115,6 +134,7 @@ class RunResult:
     started_at: float | None = None
     finished_at: float | None = None
     worker: str | None = None
+    driver: str | None = None
     input_hash: str | None = None
     scenario_digest: str | None = None
     software_version: str | None = None
@@ -178,7 +198,8 @@ def _solver(ctx: WorkerContext) -> Callable[..., Any]:
 
 def cached_inputs(ctx: WorkerContext, scenario: Scenario) -> Any:
     """The inputs of ``scenario``, loaded at most once per process and input set."""
-    key = (_qualname(ctx.load) or "planner.load_inputs", ctx.data_dir or "", inputs_key(scenario))
+    loader = _loader(ctx)  # the function itself names the cache entry (not the name it was asked by)
+    key = (_qualname(loader) or "?", ctx.data_dir or "", inputs_key(scenario))
     with _STATE.lock:
         if key in _STATE.inputs:
             _STATE.inputs.move_to_end(key)
@@ -186,7 +207,8 @@ def cached_inputs(ctx: WorkerContext, scenario: Scenario) -> Any:
         # the newest inputs of the same loader and folder: only what changed is re-read
         same = [v for k, v in _STATE.inputs.items() if k[:2] == key[:2]]
         reuse = same[-1] if same else None
-        inputs = _loader(ctx)(scenario, ctx.data_dir, scenario_dir=ctx.scenario_dir, reuse=reuse)
+        extra = {"cache": True} if ctx.load is None else {}  # the real loader: parsed files from the disk cache
+        inputs = loader(scenario, ctx.data_dir, scenario_dir=ctx.scenario_dir, reuse=reuse, **extra)
         _STATE.loads += 1
         _STATE.inputs[key] = inputs
         while len(_STATE.inputs) > CACHE_SIZE:
@@ -329,10 +351,8 @@ def _finite(value: Any) -> float | None:
 
 def _fill_from_plan(result: RunResult, scenario: Scenario, plan: Any, base: Scenario) -> None:
     wards = plan.wards
-    constables = np.asarray(plan.constables, dtype=np.int64)
-    pcsos = np.asarray(plan.pcsos, dtype=np.int64)
-    sergeants = np.asarray(plan.sergeants, dtype=np.int64)
-    inspectors = np.asarray(plan.inspectors, dtype=np.int64)
+    deployment: Deployment = plan.deployment  # the one plan type of the solver, the plan and the batches
+    constables, pcsos, sergeants, inspectors = deployment.x, deployment.p, deployment.s, deployment.i
     result.status = OK
     result.solver_status = status_text(plan.status)
     result.objective, result.bound = _finite(plan.objective), _finite(plan.bound)
@@ -345,6 +365,13 @@ def _fill_from_plan(result: RunResult, scenario: Scenario, plan: Any, base: Scen
     result.need_covered = measures["need_covered"]
     result.worst_load = measures["worst_load"]
     result.wards_below_standard = measures["wards_below_standard"]
+    result.worst_wards = "; ".join(str(wards.names[k]) for k in measures["worst_wards"])
+    summary = plan.summary()  # public: what was available and the budget the solve used
+    available = summary.get("available") or {}
+    for rank, column in zip(RANKS, ("constables", "pcsos", "sergeants", "inspectors")):
+        if rank in available:
+            setattr(result, f"available_{column}", int(available[rank]))
+    result.budget = _finite(summary.get("budget"))
     result.wards = {"ward_code": np.asarray(wards.codes), "constables": constables, "pcsos": pcsos}
     nb = wards.n_boroughs
     by_c = np.bincount(wards.borough, weights=constables, minlength=nb).astype(np.int64)

@@ -1,7 +1,9 @@
-"""A fast deterministic stand-in for ``planner.load_inputs`` and ``planner.solve``.
+"""A fast deterministic stand-in for ``planner.load_inputs`` and ``planner.solve`` (tests only).
 
 Used by the batch tests and benchmarks to exercise the runners, the store and
 the fault handling without the real solver, at thousands of runs per minute.
+It lives with the tests, not in the shipped package: ``run_batch(..., solve=,
+load=)`` takes any module-level pair of functions with the same signatures.
 It is *not* an optimiser: it spreads each rank over the wards in proportion to
 need above the ward floors (largest remainder), then sizes sergeants and
 inspectors per borough from the spans of control.
@@ -15,7 +17,14 @@ that a sweep axis ``description: ["standin_fault:raise", ...]`` can make chosen 
 ``exit_once:PATH``   the worker dies unless the file PATH exists (and creates it
                      first), so the run dies once and succeeds when run again;
 ``time_limit``       the plan comes back with status ``TIME_LIMIT`` and a gap;
-``sleep:SECONDS``    the solve sleeps first.
+``sleep:SECONDS``    the solve sleeps first;
+``hang``             the solve sleeps for an hour (for the per-run watchdog).
+
+Two environment variables help the tests and the benchmark watch it:
+``PLANNER_STANDIN_LOG=FILE`` appends one line per solve (scenario digest and
+process id), so a test can count how often each run was solved, whichever
+process or driver solved it; ``PLANNER_STANDIN_LOAD_SLEEP=SECONDS`` makes each
+data load that slow (a stand-in for reading London's files).
 """
 
 from __future__ import annotations
@@ -31,6 +40,8 @@ import numpy as np
 
 from planner.errors import InfeasibleError
 from planner.inputs.data import WardData
+from planner.inputs.equity import synthetic_equity
+from planner.problem import Deployment
 from planner.scenario import Scenario
 
 LOADS: list[int] = [0]
@@ -67,14 +78,22 @@ class StandInPlan:
     seed: int
     scenario: Scenario
     wards: WardData
-    constables: np.ndarray
-    pcsos: np.ndarray
-    sergeants: np.ndarray
-    inspectors: np.ndarray
+    deployment: Deployment
     cost_annual: float
     cost_by_rank: dict[str, float]
     input_hash: str
+    available: dict[str, int] = field(default_factory=dict)
+    budget: float | None = None
     notes: tuple[str, ...] = field(default=())
+
+    @property
+    def totals(self) -> dict[str, int]:
+        """Headcount deployed per rank."""
+        return dict(zip(("constable", "pcso", "sergeant", "inspector"), map(int, self.deployment.totals)))
+
+    def summary(self) -> dict[str, Any]:
+        """The keys of ``Plan.summary()`` that the batch worker reads."""
+        return {"totals": self.totals, "available": dict(self.available), "budget": self.budget}
 
 
 def synthetic_wards(scenario: Scenario) -> WardData:
@@ -90,8 +109,10 @@ def synthetic_wards(scenario: Scenario) -> WardData:
     parts = [w.demand * demand / demand.mean(), w.harm * harm / harm.mean()]
     parts.append(w.population * population / population.mean())
     need = sum(parts) / (w.demand + w.harm + w.population)
+    codes = np.array([f"W{i:05d}" for i in range(n)])
+    equity = synthetic_equity(codes, borough, demand / population, population, spec.seed) if spec.equity else None
     return WardData(
-        codes=np.array([f"W{i:05d}" for i in range(n)]),
+        codes=codes,
         names=np.array([f"Ward {i}" for i in range(n)]),
         borough=borough,
         borough_codes=np.array([f"B{b:03d}" for b in range(nb)]),
@@ -105,6 +126,7 @@ def synthetic_wards(scenario: Scenario) -> WardData:
         area_km2=np.full(n, 2.0),
         x=np.arange(n, dtype=float),
         y=np.zeros(n),
+        equity=equity,
     )
 
 
@@ -117,6 +139,9 @@ def load_inputs(
 ) -> StandInInputs:
     """Stand-in for ``planner.load_inputs``: the synthetic wards of ``scenario``."""
     LOADS[0] += 1
+    delay = float(os.environ.get("PLANNER_STANDIN_LOAD_SLEEP", "0") or 0)
+    if delay > 0:
+        time.sleep(delay)
     return StandInInputs(wards=synthetic_wards(scenario))
 
 
@@ -132,6 +157,64 @@ def _spread(total: int, floor: int, need: np.ndarray) -> np.ndarray:
     if left:
         out[np.argsort(-(share - out), kind="stable")[:left]] += 1
     return out + floor
+
+
+def _supervisors(
+    scenario: Scenario, wards: WardData, constables: np.ndarray, pcsos: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sergeants and inspectors per borough that the spans of control need."""
+    sup = scenario.rules.supervision
+    supervisees = np.bincount(wards.borough, weights=constables + pcsos, minlength=wards.n_boroughs)
+    sergeants = np.maximum(sup.min_sergeants_per_borough, np.ceil(supervisees / sup.sergeant_span - 1e-9))
+    inspectors = np.maximum(sup.min_inspectors_per_borough, np.ceil(sergeants / sup.inspector_span - 1e-9))
+    return sergeants.astype(np.int64), inspectors.astype(np.int64)
+
+
+def _fits(scenario: Scenario, wards: WardData, n_pcso: int, n_constable: int) -> bool:
+    wf, rules = scenario.workforce, scenario.rules
+    c = _spread(n_constable, rules.ward_floor.constable, wards.need)
+    p = _spread(n_pcso, rules.ward_floor.pcso, wards.need)
+    s, i = _supervisors(scenario, wards, c, p)
+    if s.sum() > wf.sergeant.headcount or i.sum() > wf.inspector.headcount:
+        return False
+    if rules.budget is None:
+        return True
+    cost = sum(
+        int(n.sum()) * wf.rank(r).annual_cost
+        for r, n in zip(("constable", "pcso", "sergeant", "inspector"), (c, p, s, i))
+    )
+    return cost <= rules.budget
+
+
+def _largest(lo: int, hi: int, ok: Any) -> int | None:
+    """The largest ``k`` in ``[lo, hi]`` with ``ok(k)`` (monotone), or None."""
+    if not ok(lo):
+        return None
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        lo, hi = (mid, hi) if ok(mid) else (lo, mid - 1)
+    return lo
+
+
+def _fitting_headcounts(scenario: Scenario, wards: WardData) -> tuple[int, int]:
+    """PCSOs and constables to deploy: all of them, or fewer (PCSOs first) when sergeants,
+    inspectors or the budget run short, like a planner would."""
+    wf, floor, n = scenario.workforce, scenario.rules.ward_floor, wards.n_wards
+    low_c, low_p = floor.constable * n, floor.pcso * n
+    if low_c > wf.constable.headcount or low_p > wf.pcso.headcount:
+        short = "constable" if low_c > wf.constable.headcount else "pcso"
+        raise InfeasibleError(
+            f"ward floors need {max(low_c, low_p):,} {short}s but only {wf.rank(short).headcount:,} are available"
+        )
+    if _fits(scenario, wards, wf.pcso.headcount, wf.constable.headcount):  # the usual case: everyone
+        return wf.pcso.headcount, wf.constable.headcount
+    n_p = _largest(low_p, wf.pcso.headcount, lambda k: _fits(scenario, wards, k, wf.constable.headcount))
+    if n_p is not None:
+        return n_p, wf.constable.headcount
+    n_c = _largest(low_c, wf.constable.headcount, lambda k: _fits(scenario, wards, low_p, k))
+    if n_c is None:
+        raise InfeasibleError("the ward floors alone need more sergeants, inspectors or budget than there are")
+    return low_p, n_c
 
 
 def _fault(scenario: Scenario) -> str:
@@ -154,6 +237,15 @@ def _inject(fault: str) -> None:
             os._exit(3)
     if fault.startswith("sleep:"):
         time.sleep(float(fault.split(":", 1)[1]))
+    if fault == "hang":
+        time.sleep(3600)
+
+
+def _log_solve(scenario: Scenario) -> None:
+    log = os.environ.get("PLANNER_STANDIN_LOG")
+    if log:
+        with open(log, "a", encoding="utf-8") as handle:  # one short line: appends do not interleave
+            handle.write(f"{scenario.digest()} {os.getpid()}\n")
 
 
 def solve(
@@ -169,20 +261,13 @@ def solve(
     start = time.perf_counter()
     fault = _fault(scenario)
     _inject(fault)
+    _log_solve(scenario)
     wards: WardData = (inputs or load_inputs(scenario, data_dir)).wards
     wf, rules = scenario.workforce, scenario.rules
-    constables = _spread(wf.constable.headcount, rules.ward_floor.constable, wards.need)
-    pcsos = _spread(wf.pcso.headcount, rules.ward_floor.pcso, wards.need)
-    nb = wards.n_boroughs
-    supervisees = np.bincount(wards.borough, weights=constables + pcsos, minlength=nb)
-    sup = rules.supervision
-    sergeants = np.maximum(sup.min_sergeants_per_borough, np.ceil(supervisees / sup.sergeant_span - 1e-9))
-    inspectors = np.maximum(sup.min_inspectors_per_borough, np.ceil(sergeants / sup.inspector_span - 1e-9))
-    sergeants, inspectors = sergeants.astype(np.int64), inspectors.astype(np.int64)
-    for rank, used in (("sergeant", sergeants.sum()), ("inspector", inspectors.sum())):
-        if used > wf.rank(rank).headcount:
-            have = wf.rank(rank).headcount
-            raise InfeasibleError(f"spans of control need {used:,} {rank}s but only {have:,} are available")
+    n_pcso, n_constable = _fitting_headcounts(scenario, wards)
+    constables = _spread(n_constable, rules.ward_floor.constable, wards.need)
+    pcsos = _spread(n_pcso, rules.ward_floor.pcso, wards.need)
+    sergeants, inspectors = _supervisors(scenario, wards, constables, pcsos)
     counts = {
         "constable": int(constables.sum()),
         "pcso": int(pcsos.sum()),
@@ -191,8 +276,6 @@ def solve(
     }
     cost_by_rank = {r: c * wf.rank(r).annual_cost for r, c in counts.items()}
     cost = float(sum(cost_by_rank.values()))
-    if rules.budget is not None and cost > rules.budget:
-        raise InfeasibleError(f"the plan costs £{cost:,.0f} but the budget is £{rules.budget:,.0f}")
     eff = constables * wf.constable.availability + pcsos * wf.pcso.availability * 0.6
     objective = float(np.sum(wards.need * np.log1p(eff / np.maximum(wards.need, 1e-9))))
     timed_out = fault == "time_limit"
@@ -205,11 +288,10 @@ def solve(
         seed=scenario.solver.seed if seed is None else seed,
         scenario=scenario,
         wards=wards,
-        constables=constables,
-        pcsos=pcsos,
-        sergeants=sergeants,
-        inspectors=inspectors,
+        deployment=Deployment(constables, pcsos, sergeants, inspectors),
         cost_annual=cost,
         cost_by_rank=cost_by_rank,
         input_hash=f"standin-{scenario.data.synthetic.seed}-{wards.n_wards}",
+        available={r: int(wf.rank(r).headcount) for r in counts},
+        budget=rules.budget,
     )
