@@ -245,10 +245,54 @@ def _check_fy_map(v: dict[str, float] | None, positive: bool) -> dict[str, float
     return v
 
 
+RankName = Literal["constable", "pcso", "sergeant", "inspector"]
+
+
+class Continuity(Strict):
+    """How many people may move between boroughs from one quarter to the next.
+
+    A borough whose deployed strength of a rank falls by more than its share of the
+    quarter's leavers (the rank's attrition times its strength the quarter before) has
+    lost the difference to other boroughs: those are the people *moved*.
+    """
+
+    max_move_share: float | None = Field(0.02, ge=0, le=1, allow_inf_nan=False)
+    """Most of a rank's deployed people, London-wide, moved between boroughs in a quarter, as a
+    share of those deployed the quarter before; None: no London-wide limit."""
+    borough_move_share: float | None = Field(0.02, ge=0, le=1, allow_inf_nan=False)
+    """Most of one borough's deployed people of a rank moved out to other boroughs in a quarter,
+    as a share of its strength the quarter before (rounded down to whole people); None: no
+    per-borough limit."""
+    ranks: tuple[RankName, ...] = ("constable", "pcso")
+    """Ranks the limits apply to."""
+
+    @property
+    def active(self) -> bool:
+        return bool(self.ranks) and (self.max_move_share is not None or self.borough_move_share is not None)
+
+
+class Additionality(Strict):
+    """A funded stream's posts are on top of the base establishment."""
+
+    base_floor: float | None = Field(1.0, ge=0, le=1, allow_inf_nan=False)
+    """Share of its starting strength (``ranks.<rank>.initial``, at most its establishment) that
+    the base pool of every rank with a funding stream keeps in post, from the first quarter a
+    recruit can reach (after ``lag`` quarters) to the end; None: the base pool may shrink."""
+
+
+class Terminal(Strict):
+    """Recruitment in the last quarters keeps the workforce steady after the plan."""
+
+    hold: float | None = Field(1.0, ge=0, le=1, allow_inf_nan=False)
+    """Share of its last-quarter strength that every pool keeps in each quarter after the plan in
+    which this plan's recruits are still graduating (the rank's ``lag`` quarters), leavers
+    replaced by recruits made before the end; None: recruitment may stop before the end."""
+
+
 class PhasingSpec(Strict):
     """Multi-period phasing of the uplift."""
 
-    ranks: dict[Literal["constable", "pcso", "sergeant", "inspector"], RankFlow] = Field(default_factory=dict)
+    ranks: dict[RankName, RankFlow] = Field(default_factory=dict)
     streams: tuple[Stream, ...] = ()
     budget: dict[str, float] | None = None
     """Most the four ranks may cost per financial year, pounds (pay, on-costs, one-off)."""
@@ -263,6 +307,13 @@ class PhasingSpec(Strict):
     value is itself about 0.3 %, so closing further buys little; budgets make closing slow)."""
     tangents: int = Field(24, ge=2, le=200)
     """Tangent lines approximating each borough's concave value."""
+    continuity: Continuity = Continuity()
+    """Moves between boroughs from one quarter to the next (default: at most 2 % of a borough's and of
+    London's constables and PCSOs)."""
+    additionality: Additionality = Additionality()
+    """The base pool of a rank with funding streams keeps its starting strength (default on)."""
+    terminal: Terminal = Terminal()
+    """The last quarters' recruits replace the leavers expected after the plan (default on)."""
 
     @field_validator("budget")
     @classmethod
