@@ -163,7 +163,7 @@ def test_phase_command_and_exit_codes(tmp_path: Path, capsys) -> None:
     code = main(["phase", str(DATA / "small-phase-too-few-places.yaml"), "--out", str(tmp_path / "no")])
     err = capsys.readouterr().err
     assert code == 3
-    assert "needs" in err and "training places are 5 a quarter" in err
+    assert "needs" in err and "training places left after keeping the base PCSOs at 60 (additionality)" in err
     assert not (tmp_path / "no").exists()
     code = main(["phase", str(DATA / "bad-mix-sum.yaml")])
     assert code == 2

@@ -12,8 +12,9 @@ Given the deployment of the quarter before, the people in post and the rules, in
 3. **Fill.** People still undeployed (new graduates, and those no one was stood down for)
    are added one at a time where they add the most value, while a supervisor is free.
 4. **Exchange.** One person at a time is moved from the borough where it loses the least
-   value to the one where it adds the most, while that gains value and the move allowances
-   (per borough and London-wide) last; people added in step 3 move freely.
+   value to the one where it adds the most, or a constable and a PCSO trade boroughs, while
+   that gains value and the move allowances (per borough and London-wide) last; at a local
+   optimum, pairs of steps are tried (:data:`LOOKAHEAD`). People added in step 3 move freely.
 
 Value is the exact need served, ``need_b log(1 + E_b / (n_b kappa))``. For one rank over
 boroughs with separable concave values and a budget of moves, best-exchange-first reaches the
@@ -35,6 +36,9 @@ from planner.finance.phasing_rules import allowed, plural
 
 _GAIN_EPS = 1e-12
 """An exchange must add more value than this (stops cycling on ties)."""
+
+LOOKAHEAD = 64
+"""At a local optimum, this many of the best single steps are each tried with their best follow-up."""
 
 
 class NoDeployment(Exception):
@@ -132,14 +136,18 @@ def _start(pb: PhasingProblem, stock: np.ndarray, before: np.ndarray, staying: n
 
 
 def _too_many(s: _State) -> None:
-    """Step 1: the rank's London-wide leavers exceed the boroughs' rounded shares: take the extra where allowed."""
+    """Step 1: fewer in post than the boroughs keep (within their floors and caps): take the extra where allowed."""
     for k in (0, 1):
+        if s.pb.lo[k].sum() > s.stock[k]:
+            raise NoDeployment(
+                f"the ward floors need {int(s.pb.lo[k].sum()):,} {plural(k)} but {int(s.stock[k]):,} are in post"
+            )
         for _ in range(int(s.d[k].sum() - s.stock[k])):
             ok = s.can_take(k)
             if not ok.any():
                 raise NoDeployment(
-                    f"the {int(s.stock[k]):,} {plural(k)} in post are fewer than those expected to stay in their "
-                    f"boroughs ({int(s.d[k].sum()):,}), and no borough has move allowance left to give one up"
+                    f"the {int(s.stock[k]):,} {plural(k)} in post are fewer than the boroughs are expected to keep "
+                    f"within their floors ({int(s.d[k].sum()):,}), and no borough has move allowance left to spare one"
                 )
             loss = np.where(ok, -s.delta(k, -1), np.inf)
             s.take(k, int(np.argmin(loss)))
@@ -201,39 +209,85 @@ def _fill(s: _State) -> None:
         s.supervise()
 
 
-def _exchange(s: _State) -> None:
-    """Step 4: best single moves between boroughs while they add value and allowances last."""
+Step = tuple[float, int, int, int]
+"""(value gained, kind, b, c): kind 0 or 1 moves one constable or PCSO from borough b to c; kind 2 trades a
+constable from b for a PCSO from c."""
+
+
+def _top(net: np.ndarray, n: int, kind: int) -> list[Step]:
+    B = net.shape[0]
+    flat = net.ravel()
+    finite = np.nonzero(np.isfinite(flat))[0]
+    if finite.size == 0:
+        return []
+    best = finite[np.argsort(-flat[finite], kind="stable")[:n]]
+    return [(float(flat[i]), kind, int(i) // B, int(i) % B) for i in best]
+
+
+def _steps(s: _State, n: int) -> list[Step]:
+    """The ``n`` best feasible steps (most value first): single moves of either rank and constable-PCSO trades."""
     pb = s.pb
     B = pb.n_boroughs
+    out: list[Step] = []
+    one = np.ones(B, dtype=np.int64)
+    add_sgt, add_insp = s.extra_supervisors(one)
+    drop_sgt, drop_insp = s.extra_supervisors(-one)
+    spare_sgt, spare_insp = int(s.stock[2] - s.d[2].sum()), int(s.stock[3] - s.d[3].sum())
+    # a move from b to c: the supervisors needed afterwards must be in post
+    fits = (add_sgt[None, :] + drop_sgt[:, None] <= spare_sgt) & (add_insp[None, :] + drop_insp[:, None] <= spare_insp)
+    apart = ~np.eye(B, dtype=bool)
+    for k in (0, 1):
+        ok = s.can_take(k)[:, None] & (s.d[k] < s.cap(k))[None, :] & fits & apart
+        net = s.delta(k, 1)[None, :] + s.delta(k, -1)[:, None]
+        out += _top(np.where(ok, net, -np.inf), n, k)
+    c0, p0 = s.d[0].astype(float), s.d[1].astype(float)
+    now = s.value(c0, p0)
+    give = s.value(c0 - 1, p0 + 1) - now  # borough b: one constable fewer, one PCSO more (same supervisors)
+    get = s.value(c0 + 1, p0 - 1) - now  # borough c: the reverse
+    ok = (s.can_take(0) & (s.d[1] < s.cap(1)))[:, None] & (s.can_take(1) & (s.d[0] < s.cap(0)))[None, :] & apart
+    out += _top(np.where(ok, give[:, None] + get[None, :], -np.inf), n, 2)
+    return sorted(out, key=lambda step: -step[0])[:n]
+
+
+def _apply(s: _State, step: Step) -> None:
+    _, kind, b, c = step
+    if kind == 2:
+        s.take(0, b)
+        s.d[0, c] += 1
+        s.take(1, c)
+        s.d[1, b] += 1
+    else:
+        s.take(kind, b)
+        s.d[kind, c] += 1
+    s.supervise()
+
+
+def _copy(s: _State) -> _State:
+    return _State(s.pb, s.stock, s.d.copy(), s.keep.copy(), s.stood.copy(), s.room_b.copy(), s.room.copy())
+
+
+def _exchange(s: _State) -> None:
+    """Step 4: the best step while it adds value; at a local optimum, the best two steps together."""
     for _ in range(4 * int(s.stock[:2].sum()) + 1):
-        best, pick = _GAIN_EPS, None
-        for k in (0, 1):
-            take_ok = s.can_take(k)
-            if not take_ok.any():
-                continue
-            loss = -s.delta(k, -1)
-            gain = s.delta(k, 1)
-            one = np.ones(B, dtype=np.int64)
-            add_sgt, add_insp = s.extra_supervisors(one)
-            drop_sgt, drop_insp = s.extra_supervisors(-one)
-            spare_sgt = int(s.stock[2] - s.d[2].sum())
-            spare_insp = int(s.stock[3] - s.d[3].sum())
-            # pair (from b, to c): supervisors needed afterwards must be in post
-            fits = (add_sgt[None, :] + drop_sgt[:, None] <= spare_sgt) & (
-                add_insp[None, :] + drop_insp[:, None] <= spare_insp
-            )
-            net = gain[None, :] - loss[:, None]
-            ok = take_ok[:, None] & (s.d[k] < s.cap(k))[None, :] & fits & ~np.eye(B, dtype=bool)
-            net = np.where(ok, net, -np.inf)
-            flat = int(np.argmax(net))
-            if net.flat[flat] > best:
-                best, pick = float(net.flat[flat]), (k, flat // B, flat % B)
-        if pick is None:
+        steps = _steps(s, 1)
+        if steps and steps[0][0] > _GAIN_EPS:
+            _apply(s, steps[0])
+            continue
+        if not _two_steps(s):
             return
-        k, b, c = pick
-        s.take(k, b)
-        s.d[k, c] += 1
-        s.supervise()
+
+
+def _two_steps(s: _State) -> bool:
+    """Apply the first of the :data:`LOOKAHEAD` best steps whose best follow-up makes the pair add value."""
+    for first in _steps(s, LOOKAHEAD):
+        trial = _copy(s)
+        _apply(trial, first)
+        then = _steps(trial, 1)
+        if then and first[0] + then[0][0] > _GAIN_EPS:
+            _apply(s, first)
+            _apply(s, then[0])
+            return True
+    return False
 
 
 def _spare_supervisors(s: _State) -> None:

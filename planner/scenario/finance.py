@@ -263,8 +263,8 @@ class Continuity(Strict):
     """Most of one borough's deployed people of a rank moved out to other boroughs in a quarter,
     as a share of its strength the quarter before (rounded down to whole people); None: no
     per-borough limit."""
-    ranks: tuple[RankName, ...] = ("constable", "pcso")
-    """Ranks the limits apply to."""
+    ranks: tuple[Literal["constable", "pcso"], ...] = ("constable", "pcso")
+    """Ranks the limits apply to (sergeants and inspectors follow the spans of control)."""
 
     @property
     def active(self) -> bool:
