@@ -231,10 +231,15 @@ def test_ward_borough_and_total_reconcile_exactly(counts: list[int], sup: list[i
         expected = to_pence(wards.loc[in_b, "cost"].sum()) + sup[b] * to_pence(rates["sergeant"])
         expected += sup[3 + b] * to_pence(rates["inspector"])
         assert to_pence(boroughs.loc[b, "cost"]) == expected
-    assert to_pence(boroughs["cost"].sum()) == to_pence(pc.total) == to_pence(sum(pc.by_rank.values()))
+    assert to_pence(boroughs["cost"].sum()) == to_pence(pc.deployed_total)
     heads = (c.sum(), p.sum(), sum(sup[:3]), sum(sup[3:]))
-    manual = sum(int(n) * to_pence(rates[r]) for r, n in zip(RANKS, heads))
-    assert to_pence(pc.total) == manual
+    assert to_pence(pc.deployed_total) == sum(int(n) * to_pence(rates[r]) for r, n in zip(RANKS, heads))
+    # everyone in post is paid: the scenario's headcount, or those deployed if more
+    posts = [max(int(n), sc.workforce.rank(r).headcount) for r, n in zip(RANKS, heads)]
+    assert pc.not_deployed == {r: posts[k] - int(heads[k]) for k, r in enumerate(RANKS)}
+    manual = sum(n * to_pence(rates[r]) for r, n in zip(RANKS, posts))
+    assert to_pence(pc.total) == manual == to_pence(sum(pc.by_rank.values()))
+    assert to_pence(pc.total) == to_pence(pc.deployed_total) + to_pence(pc.idle_row()["cost"])
 
 
 def test_plan_costs_match_the_plans_borough_table(hand: Scenario) -> None:
@@ -244,4 +249,4 @@ def test_plan_costs_match_the_plans_borough_table(hand: Scenario) -> None:
         pc = plan_costs(plan)
         theirs = plan.borough_table()["cost"].to_numpy()
         assert np.array_equal(np.round(theirs), np.round(pc.borough_table()["cost"].to_numpy()))
-        assert round(pc.total) == round(theirs.sum())
+        assert round(pc.deployed_total) == round(theirs.sum())

@@ -1,12 +1,16 @@
 """Comparing the cost of options: ``planner cost SCENARIO...``.
 
 For each scenario (an *option*) the single-year planner is solved and the plan
-costed (:func:`planner.finance.costing.plan_costs`). The comparison reports, per
+costed (:func:`planner.finance.costing.plan_costs`) on one basis: everyone *in
+post* is paid, deployed or not (people the spans of control or caps leave
+undeployed are shown as "in post, not deployed"). The comparison reports, per
 option: the annual cost by rank, the cost per financial year over the finance
 horizon in cash and in real terms, the need and harm served, the cost per unit
 of each, the marginal cost of the last 100 PCSOs (the option re-solved with 100
-fewer), and what the same money buys as constables instead (re-solved with 100
-fewer PCSOs and as many more constables as that money pays for).
+fewer in post: their pay, since the sergeants who supervised them stay in post),
+and what the same money buys as constables instead (re-solved with 100 fewer
+PCSOs and as many more constables as that money pays for). How that conclusion
+moves with the value assumptions is :mod:`planner.finance.band`.
 
 Need served is the planner's own diminishing-returns value::
 
@@ -63,6 +67,26 @@ def _heads(plan: Any) -> dict[str, int]:
     return {r: int(np.sum(getattr(plan, a))) for r, a in zip(RANKS, _PLAN_ARRAYS)}
 
 
+def _in_post(plan: Any) -> dict[str, int]:
+    """Headcount in post per rank of a plan's scenario (at least those deployed)."""
+    deployed = _heads(plan)
+    return {r: max(int(plan.scenario.workforce.rank(r).headcount), deployed[r]) for r in RANKS}
+
+
+def value_served(plan: Any) -> float:
+    """The planner's own value of a plan without its cost tie-breaker: ``objective + cost_weight x cost``.
+
+    Unlike :func:`need_served` this reads no objective parameter, so it follows whichever value model
+    the scenario's ``objective`` block sets. Falls back to :func:`need_served` for plan-like objects
+    without a solver problem (tests' stand-ins).
+    """
+    problem = getattr(plan, "problem", None)
+    if problem is None or not hasattr(plan, "objective"):
+        return need_served(plan)
+    cost = problem.annual_cost(plan.constables, plan.pcsos, plan.sergeants, plan.inspectors)
+    return float(plan.objective + problem.cost_weight * cost)
+
+
 @dataclass
 class Variant:
     """A re-solved variant of an option (fewer PCSOs, or constables instead)."""
@@ -90,18 +114,26 @@ class OptionCost:
     fewer_pcsos: Variant | None = None
     constables_instead: Variant | None = None
 
+    band: list[Any] = field(default_factory=list)
+    """:class:`planner.finance.band.Band` per assumption varied."""
+
     @property
     def heads(self) -> dict[str, int]:
         """Deployed headcount per rank."""
         return _heads(self.plan)
 
     def row(self) -> dict[str, Any]:
-        """One summary row (pounds, need and harm units)."""
+        """One summary row (pounds, need and harm units); costs are of everyone in post."""
         status = getattr(self.plan.status, "name", self.plan.status)
         out: dict[str, Any] = {"option": self.name, "status": str(status)}
         out.update({f"heads_{r}": n for r, n in self.heads.items()})
+        out.update({f"in_post_{r}": n for r, n in self.costs.in_post.items()})
+        out.update({f"not_deployed_{r}": n for r, n in self.costs.not_deployed.items()})
         out.update({f"cost_{r}": v for r, v in self.costs.by_rank.items()})
+        out["cost_basis"] = self.costs.source
         out["annual_cost"] = self.costs.total
+        out["annual_cost_deployed"] = self.costs.deployed_total
+        out["annual_cost_not_deployed"] = self.costs.not_deployed_total
         for _, y in self.years.iterrows():
             out[f"cash_{y['fy']}"] = y["cash"]
             out[f"real_{y['fy']}"] = y["real"]
@@ -122,6 +154,8 @@ class OptionCost:
             out["constables_instead_cost"] = c.cost if c.error is None else math.nan
             out["constables_instead_need"] = c.need if c.error is None else math.nan
             out["constables_instead_note"] = c.error or ""
+        for band in self.band:
+            out.update(band.row_fields())
         return out
 
 
@@ -139,7 +173,7 @@ def _variant(base: Scenario, label: str, changes: dict[str, Any], solve: Callabl
     except InfeasibleError as exc:
         v.error = f"{label}: infeasible: " + "; ".join(exc.reasons)
         return v
-    v.cost = plan_costs(plan).total
+    v.cost = plan_costs(plan).total  # everyone in post
     v.need, v.harm = need_served(plan), harm_served(plan)
     v.heads = _heads(plan)
     return v
@@ -155,8 +189,10 @@ def cost_option(
     seed: int | None = None,
     marginal: bool = True,
     solve: Callable[..., Any] | None = None,
+    bands: Sequence[Any] = (),
 ) -> OptionCost:
-    """Solve and cost one option, with its marginal and constables-instead variants.
+    """Solve and cost one option, with its marginal and constables-instead variants, and how the
+    conclusion moves as each assumption in ``bands`` moves.
 
     Parameters
     ----------
@@ -168,7 +204,10 @@ def cost_option(
     marginal : bool
         Also re-solve with 100 fewer PCSOs, and with constables for the same money.
     solve : callable, optional
-        ``solve(scenario, data_dir=..., time_limit=..., seed=...) -> Plan``; default ``planner.solve``.
+        ``solve(scenario, data_dir=..., time_limit=..., seed=...) -> Plan``; default ``planner.solve``
+        (then the input data are read once and reused by every re-solve).
+    bands : sequence of BandSpec
+        Assumptions to vary (:mod:`planner.finance.band`); needs ``marginal``.
 
     Raises
     ------
@@ -179,39 +218,56 @@ def cost_option(
     kw: dict[str, Any] = {"data_dir": data_dir, "time_limit": time_limit, "seed": seed}
     if scenario_dir is not None:
         kw["scenario_dir"] = scenario_dir
+    if solve is _default_solve() and "inputs" not in kw:  # the data are read once for every re-solve
+        import planner
+
+        kw["inputs"] = planner.load_inputs(scenario, data_dir, scenario_dir=scenario_dir)  # type: ignore[attr-defined]
     plan = solve(scenario, **kw)
     costs = plan_costs(plan)
     rates = cost_rates(scenario)
-    heads = _heads(plan)
     opt = OptionCost(
         name=name or scenario.name,
         scenario=scenario,
         plan=plan,
         costs=costs,
-        years=headcount_by_fy(rates, heads),
+        years=headcount_by_fy(rates, costs.in_post),
         need=need_served(plan),
         harm=harm_served(plan),
     )
     if marginal:
-        fewer = max(0, heads["pcso"] - MARGINAL_PCSOS)
-        opt.fewer_pcsos = _variant(
-            scenario, f"{MARGINAL_PCSOS} fewer PCSOs", {"workforce.pcso.headcount": fewer}, solve, **kw
-        )
-        f = opt.fewer_pcsos
-        if f.error is None and f.cost is not None:
-            money = costs.total - f.cost
-            extra = int(money // unit_costs(scenario)["constable"]) if money > 0 else 0
-            changes = {
-                "workforce.pcso.headcount": fewer,
-                "workforce.constable.headcount": heads["constable"] + extra,
-                "_extra_constables": extra,
-            }
-            opt.constables_instead = _variant(scenario, f"{extra} constables instead", changes, solve, **kw)
-        else:
-            opt.constables_instead = Variant(
-                label="constables instead", changes={}, error="not computed: " + (f.error or "")
-            )
+        opt.fewer_pcsos, opt.constables_instead = marginal_variants(scenario, plan, solve, **kw)
+    if marginal and bands:
+        from planner.finance.band import assumption_band
+
+        extra = opt.constables_instead.changes.get("_extra_constables") if opt.constables_instead else None
+        if isinstance(extra, int):
+            opt.band = [assumption_band(scenario, spec, extra, solve, **kw) for spec in bands]
     return opt
+
+
+def marginal_changes(scenario: Scenario, plan: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The scenario changes of the two variants: 100 fewer PCSOs in post; and as many more constables as
+    their pay buys (``_extra_constables`` records that number)."""
+    posts = _in_post(plan)
+    fewer = max(0, posts["pcso"] - MARGINAL_PCSOS)
+    money = (posts["pcso"] - fewer) * unit_costs(scenario)["pcso"]
+    extra = int(money // unit_costs(scenario)["constable"]) if money > 0 else 0
+    instead = {
+        "workforce.pcso.headcount": fewer,
+        "workforce.constable.headcount": posts["constable"] + extra,
+        "_extra_constables": extra,
+    }
+    return {"workforce.pcso.headcount": fewer}, instead
+
+
+def marginal_variants(scenario: Scenario, plan: Any, solve: Callable[..., Any], **kw: Any) -> tuple[Variant, Variant]:
+    """Re-solve with 100 fewer PCSOs in post, and with the constables their pay buys instead."""
+    fewer_changes, instead_changes = marginal_changes(scenario, plan)
+    fewer = _variant(scenario, f"{MARGINAL_PCSOS} fewer PCSOs", fewer_changes, solve, **kw)
+    if fewer.error is not None:
+        return fewer, Variant(label="constables instead", changes={}, error="not computed: " + fewer.error)
+    extra = instead_changes["_extra_constables"]
+    return fewer, _variant(scenario, f"{extra} constables instead", instead_changes, solve, **kw)
 
 
 @dataclass
@@ -234,6 +290,7 @@ def compare_options(
     seed: int | None = None,
     marginal: bool = True,
     solve: Callable[..., Any] | None = None,
+    bands: Sequence[Any] = (),
 ) -> Comparison:
     """Cost every scenario (see :func:`cost_option`); option names are made unique."""
     seen: dict[str, int] = {}
@@ -253,6 +310,7 @@ def compare_options(
                 seed=seed,
                 marginal=marginal,
                 solve=solve,
+                bands=bands,
             )
         )
     return Comparison(out)
