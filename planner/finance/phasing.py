@@ -285,9 +285,10 @@ def _stage_two(pb: PhasingProblem, flows: Flows, time_limit: float, gap: float) 
     except ContinuityBreak as exc:
         label = pb.labels[exc.t]
         if exc.reason:
+            before = pb.labels[exc.t - 1] if exc.t > 0 else "the start"
             raise InfeasibleError(
-                f"{label}: continuity cannot be kept in whole people: {exc.reason} (raise "
-                "finance.phasing.continuity.max_move_share or .borough_move_share, or the supervisors' intake)"
+                f"{label}: continuity cannot be kept in whole people after {before}'s deployment: {exc.reason} "
+                "(raise finance.phasing.continuity.max_move_share or .borough_move_share, or the intake)"
             ) from None
         raise InfeasibleError(  # pragma: no cover - floors are whole-person feasible by construction
             f"{label}: the stock in post cannot be deployed by the rules within the time limit"
