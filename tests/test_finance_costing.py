@@ -250,3 +250,21 @@ def test_plan_costs_match_the_plans_borough_table(hand: Scenario) -> None:
         theirs = plan.borough_table()["cost"].to_numpy()
         assert np.array_equal(np.round(theirs), np.round(pc.borough_table()["cost"].to_numpy()))
         assert round(pc.deployed_total) == round(theirs.sum())
+
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")) + sorted((SCENARIOS / "finance").glob("*.yaml")))
+def test_shipped_scenarios_cost_every_rank_from_the_pay_model(path: Path) -> None:
+    """One cost basis: every shipped scenario has finance.pay; the annual_cost shown in its workforce
+    block (for reading only) is the pay model's figure to the pound."""
+    sc = load_scenario(path)
+    assert sc.finance is not None and sc.finance.pay is not None, path.name
+    costs = annual_cost_per_rank(sc)
+    assert costs is not None
+    assert costs == pytest.approx(
+        {"constable": 62_407.65, "pcso": 53_938.99, "sergeant": 82_748.84, "inspector": 98_549.62}
+    )
+    for rank in RANKS:
+        assert abs(sc.workforce.rank(rank).annual_cost - costs[rank]) <= 0.5, (path.name, rank)

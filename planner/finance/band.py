@@ -232,24 +232,31 @@ class Band:
             f"{key}_flips_at": self.flip if self.flip is not None else math.nan,
         }
 
-    def lines(self) -> list[str]:
-        """Plain lines for the terminal."""
+    def lines(self, *, with_status: bool = True) -> list[str]:
+        """Plain lines for the terminal (``with_status``: first say whether the figure is sourced)."""
         eqs = [(p.value, p.equivalent(self.extra_constables), p.constables_better) for p in self.points]
-        shown = ", ".join(
-            f"{v:g}: {'-' if e is None else f'{e:,.0f}'}{'' if better is None else (' (C)' if better else ' (P)')}"
-            for v, e, better in eqs
+
+        def shown(e: float | None) -> str:
+            return "-" if e is None else f"{max(e, 0.0):,.0f}"
+
+        marks = ", ".join(
+            f"{v:g}: {shown(e)}{'' if better is None else (' (C)' if better else ' (P)')}" for v, e, better in eqs
         )
-        values = [e for _, e, _ in eqs if e is not None]
-        out = [
-            f"  {self.path} = {self.scenario_value:g} is an {self.status}"
-            if self.scenario_value is not None
-            else f"  {self.path}: {self.status}",
-        ]
-        if values:
+        values = [max(e, 0.0) for _, e, _ in eqs if e is not None]
+        out = []
+        if with_status:
+            value = "" if self.scenario_value is None else f" = {self.scenario_value:g}"
+            out.append(f"  {self.path}{value}: {self.status}")
+        if values and max(values) < 0.5:
+            out.append(
+                f"  the last 100 PCSOs serve no need at any {self.path} from {self.points[0].value:g} to "
+                f"{self.points[-1].value:g}: they are in post but not deployed"
+            )
+        elif values:
             out.append(
                 f"  the last 100 PCSOs serve what {min(values):,.0f} to {max(values):,.0f} constables serve as "
                 f"{self.path} goes from {self.points[0].value:g} to {self.points[-1].value:g} "
-                f"(their pay buys {self.extra_constables}): {shown}  [C: constables instead serve more; P: PCSOs do]"
+                f"(their pay buys {self.extra_constables}): {marks}  [C: constables instead serve more; P: PCSOs do]"
             )
         flip = self.flip
         if flip is not None:

@@ -126,8 +126,9 @@ def run_cost(args: argparse.Namespace) -> int:
             elif "constables_instead" in row:
                 print(f"  the same money buys {row['constables_instead']} constables instead: need served "
                       f"{row['constables_instead_need']:.3f} against {row['need_served']:.3f}")  # fmt: skip
+        listed: list[Any] = []
         for opt in comp.options:
-            _print_option_basis(opt)
+            listed = _print_option_basis(opt, listed)
     for path in written:
         print(f"wrote {path}", file=sys.stderr)
     return 0
@@ -142,16 +143,23 @@ def _bands(given: list[str] | None, scenarios: list[Any]) -> tuple[Any, ...]:
     return tuple(b for b in DEFAULT_BANDS if all(has_path(sc, b.path) for sc in scenarios))
 
 
-def _print_option_basis(opt: Any) -> None:
-    """The option's effectiveness figures (source or assumption) and how its conclusion moves."""
+def _print_option_basis(opt: Any, listed: list[Any]) -> list[Any]:
+    """The option's effectiveness figures (source or assumption; unless the same as the option before)
+    and how its conclusion moves. Returns the figures listed."""
     from planner.finance.band import assumptions
 
-    print(f"{opt.name}: costs from the {opt.costs.source}; effectiveness figures:")
-    for item in assumptions(opt.scenario):
-        print(f"  {item['path']} = {item['value']:g}: {item['status']}")
+    figures = assumptions(opt.scenario)
+    if figures != listed:
+        print(f"{opt.name}: costs from the {opt.costs.source}; effectiveness figures:")
+        for item in figures:
+            print(f"  {item['path']} = {item['value']:g}: {item['status']}")
+    else:
+        print(f"{opt.name}: costs from the {opt.costs.source}; effectiveness figures as above")
+    paths = {item["path"] for item in figures}
     for band in opt.band:
-        for line in band.lines():
+        for line in band.lines(with_status=band.path not in paths):
             print(line)
+    return figures
 
 
 def run_phase(args: argparse.Namespace) -> int:
