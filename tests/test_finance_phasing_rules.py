@@ -116,7 +116,8 @@ def test_recruitment_with_floor_and_hand_over_matches_brute_force() -> None:
             if floor and (flows.stock[1, 1:] < 4).any():
                 continue
             if hand_over and any(
-                not flows.stock[j, -1] <= flows.stock[j, -1] - half_up(0.25, int(flows.stock[j, -1])) + recruits[j, -1]
+                not flows.stock[j, -1]
+                <= flows.stock[j, -1] - half_up(0.25, int(flows.stock[j, -1])) + recruits[j, -1]
                 <= cap
                 for j, cap in ((1, 4), (-1, 3))
             ):
@@ -279,8 +280,10 @@ def test_base_floor_beyond_the_places_is_explained() -> None:
     with pytest.raises(InfeasibleError) as err:
         plan_phasing(sc, WARDS, seed=0)
     # 20 in post lose 2 in 2023Q2 and 2 in 2023Q3: 4 recruits in 2023Q2 bring 2023Q3 back to 20
-    assert "keeping the base PCSOs at 20 (additionality: funded posts are on top of the base) needs 4 recruits " \
+    assert (
+        "keeping the base PCSOs at 20 (additionality: funded posts are on top of the base) needs 4 recruits "
         "in 2023Q2 but training places are 1" in str(err.value)
+    )
 
 
 def test_terminal_condition_beyond_the_places_is_explained() -> None:
@@ -289,9 +292,11 @@ def test_terminal_condition_beyond_the_places_is_explained() -> None:
         plan_phasing(sc, WARDS, seed=0)
     text = str(err.value)
     # at least 20 base + 12 stream PCSOs in post at the end lose 1 + 1 (5 %, half up) in 2024Q4
-    assert "keeping the PCSOs steady after the plan (terminal condition) needs at least 2 recruits in 2024Q3 " \
-        "to replace the leavers expected in 2024Q4 (at least 32 in post, 5% attrition a quarter), but " \
+    assert (
+        "keeping the PCSOs steady after the plan (terminal condition) needs at least 2 recruits in 2024Q3 "
+        "to replace the leavers expected in 2024Q4 (at least 32 in post, 5% attrition a quarter), but "
         "training places are 0" in text
+    )
     assert half_up(0.05, 20) + half_up(0.05, 12) == 2
 
 
@@ -316,6 +321,16 @@ def test_phasing_notes_explain_each_rule_that_binds() -> None:
     rules = res.summary()["rules"]
     assert rules["terminal"]["trainees_last_quarter"]["pcso"] > 0
     assert rules["additionality"]["base"]["pcso"]["lowest"] >= 19
+
+
+def test_elastic_diagnosis_words_name_the_rule_and_the_numbers() -> None:
+    from planner.finance.feasibility import _rule_reason
+
+    pb = build_phasing(small(), WARDS)
+    text = _rule_reason(pb, "additionality pcso 3", 2.5)
+    assert text.startswith("2024Q1: the base PCSOs fall at least 2.5 below their floor of 20 (additionality)")
+    text = _rule_reason(pb, "terminal extra 0", 1.0)
+    assert text.startswith("2024Q4: extra (PCSOs) falls at least 1.0 below 100% of its strength at the end of the plan")
 
 
 # --------------------------------------------------------------- schema

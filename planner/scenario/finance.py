@@ -47,6 +47,12 @@ approximate planning figures, see ``DEFAULT_PAY``.
 
 Real terms use the GDP deflator growth per financial year in ``inflation``
 (approximate, OBR-style forecasts; ``default_inflation`` for other years).
+
+Phasing rules (``phasing.continuity``, ``phasing.additionality``, ``phasing.terminal``) are
+planning choices, not sourced figures: at most 2 % of a borough's (and of London's) constables
+and PCSOs move between boroughs a quarter (issue 11's default), a funded stream's posts come on
+top of the base establishment, and the last quarters' recruits keep the workforce steady after
+the plan. ``null`` switches each off.
 """
 
 from __future__ import annotations
