@@ -54,11 +54,15 @@ def test_london_plan_and_finance_export_agree(london_data_dir: Path, tmp_path: P
     rates = unit_costs(sc)
     wards = pd.read_csv(tmp_path / f"{sc.name}-wards.csv")
     supervisors = plan.sergeants.sum() * rates["sergeant"] + plan.inspectors.sum() * rates["inspector"]
+    idle = sum(plan.not_deployed[r] * rates[r] for r in rates)  # in post, not deployed: paid all the same
+    boroughs = pd.read_csv(tmp_path / f"{sc.name}-boroughs.csv")
     figures = [
-        plan.cost_annual,
-        plan.borough_table()["cost"].sum(),
-        pd.read_csv(tmp_path / f"{sc.name}-boroughs.csv")["cost"].sum(),
-        wards["cost"].sum() + supervisors,
+        plan.cost_in_post_annual,
+        plan.cost_annual + idle,
+        plan.borough_table()["cost"].sum() + idle,
+        boroughs["cost"].sum(),
+        wards["cost"].sum() + supervisors + idle,
         pd.read_csv(tmp_path / "summary.csv")["annual_cost"].item(),
     ]
     assert len({round(f) for f in figures}) == 1, figures
+    assert round(boroughs.loc[boroughs["borough"] == "in post, not deployed", "cost"].item()) == round(idle)
