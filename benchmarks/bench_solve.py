@@ -69,12 +69,12 @@ def _problem(name: str, data_dir: str | None):
 
 def _ours(name: str, data_dir: str | None, limit: float) -> dict:
     from planner.inputs.workforce import workforce_from_scenario
-    from planner.problem import build_problem
+    from planner.rules import BuildContext, build_problem
     from planner.solve.pipeline import solve_allocation
 
     scenario, inputs, _, load = _problem(name, data_dir)
     t0 = time.perf_counter()
-    problem = build_problem(inputs.wards, scenario, workforce_from_scenario(scenario))
+    problem = build_problem(BuildContext(inputs.wards, scenario, workforce_from_scenario(scenario)))
     res = solve_allocation(problem, time_limit=limit, gap_target=scenario.solver.gap, seed=0, workers=2)
     wall = time.perf_counter() - t0
     return {"objective": res.objective, "bound": res.bound, "gap": res.gap, "seconds": wall,

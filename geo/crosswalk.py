@@ -17,6 +17,10 @@ Two ways to make one:
   among the new wards it maps to. This is crude (a sliver counts as much as
   the bulk); prefer the area overlay, or population-weighted lookups, when
   they exist.
+
+:func:`reweight_crosswalk` turns an area crosswalk into a population-weighted
+one when population is known per new ward only (e.g. Census LSOAs summed to
+the 2022 wards): each piece of an old ward carries its new ward's density.
 """
 
 from __future__ import annotations
@@ -154,6 +158,53 @@ def lookup_crosswalk(path: str | Path, old_col: str = "WD11CD", new_col: str = "
     pairs = pairs.drop_duplicates()
     pairs["weight"] = 1.0 / pairs.groupby("old_code")["new_code"].transform("size").astype(float)
     return pairs.sort_values(["old_code", "new_code"]).reset_index(drop=True)
+
+
+def reweight_crosswalk(crosswalk: pd.DataFrame, density: pd.Series) -> pd.DataFrame:
+    """Weight an area crosswalk by a density known per new ward (e.g. residents per km²).
+
+    With density uniform inside each new ward, the piece of old ward ``o`` in
+    new ward ``n`` holds ``area(o ∩ n) x density(n)``; as the area weights are
+    ``area(o ∩ n) / area(o)``, the new weights are ``w(o, n) x density(n)``,
+    normalised per old ward. An old ward whose pieces all have density 0 keeps
+    its area weights.
+
+    Parameters
+    ----------
+    crosswalk : pandas.DataFrame
+        ``old_code, new_code, weight`` from :func:`area_crosswalk`.
+    density : pandas.Series
+        Indexed by new code; finite and >= 0, one value for every new code of
+        the crosswalk.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``old_code, new_code, weight`` in the same order; weights sum to 1 per old code.
+
+    Raises
+    ------
+    planner.errors.DataError
+        If a new code has no density, or a density is negative or not finite.
+    """
+    found = Problems("reweight crosswalk", DataError)
+    index = pd.Index(density.index.astype(str))
+    if index.has_duplicates:
+        found.add(f"density lists new codes twice: {', '.join(sorted(set(index[index.duplicated()]))[:10])}")
+    values = density.to_numpy(dtype=float)
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        found.add(f"density is negative or not finite for {', '.join(index[bad][:10])}")
+    found.raise_if_any()
+    by_code = pd.Series(values, index=index)
+    new_codes = crosswalk["new_code"].astype(str)
+    absent = sorted(set(new_codes) - set(index))
+    if absent:
+        raise DataError(f"{len(absent)} new codes have no density: {', '.join(absent[:10])}", "reweight crosswalk")
+    raw = crosswalk["weight"].to_numpy(dtype=float) * by_code.reindex(new_codes.to_numpy()).to_numpy()
+    totals = pd.Series(raw).groupby(crosswalk["old_code"].astype(str).to_numpy()).transform("sum").to_numpy()
+    weight = np.where(totals > 0, raw / np.where(totals > 0, totals, 1.0), crosswalk["weight"].to_numpy(dtype=float))
+    return crosswalk.assign(weight=weight)
 
 
 def apportion(values: pd.Series | pd.DataFrame, crosswalk: pd.DataFrame) -> pd.Series | pd.DataFrame:

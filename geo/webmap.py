@@ -192,11 +192,12 @@ def ward_map(
             auto_highlight=True,
             highlight_color=[255, 255, 255, 90],
             filled=True,
-            stroked=True,
+            # No ward outlines: a stroked GeoJSON layer of several hundred polygons stops clicks from selecting
+            # (deck.gl picks the outline sub-layer; Streamlit then sends no selection), and outlines double the
+            # drawing work. Wards are told apart by their colours and the hover highlight; boroughs and BCUs
+            # keep their outlines (separate, not pickable).
+            stroked=False,
             get_fill_color="properties.fill",
-            get_line_color=[255, 255, 255, 160],
-            line_width_min_pixels=0.5,
-            get_line_width=10,
         )
     ]
     if show_boroughs and base.boroughs["features"]:

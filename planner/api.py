@@ -9,19 +9,60 @@ certifies, and :class:`planner.report.result.Plan` reports.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from pathlib import Path
 
+import numpy as np
 from threadpoolctl import threadpool_limits
 
-from planner.errors import InfeasibleError
+from planner import plancache
+from planner.errors import InfeasibleError, ScenarioError
+from planner.inputs.current import CurrentDeployment, check_headcount
+from planner.inputs.data import WardData
 from planner.inputs.loader import Inputs, load_inputs
 from planner.inputs.workforce import Workforce, workforce_from_scenario
-from planner.problem import AllocationProblem, build_problem
-from planner.report.explain import describe_rows, explain_infeasibility
+from planner.problem import AllocationProblem
+from planner.ranks import RANKS
 from planner.report.result import Plan
+from planner.rules import BuildContext, build_problem, conflicts, describe_rows
 from planner.scenario import Scenario, load_scenario
 from planner.solve.pipeline import Allocation, Status, solve_allocation
+
+
+def current_plan(
+    path: Path, wards: WardData, data_dir: str | Path | None, inputs: Inputs, chain: tuple[Path, ...] = ()
+) -> CurrentDeployment:
+    """The plan of the scenario at ``path`` as a current deployment: solved once, then kept by input hash.
+
+    Raises
+    ------
+    ScenarioError
+        If the scenarios name each other in a loop, or the plan is of other wards.
+    """
+    path = path.resolve()
+    if path in chain:
+        loop = " -> ".join(p.name for p in (*chain, path))
+        raise ScenarioError(f"data.current names scenarios in a loop: {loop}")
+    base = load_scenario(path)
+    base_inputs = load_inputs(base, data_dir, scenario_dir=path.parent, reuse=inputs)
+    if not np.array_equal(base_inputs.wards.codes, wards.codes):
+        raise ScenarioError(
+            f"data.current: the plan of {path.name} is of other wards ({base_inputs.wards.n_wards:,} wards) than "
+            f"this scenario plans ({wards.n_wards:,}); use a scenario on the same wards, or a CSV"
+        )
+    if base_inputs.current is None and base_inputs.current_scenario is not None:
+        nested = current_plan(base_inputs.current_scenario, wards, data_dir, base_inputs, (*chain, path))
+        base_inputs = dataclasses.replace(base_inputs, current=nested)
+    key = input_hash(base, base_inputs)
+    plan = plancache.load(key, wards.codes)
+    if plan is None:
+        plan = solve(base, data_dir, inputs=base_inputs, scenario_dir=path.parent).deployment
+        plancache.store(key, wards.codes, plan)
+    return CurrentDeployment(
+        codes=wards.codes, borough_codes=wards.borough_codes, constables=plan.x, pcsos=plan.p,
+        sergeants=plan.s, inspectors=plan.i, sources=(f"the plan of {path.name}",),
+    )  # fmt: skip
 
 
 def prepare(
@@ -31,18 +72,29 @@ def prepare(
     inputs: Inputs | None = None,
     scenario_dir: str | Path | None = None,
 ) -> tuple[Inputs, Workforce, AllocationProblem]:
-    """Load inputs (reusing what ``inputs`` already holds) and build the problem arrays."""
+    """Load inputs (reusing what ``inputs`` already holds), solve the scenario that ``data.current`` names
+    if it names one, and build the problem arrays."""
     inputs = load_inputs(scenario, data_dir, scenario_dir=scenario_dir, reuse=inputs)
+    if inputs.current is None and inputs.current_scenario is not None:
+        current = current_plan(inputs.current_scenario, inputs.wards, data_dir, inputs)
+        headcount = {rank: scenario.workforce.rank(rank).headcount for rank in RANKS}
+        check_headcount(current, headcount, source=f"data.current ({current.sources[0]})")
+        inputs = dataclasses.replace(inputs, current=current)
     workforce = workforce_from_scenario(scenario)
-    problem = build_problem(
-        inputs.wards, scenario, workforce, baseline=inputs.baseline, borough_caps=inputs.borough_caps
+    ctx = BuildContext(
+        wards=inputs.wards,
+        scenario=scenario,
+        workforce=workforce,
+        current=inputs.baseline,
+        borough_caps=inputs.borough_caps,
     )
+    problem = build_problem(ctx)
     return inputs, workforce, problem
 
 
 def check_rules(problem: AllocationProblem, inputs: Inputs) -> None:
     """Raise :class:`InfeasibleError` if simple arithmetic already shows the rules conflict."""
-    reasons = explain_infeasibility(problem, inputs.wards.codes, inputs.wards.borough_names)
+    reasons = conflicts(problem)
     if reasons:
         raise InfeasibleError(reasons)
 
@@ -113,7 +165,7 @@ def solve(
     with threadpool_limits(limits=1, user_api="blas"):
         alloc = _run_solver(scenario, problem, time_limit, seed)
     if alloc.status is Status.INFEASIBLE:
-        raise InfeasibleError([describe_rows(alloc.violated_rules)])
+        raise InfeasibleError([describe_rows(problem, alloc.violated_rules)])
     return Plan(
         status=alloc.status,
         objective=alloc.objective,
@@ -133,4 +185,5 @@ def solve(
         method=alloc.method,
         notes=inputs.wards.notes,
         log=alloc.log,
+        current=inputs.current,
     )

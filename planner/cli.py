@@ -2,6 +2,11 @@
 
 Exit codes: 0 a plan (or a clean check), 2 bad input, 3 no plan satisfies the
 rules. Messages go to stderr; a user error never shows a traceback.
+
+Importing this module is light (argparse and the errors): the engine and each
+feature's own subcommands are imported only when their command runs, so
+``planner --help`` prints at once. Steps that take a while show progress
+(:mod:`planner.progress_bar`).
 """
 
 from __future__ import annotations
@@ -9,9 +14,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from planner.errors import InfeasibleError, PlannerError
+
+if TYPE_CHECKING:
+    from planner.progress_bar import BarProgress
 
 EXIT_OK, EXIT_INPUT, EXIT_INFEASIBLE = 0, 2, 3
 
@@ -20,10 +30,40 @@ def _err(message: str) -> None:
     print(message, file=sys.stderr)
 
 
+EXAMPLES = """\
+examples:
+  planner solve scenarios/demo.yaml --out out/demo
+      solve the embedded demo city and write the plan to out/demo
+  planner solve scenarios/london-2022.yaml --data-dir ../shared/data --out out/london
+      real London, from the public data files
+  planner validate scenarios/london-2022.yaml --data-dir ../shared/data
+      check a scenario and its data files; report every problem at once
+  planner app
+      start the planner app in the browser (http://localhost:8501)
+  planner teams scenarios/demo.yaml --out out/teams
+      group each borough's wards into neighbourhood teams
+  planner cost scenarios/demo.yaml --no-marginal
+      what a plan costs a year and over the horizon
+  planner phase scenarios/finance/phasing-2023-25.yaml
+      recruit and deploy quarter by quarter within training places and budgets
+  planner SUBCOMMAND --help
+      the options of one command
+
+exit codes: 0 done, 2 bad input (the message names the file, line and column), 3 no plan satisfies the rules.
+documentation: docs/index.md (or the site built by `mkdocs build`).
+"""
+
+
 def add_common(p: argparse.ArgumentParser) -> None:
     """Arguments every scenario command takes."""
     p.add_argument("scenario", type=Path, help="scenario YAML file")
     p.add_argument("--data-dir", type=Path, default=None, help="folder the scenario's data paths are relative to")
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="read every data file afresh (by default parsed files are kept in ~/.cache/planner while unchanged; "
+        "PLANNER_CACHE=off does the same)",
+    )
 
 
 def _load(args: argparse.Namespace):
@@ -38,26 +78,49 @@ def _load(args: argparse.Namespace):
     return scenario.with_changes(changes) if changes else scenario
 
 
+def progress() -> BarProgress:
+    """The progress display of this run (bars on a terminal, one line per step in a log)."""
+    from planner.progress_bar import BarProgress
+
+    return BarProgress()
+
+
 def run_solve(args: argparse.Namespace) -> int:
     """``planner solve``: solve a scenario and write its outputs."""
-    from planner.api import solve
-    from planner.inputs.loader import load_inputs
-    from planner.report.outputs import write_plan
+    from planner.progress import step
 
-    scenario = _load(args)
-    inputs = load_inputs(scenario, args.data_dir, scenario_dir=args.scenario.parent)
-    plan = solve(scenario, args.data_dir, inputs=inputs, scenario_dir=args.scenario.parent)
+    bar = progress()
+    try:
+        with step(bar, "Loading the engine"):
+            from planner.api import solve
+            from planner.inputs.loader import load_inputs
+            from planner.report.outputs import write_plan
+            from planner.report.plain import certificate, count, duration, money, status_words
+
+        scenario = _load(args)
+        with step(bar, "Reading the data"):
+            inputs = load_inputs(scenario, args.data_dir, scenario_dir=args.scenario.parent, cache=not args.no_cache)
+        with step(bar, "Solving"):
+            plan = solve(scenario, args.data_dir, inputs=inputs, scenario_dir=args.scenario.parent)
+        with step(bar, "Writing the plan"):
+            files = write_plan(plan, args.out, inputs.layer)
+    finally:
+        bar.close()
     for note in plan.notes:
         _err(f"note: {note}")
-    files = write_plan(plan, args.out, inputs.layer)
     t = plan.totals
+    where = Path(files[0]).parent if files else args.out
     _err(
-        f"{scenario.name}: {plan.status.value}, objective {plan.objective:.6f}, bound {plan.bound:.6f}, "
-        f"gap {plan.gap:.2e}, {plan.solve_seconds:.2f} s\n"
-        f"  constables {t['constable']:,}, PCSOs {t['pcso']:,}, sergeants {t['sergeant']:,}, "
-        f"inspectors {t['inspector']:,}; annual cost £{plan.cost_annual:,.0f}\n"
-        f"  wrote {', '.join(str(f) for f in files)}"
+        f"{scenario.name}: {status_words(plan.status)}, {certificate(plan.status, plan.gap)} "
+        f"(solved in {duration(plan.solve_seconds)}; objective {plan.objective:,.4f}, bound {plan.bound:,.4f})\n"
+        f"  deployed: {count(t['constable'], 'constable')}, {count(t['pcso'], 'PCSO')}, "
+        f"{count(t['sergeant'], 'sergeant')}, {count(t['inspector'], 'inspector')}\n"
+        f"  pay cost: {money(plan.cost_annual)} a year ({money(plan.cost_annual, exact=True)})\n"
+        f"  wrote {where}: {', '.join(Path(f).name for f in files)}"
     )
+    changes = plan.changes()
+    if changes is not None:
+        _err(f"  {changes.sentence()}")
     failed = [k for k, ok in plan.check().items() if not ok]
     if failed:  # a bug, not a user error: say so loudly
         _err(f"internal error: the plan breaks {', '.join(failed)}; please report this")
@@ -68,9 +131,11 @@ def run_solve(args: argparse.Namespace) -> int:
 def run_validate(args: argparse.Namespace) -> int:
     """``planner validate``: check the scenario and its data, report every problem."""
     from planner.api import check_rules, prepare
+    from planner.inputs.loader import load_inputs
 
     scenario = _load(args)  # the teams and finance blocks are validated with the rest
-    inputs, workforce, problem = prepare(scenario, args.data_dir, scenario_dir=args.scenario.parent)
+    inputs = load_inputs(scenario, args.data_dir, scenario_dir=args.scenario.parent, cache=not args.no_cache)
+    inputs, workforce, problem = prepare(scenario, args.data_dir, inputs=inputs, scenario_dir=args.scenario.parent)
     for note in inputs.wards.notes:
         _err(f"note: {note}")
     check_rules(problem, inputs)
@@ -105,39 +170,121 @@ def _add_validate(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run_validate)
 
 
-def _plugins() -> list[Callable[[argparse._SubParsersAction], None]]:
-    """Subcommands that live with their own feature (teams, batches, finance)."""
-    found: list[Callable[[argparse._SubParsersAction], None]] = []
-    for module, names in (
-        ("planner.teams.cli", ("add_teams_parser",)),
-        ("planner.batch.cli", ("add_batch_parser", "add_results_parser", "add_report_parser")),
-        ("planner.finance.cli", ("add_cost_parser", "add_phase_parser")),
-    ):
+def run_app(args: argparse.Namespace) -> int:
+    """``planner app``: start the Streamlit app on this machine (the same as ``streamlit run app.py``)."""
+    import os
+
+    entry = Path(__file__).resolve().parent / "app" / "main.py"
+    env = dict(os.environ)
+    if args.data_dir is not None:
+        if not Path(args.data_dir).is_dir():
+            _err(f"error: --data-dir {args.data_dir} is not a folder")
+            return EXIT_INPUT
+        env["PLANNER_DATA_DIR"] = str(Path(args.data_dir).resolve())
+    if args.scenario is not None:
+        env["PLANNER_SCENARIO"] = args.scenario
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(entry),
+        "--server.port", str(args.port), "--server.address", args.address,
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        "--client.toolbarMode", "viewer", "--client.showErrorDetails", "none",
+    ]  # fmt: skip
+    _err(f"the planner app: http://{args.address}:{args.port}/ (Ctrl+C stops it)")
+    sys.stderr.flush()
+    os.execve(sys.executable, cmd, env)  # Streamlit takes this process over: Ctrl+C and kill reach it directly
+    return EXIT_OK  # not reached (only when execve is replaced, as in tests)
+
+
+def _add_app(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "app",
+        help="start the planner app in the browser (Streamlit, this machine only)",
+        description="Start the planner app (maps, scenarios, comparison, exports) at http://localhost:PORT/.",
+    )
+    p.add_argument("--port", type=int, default=8501, help="port (default 8501)")
+    p.add_argument("--address", default="localhost", help="address to listen on (default localhost: this machine)")
+    p.add_argument("--data-dir", default=None, help="the public London data folder (else the demo city)")
+    p.add_argument("--scenario", default=None, help="scenario file in scenarios/ to open with")
+    p.set_defaults(func=run_app)
+
+
+@dataclass(frozen=True)
+class Plugin:
+    """A subcommand that lives with its own feature, imported only when it runs (or its help is asked)."""
+
+    command: str
+    module: str
+    adder: str
+    help: str
+
+
+PLUGINS: tuple[Plugin, ...] = (
+    Plugin("teams", "planner.teams.cli", "add_teams_parser", "group each borough's wards into neighbourhood teams"),
+    Plugin("batch", "planner.batch.cli", "add_batch_parser", "solve a sweep of scenarios (local pool or Dask)"),
+    Plugin("results", "planner.batch.cli", "add_results_parser", "the table of a batch's results"),
+    Plugin("report", "planner.batch.cli", "add_report_parser", "a report of a batch's results"),
+    Plugin("cost", "planner.finance.cli", "add_cost_parser", "compare what options cost, per year and per need"),
+    Plugin("phase", "planner.finance.cli", "add_phase_parser", "phase recruitment and deployment quarter by quarter"),
+    Plugin(
+        "transition",
+        "planner.transition.cli",
+        "add_transition_parser",
+        "carry the 2018 ward model (2 ward officers + 1 PCSO per ward) to the 2022 wards",
+    ),
+    Plugin(
+        "backtest", "planner.backtest.cli", "add_backtest_parser", "judge plans made on earlier crime on later crime"
+    ),
+    Plugin(
+        "stability",
+        "planner.replan.cli",
+        "add_stability_parser",
+        "how many people a re-plan moves when the crime window shifts",
+    ),
+)
+
+
+def _chosen(argv: Sequence[str]) -> str | None:
+    """The subcommand named in ``argv`` (the first word that is not an option)."""
+    return next((a for a in argv if not a.startswith("-")), None)
+
+
+def _add_plugin(sub: argparse._SubParsersAction, plugin: Plugin, full: bool) -> None:
+    """The plugin's own parser when ``full`` (imports its module), else a stub for the command list."""
+    if full:
         try:
-            mod = __import__(module, fromlist=list(names))
+            mod = __import__(plugin.module, fromlist=[plugin.adder])
         except ImportError:
-            continue
-        found += [getattr(mod, n) for n in names if hasattr(mod, n)]
-    return found
+            return
+        add: Callable[[argparse._SubParsersAction], object] | None = getattr(mod, plugin.adder, None)
+        if add is not None:
+            add(sub)
+            return
+    sub.add_parser(plugin.command, help=plugin.help, add_help=False)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The ``planner`` parser; only the subcommand named in ``argv`` imports its feature (all when None)."""
     parser = argparse.ArgumentParser(
         prog="planner",
         description="Neighbourhood policing resource planner: deploy constables, PCSOs, sergeants and "
-        "inspectors to wards, with a certified optimality gap.",
+        "inspectors to wards and boroughs, with a proof of how close each plan is to the best possible.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_solve(sub)
     _add_validate(sub)
-    for add in _plugins():
-        add(sub)
+    _add_app(sub)
+    chosen = None if argv is None else _chosen(argv)
+    for plugin in PLUGINS:
+        _add_plugin(sub, plugin, full=argv is None or plugin.command == chosen)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``planner`` command."""
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))

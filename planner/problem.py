@@ -1,9 +1,14 @@
-"""The allocation problem as arrays: what the solver core sees.
+"""The allocation problem as arrays, and the deployment the solver returns.
 
-:func:`build_problem` turns validated ward data, a workforce and the scenario's
-rules into an :class:`AllocationProblem`: per-ward bounds on constables and
-PCSOs (floors, caps, stability window), per-borough bounds, London-wide
-headcount, spans of control, budget, and the objective's coefficients.
+An :class:`AllocationProblem` is what the solver core sees: per-ward bounds on
+constables and PCSOs, per-borough bounds on sergeants and inspectors,
+London-wide headcount, spans of control, budget, the current deployment and
+the objective's coefficients. It is assembled by
+:func:`planner.rules.registry.build_problem`, where each rule module builds the
+fields it owns (the field list below names the owner); a rule without a field
+of its own keeps its parameters in :attr:`AllocationProblem.params`.
+A :class:`Deployment` is a plan: constables and PCSOs per ward, sergeants and
+inspectors per borough.
 
 The objective ("value") of a ward holding ``x`` constables and ``p`` PCSOs is::
 
@@ -17,17 +22,22 @@ each extra officer adds less than the one before, in proportion to need.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from planner.errors import DataError, Problems
-from planner.inputs.data import WardData
-from planner.inputs.workforce import Workforce
 from planner.ranks import CONSTABLE, INSPECTOR, PCSO, SERGEANT
-from planner.scenario import Scenario
+from planner.tolerances import CEIL
 
 INF_INT = np.iinfo(np.int64).max // 4
+
+
+def people_moved(before: np.ndarray, after: np.ndarray) -> int:
+    """People of one rank who change ward from ``before`` to ``after``: the smaller of what the wards gain and
+    what they lose (the rest of the difference is people added or posts left vacant)."""
+    return int(min(np.maximum(after - before, 0).sum(), np.maximum(before - after, 0).sum()))
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,20 +49,34 @@ class AllocationProblem:
     need : (W,) float
     borough : (W,) int, index of each ward's borough
     n_boroughs : int
-    lo_x, hi_x, lo_p, hi_p : (W,) int, bounds on constables and PCSOs per ward
+    lo_x, hi_x, lo_p, hi_p : (W,) int
+        Bounds on constables and PCSOs per ward: the tightest of every rule's ward bounds
+        (ward floors and caps, the stability window, ...).
     eff_x, eff_p : float, effective capacity per constable and per PCSO
     kappa : float, saturation scale of the value function
     cost : (4,) float, annual cost per head per rank (pounds)
     cost_weight : float, objective penalty per pound
-    headcount : (4,) int, London-wide available headcount per rank
-    span_sergeant, span_inspector : float
-    min_sergeants, min_inspectors : (B,) int
-    max_sergeants, max_inspectors : (B,) int
-    borough_cap_x, borough_cap_p : (B,) int, per-borough headcount caps
+    headcount : (4,) int, London-wide available headcount per rank (rule: headcount)
+    span_sergeant, span_inspector : (B,) float, spans of control per borough (rule: supervision; a number
+        is taken for every borough)
+    min_sergeants, min_inspectors, max_sergeants, max_inspectors : (B,) int
+        Bounds on each borough's supervisors: the tightest of every rule's (supervision minimums,
+        borough caps).
+    borough_cap_x, borough_cap_p : (B,) int, per-borough headcount caps (rule: borough_caps)
     borough_heads_lo, borough_heads_hi : (B,) int, bounds on constables + PCSOs per borough
-    budget : float or None, annual budget in pounds
-    base_x, base_p : (W,) int or None, current deployment
-    max_moves : int or None, London-wide limit on people moved from their ward
+        (rule: borough_share)
+    budget : float or None, annual budget in pounds (rule: budget)
+    base_x, base_p : (W,) int or None, the current deployment (the stability rules measure change from it)
+    max_moves : int or None, London-wide limit on people moved between wards (rule: stability)
+    max_moves_rank : (2,) int or None, limits on constables and on PCSOs moved (rule: stability)
+    move_cost : float, objective units charged per person below today's count in a ward (rule: stability)
+    min_eff : (W,) float or None, effective officers each ward must get at least (rule: min_effective)
+    need_p : (W,) float or None
+        The PCSOs' own need (their role: visibility and engagement), already weighted. None: the substitution
+        model, where a PCSO counts as ``eff_p / eff_x`` of a constable in one value per ward.
+    eff_pp, kappa_p : float, a PCSO's availability and the saturation of the PCSOs' own value
+    params : mapping of rule key -> parameters of rules that own no field here
+    ward_codes, borough_names : (W,) and (B,) str or None, for messages
     """
 
     need: np.ndarray
@@ -68,8 +92,8 @@ class AllocationProblem:
     cost: np.ndarray
     cost_weight: float
     headcount: np.ndarray
-    span_sergeant: float
-    span_inspector: float
+    span_sergeant: np.ndarray
+    span_inspector: np.ndarray
     min_sergeants: np.ndarray
     max_sergeants: np.ndarray
     min_inspectors: np.ndarray
@@ -82,31 +106,122 @@ class AllocationProblem:
     base_x: np.ndarray | None = None
     base_p: np.ndarray | None = None
     max_moves: int | None = None
+    max_moves_rank: np.ndarray | None = None
+    move_cost: float = 0.0
+    need_p: np.ndarray | None = None
+    eff_pp: float = 0.0
+    kappa_p: float = 1.0
     min_eff: np.ndarray | None = None
     """(W,) effective officers each ward must get at least (the balance objective's floor)."""
+    params: Mapping[str, Any] = field(default_factory=dict)
+    ward_codes: np.ndarray | None = None
+    borough_names: np.ndarray | None = None
 
     def __post_init__(self) -> None:
+        for name in ("span_sergeant", "span_inspector"):
+            spans = np.broadcast_to(np.asarray(getattr(self, name), dtype=float), (self.n_boroughs,)).copy()
+            object.__setattr__(self, name, spans)
         for value in vars(self).values():
             if isinstance(value, np.ndarray):
                 value.setflags(write=False)
+
+    # ------------------------------------------------------------ labels
+    def ward_label(self, w: int) -> str:
+        """A ward's code (or its index when the problem has no codes)."""
+        return str(self.ward_codes[w]) if self.ward_codes is not None else f"ward {w}"
+
+    def borough_label(self, b: int) -> str:
+        """A borough's name (or ``borough <index>``)."""
+        return str(self.borough_names[b]) if self.borough_names is not None else f"borough {b}"
 
     # ------------------------------------------------------------ evaluation
     @property
     def n_wards(self) -> int:
         return len(self.need)
 
+    @property
+    def own_role(self) -> bool:
+        """Whether PCSOs have a value of their own (else they count as a fraction of a constable)."""
+        return self.need_p is not None
+
+    def gain(self, ward: np.ndarray, x: np.ndarray, p: np.ndarray) -> np.ndarray:
+        """Value of ward ``ward[k]`` holding ``x[k]`` constables and ``p[k]`` PCSOs, before costs (reals allowed).
+
+        Substitution model: ``need * log(1 + (eff_x x + eff_p p) / kappa)``. PCSO role of its own:
+        ``need * log(1 + eff_x x / kappa) + need_p * log(1 + eff_pp p / kappa_p)``.
+        """
+        with np.errstate(invalid="ignore", divide="ignore"):  # below-floor probes are masked by callers
+            if self.need_p is None:
+                return self.need[ward] * np.log1p((self.eff_x * x + self.eff_p * p) / self.kappa)
+            return self.need[ward] * np.log1p(self.eff_x * x / self.kappa) + self.need_p[ward] * np.log1p(
+                self.eff_pp * p / self.kappa_p
+            )
+
+    def x_stationary(self, ward: np.ndarray, p: np.ndarray, price: np.ndarray) -> np.ndarray:
+        """Continuous maximiser over constables of ``gain - price * x`` with ``p`` PCSOs (inf where price <= 0)."""
+        other = 0.0 if self.need_p is not None else self.eff_p * p
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = (self.need[ward] * self.eff_x / price - self.kappa - other) / self.eff_x
+        return np.where(price > 0, t, np.inf)
+
+    def p_stationary(self, ward: np.ndarray, x: np.ndarray, price: np.ndarray) -> np.ndarray:
+        """Continuous maximiser over PCSOs of ``gain - price * p`` with ``x`` constables (inf where price <= 0)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.need_p is not None:
+                t = (self.need_p[ward] * self.eff_pp / price - self.kappa_p) / self.eff_pp
+            else:
+                t = (self.need[ward] * self.eff_p / price - self.kappa - self.eff_x * x) / self.eff_p
+        return np.where(price > 0, t, np.inf)
+
+    def split_stationary(self, ward: np.ndarray, h: np.ndarray, delta: np.ndarray) -> np.ndarray:
+        """Continuous maximiser over constables ``x`` of ``gain(x, h - x) - delta * x`` for ``h`` heads (NaN
+        where the slope never crosses ``delta``: the best is then a bound)."""
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if self.need_p is None:
+                d = self.eff_x - self.eff_p
+                if d == 0:
+                    return np.full(np.broadcast(ward, h, delta).shape, np.nan)
+                den = self.need[ward] * d / delta
+                t = (den - self.kappa - self.eff_p * h) / d
+                return np.where(np.isfinite(t) & (den > 0), t, np.nan)
+            # need ex / (k + ex x) - need_p ep / (kp + ep (h - x)) = delta: a quadratic in x whose root in
+            # the domain (both denominators positive) is unique, the slope falling in x
+            ex, ep, k, kp = self.eff_x, self.eff_pp, self.kappa, self.kappa_p
+            big_a, big_b = self.need[ward] * ex, self.need_p[ward] * ep
+            c = kp + ep * h
+            a2 = -delta * ex * ep
+            a1 = delta * (ex * c - k * ep) + big_a * ep + big_b * ex
+            a0 = delta * k * c - big_a * c + big_b * k
+            disc = np.sqrt(np.maximum(a1 * a1 - 4 * a2 * a0, 0.0))
+            linear = np.abs(a2) <= 1e-15 * np.maximum(np.abs(a1), 1e-300)
+            r1 = np.where(linear, -a0 / a1, (-a1 + disc) / (2 * a2))
+            r2 = np.where(linear, np.nan, (-a1 - disc) / (2 * a2))
+            lo, hi = -k / ex, c / ep
+
+            def inside(r: np.ndarray) -> np.ndarray:
+                return np.isfinite(r) & (r > lo) & (r < hi)
+
+            return np.where(inside(r1), r1, np.where(inside(r2), r2, np.nan))
+
+    def max_slope(self) -> float:
+        """The steepest slope of any ward's value (per person), for scaling prices."""
+        slope = float(self.need.max()) * max(self.eff_x, 0.0 if self.own_role else self.eff_p) / self.kappa
+        if self.need_p is not None:
+            slope = max(slope, float(self.need_p.max()) * self.eff_pp / self.kappa_p)
+        return slope
+
     def ward_value(self, x: np.ndarray, p: np.ndarray) -> np.ndarray:
         """Objective contribution of each ward (broadcasts over extra axes)."""
-        need = self.need.reshape(self.need.shape + (1,) * (np.ndim(x) - 1))
-        e = self.eff_x * x + self.eff_p * p
-        return need * np.log1p(e / self.kappa) - self.cost_weight * (self.cost[CONSTABLE] * x + self.cost[PCSO] * p)
+        return self.choice_value(np.arange(self.n_wards).reshape((-1,) + (1,) * (np.ndim(x) - 1)), x, p)
 
     def choice_value(self, ward: np.ndarray, x: np.ndarray, p: np.ndarray) -> np.ndarray:
-        """Objective contribution of ward ``ward[k]`` holding ``x[k]`` constables and ``p[k]`` PCSOs."""
-        e = self.eff_x * x + self.eff_p * p
-        with np.errstate(invalid="ignore", divide="ignore"):  # below-floor probes are masked by callers
-            gain = self.need[ward] * np.log1p(e / self.kappa)
-        return gain - self.cost_weight * (self.cost[CONSTABLE] * x + self.cost[PCSO] * p)
+        """Objective contribution of ward ``ward[k]`` holding ``x[k]`` constables and ``p[k]`` PCSOs: its value,
+        less the cost weight's share of pay, less ``move_cost`` per person below today's count."""
+        value = self.gain(ward, x, p) - self.cost_weight * (self.cost[CONSTABLE] * x + self.cost[PCSO] * p)
+        if self.move_cost and self.base_x is not None and self.base_p is not None:
+            short = np.maximum(self.base_x[ward] - x, 0) + np.maximum(self.base_p[ward] - p, 0)
+            value = value - self.move_cost * short
+        return value
 
     def meets_min_eff(self, ward: np.ndarray, x: np.ndarray, p: np.ndarray) -> np.ndarray:
         """Whether each choice gives its ward at least its minimum effective officers."""
@@ -132,12 +247,12 @@ class AllocationProblem:
 
     def sergeants_needed(self, heads: np.ndarray) -> np.ndarray:
         """Fewest sergeants per borough for ``heads`` supervisees (respecting minimums)."""
-        need = np.ceil(heads / self.span_sergeant - 1e-9).astype(np.int64)
+        need = np.ceil(heads / self.span_sergeant - CEIL).astype(np.int64)
         return np.maximum(need, self.min_sergeants)
 
     def inspectors_needed(self, sergeants: np.ndarray) -> np.ndarray:
         """Fewest inspectors per borough for ``sergeants`` (respecting minimums)."""
-        need = np.ceil(sergeants / self.span_inspector - 1e-9).astype(np.int64)
+        need = np.ceil(sergeants / self.span_inspector - CEIL).astype(np.int64)
         return np.maximum(need, self.min_inspectors)
 
     def annual_cost(self, x: np.ndarray, p: np.ndarray, s: np.ndarray, i: np.ndarray) -> float:
@@ -146,121 +261,48 @@ class AllocationProblem:
         return float(totals @ self.cost)
 
     def moves(self, x: np.ndarray, p: np.ndarray) -> int:
-        """People moved from their current ward (half the sum of absolute changes, rounded up)."""
+        """People moved between wards from the current deployment, per :mod:`planner.report.changes`: per rank,
+        the smaller of the people gained and lost by wards (the rest were added or removed)."""
         if self.base_x is None or self.base_p is None:
             return 0
-        total = int(np.abs(x - self.base_x).sum() + np.abs(p - self.base_p).sum())
-        return (total + 1) // 2
+        return people_moved(self.base_x, x) + people_moved(self.base_p, p)
 
 
-def _int_or(value: int | None, default: int) -> int:
-    return default if value is None else int(value)
+@dataclass(frozen=True, eq=False)
+class Deployment:
+    """A plan: constables and PCSOs per ward, sergeants and inspectors per borough (read-only int arrays).
 
-
-def _ward_bounds(wards: WardData, scenario: Scenario, base: tuple[np.ndarray, np.ndarray] | None):
-    rules = scenario.rules
-    n = wards.n_wards
-    lo_x = np.full(n, rules.ward_floor.constable, dtype=np.int64)
-    lo_p = np.full(n, rules.ward_floor.pcso, dtype=np.int64)
-    hi_x = np.full(n, _int_or(rules.ward_cap.constable, scenario.workforce.constable.headcount), dtype=np.int64)
-    hi_p = np.full(n, _int_or(rules.ward_cap.pcso, scenario.workforce.pcso.headcount), dtype=np.int64)
-    delta = rules.stability.max_change_per_ward
-    if base is not None and delta is not None:
-        bx, bp = base
-        lo_x = np.maximum(lo_x, bx - delta)
-        hi_x = np.minimum(hi_x, bx + delta)
-        lo_p = np.maximum(lo_p, bp - delta)
-        hi_p = np.minimum(hi_p, bp + delta)
-    return lo_x, hi_x, lo_p, hi_p
-
-
-def _borough_caps(wards: WardData, caps: dict[str, np.ndarray] | None, workforce: Workforce):
-    nb = wards.n_boroughs
-    out = {}
-    for k, rank in enumerate(("constable", "pcso", "sergeant", "inspector")):
-        arr = np.full(nb, int(workforce.headcount[k]), dtype=np.int64)
-        if caps is not None and rank in caps:
-            arr = np.minimum(arr, caps[rank])
-        out[rank] = arr
-    return out
-
-
-def build_problem(
-    wards: WardData,
-    scenario: Scenario,
-    workforce: Workforce,
-    *,
-    baseline: tuple[np.ndarray, np.ndarray] | None = None,
-    borough_caps: dict[str, np.ndarray] | None = None,
-) -> AllocationProblem:
-    """Assemble the :class:`AllocationProblem` of a scenario.
-
-    Parameters
-    ----------
-    wards : WardData
-        The validated ward table.
-    scenario : Scenario
-        Rules and objective settings.
-    workforce : Workforce
-        Headcount, availability and cost per rank.
-    baseline : tuple of (W,) int arrays, optional
-        Current constables and PCSOs per ward (for the stability rules).
-    borough_caps : dict of rank -> (B,) int, optional
-        Per-borough headcount caps (from ``workforce.per_borough``).
+    The one type shared by the solver, CP-SAT, the plan and the batches.
     """
-    rules = scenario.rules
-    obj = scenario.objective
-    if (rules.stability.max_change_per_ward is not None or rules.stability.max_total_moves is not None) and (
-        baseline is None
-    ):
-        raise DataError(
-            "rules.stability sets a limit on change but no baseline allocation was given "
-            "(set rules.stability.baseline to a CSV of ward_code, constables, pcsos)",
-            source="scenario",
-        )
-    lo_x, hi_x, lo_p, hi_p = _ward_bounds(wards, scenario, baseline)
-    caps = _borough_caps(wards, borough_caps, workforce)
-    nb = wards.n_boroughs
-    heads_total = int(workforce.headcount[CONSTABLE] + workforce.headcount[PCSO])
-    need_share = np.bincount(wards.borough, weights=wards.need, minlength=nb) / max(wards.need.sum(), 1e-12)
-    share = rules.borough_share
-    heads_lo = np.zeros(nb, dtype=np.int64)
-    heads_hi = np.full(nb, INF_INT, dtype=np.int64)
-    if share.min_ratio is not None:
-        heads_lo = np.floor(share.min_ratio * need_share * heads_total + 1e-9).astype(np.int64)
-    if share.max_ratio is not None:
-        heads_hi = np.ceil(share.max_ratio * need_share * heads_total - 1e-9).astype(np.int64)
-    found = Problems("scenario rules")
-    if share.min_ratio is not None and share.max_ratio is not None and share.min_ratio > share.max_ratio:
-        found.add(f"rules.borough_share.min_ratio ({share.min_ratio}) is above max_ratio ({share.max_ratio})")
-    found.raise_if_any()
-    sup = rules.supervision
-    return AllocationProblem(
-        need=wards.need.copy(),
-        borough=wards.borough.copy(),
-        n_boroughs=nb,
-        lo_x=lo_x,
-        hi_x=hi_x,
-        lo_p=lo_p,
-        hi_p=hi_p,
-        eff_x=float(workforce.availability[CONSTABLE]),
-        eff_p=float(obj.pcso_effectiveness * workforce.availability[PCSO]),
-        kappa=float(obj.saturation),
-        cost=workforce.annual_cost.copy(),
-        cost_weight=float(obj.cost_weight) / 1e6,
-        headcount=workforce.headcount.copy(),
-        span_sergeant=float(sup.sergeant_span),
-        span_inspector=float(sup.inspector_span),
-        min_sergeants=np.full(nb, sup.min_sergeants_per_borough, dtype=np.int64),
-        max_sergeants=caps["sergeant"],
-        min_inspectors=np.full(nb, sup.min_inspectors_per_borough, dtype=np.int64),
-        max_inspectors=caps["inspector"],
-        borough_cap_x=caps["constable"],
-        borough_cap_p=caps["pcso"],
-        borough_heads_lo=heads_lo,
-        borough_heads_hi=heads_hi,
-        budget=rules.budget,
-        base_x=None if baseline is None else baseline[0].astype(np.int64),
-        base_p=None if baseline is None else baseline[1].astype(np.int64),
-        max_moves=rules.stability.max_total_moves,
-    )
+
+    x: np.ndarray
+    """(W,) constables per ward."""
+    p: np.ndarray
+    """(W,) PCSOs per ward."""
+    s: np.ndarray
+    """(B,) sergeants per borough."""
+    i: np.ndarray
+    """(B,) inspectors per borough."""
+
+    def __post_init__(self) -> None:
+        for name in ("x", "p", "s", "i"):
+            arr = np.array(getattr(self, name), dtype=np.int64, copy=True)
+            arr.setflags(write=False)
+            object.__setattr__(self, name, arr)
+
+    @classmethod
+    def empty(cls) -> Deployment:
+        """No plan (what an infeasible solve returns)."""
+        none = np.zeros(0, dtype=np.int64)
+        return cls(none, none, none, none)
+
+    @property
+    def totals(self) -> np.ndarray:
+        """(4,) people deployed per rank."""
+        return np.array([self.x.sum(), self.p.sum(), self.s.sum(), self.i.sum()], dtype=np.int64)
+
+    def borough_heads(self, borough: np.ndarray, n_boroughs: int) -> tuple[np.ndarray, np.ndarray]:
+        """Constables and PCSOs per borough, (B,) int each."""
+        bx = np.bincount(borough, weights=self.x, minlength=n_boroughs).astype(np.int64)
+        bp = np.bincount(borough, weights=self.p, minlength=n_boroughs).astype(np.int64)
+        return bx, bp

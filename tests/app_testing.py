@@ -26,6 +26,20 @@ def start_app(monkeypatch: Any, *, data_dir: str | None = None, scenario: str = 
     return at
 
 
+def goto(at: AppTest, path: str) -> AppTest:
+    """Switch to the page at URL ``path`` (a route of :mod:`planner.app.routes`); call ``.run()`` after.
+
+    The pages are functions, not files, so ``AppTest.switch_page`` (which takes a file) cannot reach
+    them: this picks the page Streamlit registered under that URL path (the one private access of the tests).
+    """
+    pages = at._registered_pages
+    for page_hash, info in pages.items():
+        if info.get("url_pathname") == path:
+            at._page_hash = page_hash
+            return at
+    raise AssertionError(f"no page {path!r}; have {[i.get('url_pathname') for i in pages.values()]}")
+
+
 def assert_ok(at: AppTest) -> None:
     """No exception reached the page."""
     assert not at.exception, [e.value for e in at.exception]

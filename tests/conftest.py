@@ -50,6 +50,18 @@ def test_data_dir() -> Path:
     return TEST_DATA
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_input_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The parsed-input cache of the app and the command line goes to a folder of this test session, not ~/.cache."""
+    old = os.environ.get("PLANNER_CACHE_DIR")
+    os.environ["PLANNER_CACHE_DIR"] = str(tmp_path_factory.mktemp("planner-cache"))
+    yield
+    if old is None:
+        os.environ.pop("PLANNER_CACHE_DIR", None)
+    else:
+        os.environ["PLANNER_CACHE_DIR"] = old
+
+
 @pytest.fixture(autouse=True)
 def _restore_main_module() -> Iterator[None]:
     """Put ``sys.modules['__main__']`` back after each test.

@@ -23,9 +23,12 @@ def recompute(out: Path, scenario: Scenario) -> dict[str, object]:
     summary = json.loads((out / "summary.json").read_text())
     wf, rules = scenario.workforce, scenario.rules
     assert list(wards.columns) == [
-        "ward_code", "ward_name", "borough", "bcu", "demand", "harm", "population", "need", "constables", "pcsos",
+        "ward_code", "ward_name", "borough", "bcu", "demand", "harm", "population", "need", "constables",
+        "ward_officers", "hotspot_constables", "pcsos",
     ]  # fmt: skip
-    assert list(boroughs.columns) == ["borough", "bcu", "constables", "pcsos", "sergeants", "inspectors", "cost"]
+    assert list(boroughs.columns) == [
+        "borough", "bcu", "constables", "flexible_constables", "pcsos", "sergeants", "inspectors", "cost",
+    ]  # fmt: skip
     assert wards["ward_code"].is_unique
     # ward floors and caps
     assert (wards["constables"] >= rules.ward_floor.constable).all()
@@ -35,10 +38,32 @@ def recompute(out: Path, scenario: Scenario) -> dict[str, object]:
     if rules.ward_cap.pcso is not None:
         assert (wards["pcsos"] <= rules.ward_cap.pcso).all()
     # borough table agrees with the ward table
-    per = wards.groupby("borough")[["constables", "pcsos"]].sum()
+    per = wards.groupby("borough")[["constables", "pcsos", "hotspot_constables"]].sum()
     b = boroughs.set_index("borough")
     assert (per["constables"] == b.loc[per.index, "constables"]).all()
     assert (per["pcsos"] == b.loc[per.index, "pcsos"]).all()
+    # the two tiers: ward officers within the ceiling, the rest from the borough's hotspot teams
+    assert (wards["ward_officers"] + wards["hotspot_constables"] == wards["constables"]).all()
+    assert (per["hotspot_constables"] == b.loc[per.index, "flexible_constables"]).all()
+    tiers = rules.tiers
+    if tiers.ward_officer_ceiling is None:
+        assert (wards["hotspot_constables"] == 0).all()
+    else:
+        ceiling = tiers.ward_officer_ceiling
+        assert (wards["ward_officers"] == wards["constables"].clip(upper=ceiling)).all()
+        assert (wards["hotspot_constables"] <= tiers.hotspot_per_ward).all()
+        teams = pd.read_csv(out / "hotspot_teams.csv")
+        by_borough = teams.groupby("borough")[["constables", "sergeants", "inspectors"]].sum()
+        flexible = b.loc[b["flexible_constables"] > 0, "flexible_constables"]
+        assert (by_borough.loc[flexible.index, "constables"] == flexible).all()
+        assert (by_borough["sergeants"] <= b.loc[by_borough.index, "sergeants"]).all()
+        assert (by_borough["inspectors"] <= b.loc[by_borough.index, "inspectors"]).all()
+        for _, team in teams.iterrows():
+            served = team["wards"].split(";")
+            assert wards.set_index("ward_code").loc[served, "hotspot_constables"].sum() == team["constables"]
+        assert summary["tiers"]["hotspot_constables"] == int(wards["hotspot_constables"].sum())
+    if tiers.ward_pcso_ceiling is not None:
+        assert (wards["pcsos"] <= tiers.ward_pcso_ceiling).all()
     # headcount by rank
     totals = {
         "constable": int(wards["constables"].sum()),

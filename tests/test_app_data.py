@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.app_testing import APP_DATA, assert_ok, metric, start_app, texts
+from tests.app_testing import APP_DATA, assert_ok, goto, metric, start_app, texts
 
 
 @pytest.fixture
 def at(monkeypatch):
     app = start_app(monkeypatch)
-    app.switch_page("app_pages/data.py").run()
+    goto(app, "data").run()
     assert_ok(app)
     return app
 

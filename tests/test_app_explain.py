@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from tests.app_testing import assert_ok, start_app, texts
+from tests.app_testing import assert_ok, goto, start_app, texts
 
 
 def test_ward_explanation_follows_the_pick(monkeypatch):
     at = start_app(monkeypatch)
-    at.switch_page("app_pages/explain.py").run()
+    goto(at, "explain").run()
     assert_ok(at)
     page = texts(at)
     assert "1 of 680 wards by need" in page  # opens on the ward with the most need
@@ -23,7 +23,7 @@ def test_ward_explanation_follows_the_pick(monkeypatch):
 def test_resolve_then_explain_against_the_scenario_as_filed(monkeypatch):
     at = start_app(monkeypatch)
     at.number_input(key="w_pcso").set_value(1600).run()
-    at.switch_page("app_pages/explain.py").run()
+    goto(at, "explain").run()
     assert_ok(at)
     assert "Against demo (as filed):" in texts(at)
 
@@ -31,7 +31,7 @@ def test_resolve_then_explain_against_the_scenario_as_filed(monkeypatch):
 def test_infeasible_reasons(monkeypatch):
     at = start_app(monkeypatch)
     at.number_input(key="w_inspector").set_value(10).run()
-    at.switch_page("app_pages/explain.py").run()
+    goto(at, "explain").run()
     assert_ok(at)
     page = texts(at)
     assert "No plan satisfies every rule" in page

@@ -15,7 +15,7 @@ from hypothesis import strategies as hs
 
 import planner
 from geo.webmap import ALL, base_map, view_for, ward_map
-from planner.appsupport import controls, exports, layers, metrics, uploads, wardinfo
+from planner.app import controls, exports, layers, metrics, uploads, wardinfo
 from planner.scenario import load_scenario
 from tests.app_testing import APP_DATA
 
@@ -37,13 +37,32 @@ def small(scenarios_dir):
 
 # ------------------------------------------------------------------------ layers
 def test_change_classes_by_hand():
+    # one value each side: one class each side, open-ended
     breaks, _cols, labels = layers.change_classes(np.array([-2.0, 0.0, 3.0]))
-    assert labels == ["-3 or fewer", "-2", "-1", "no change", "+1", "+2", "+3 or more"]
-    assert layers.classify(np.array([-9, -2, -1, 0, 1, 2, 9]), breaks).tolist() == [0, 1, 2, 3, 4, 5, 6]
-    breaks, _, labels = layers.change_classes(np.array([-10.0, 12.0]))  # step 4
-    assert labels == ["-8 or fewer", "-7 to -4", "-3 to -1", "no change", "+1 to +3", "+4 to +7", "+8 or more"]
-    got = layers.classify(np.array([-12, -8, -7, -4, -3, 0, 3, 4, 7, 8, 12]), breaks).tolist()
-    assert got == [0, 0, 1, 1, 2, 3, 4, 5, 5, 6, 6]
+    assert labels == ["-1 or below", "no change", "+1 or above"]
+    assert layers.classify(np.array([-9, -1, 0, 1, 9]), breaks).tolist() == [0, 0, 1, 2, 2]
+    # the skew of issue 14: most wards +1, a few losses of different sizes; losses are not hidden in one class
+    values = np.array([1.0] * 619 + [0.0] * 40 + [-1.0, -2, -3, -5, -9] * 4)
+    breaks, cols, labels = layers.change_classes(values)
+    assert labels == ["-6 or below", "-3 to -5", "-1 to -2", "no change", "+1"]
+    assert np.bincount(layers.classify(values, breaks)).tolist() == [4, 8, 8, 40, 619]
+    assert cols[3] == layers.DIVERGING[3] and len(set(cols)) == 5
+    # gains only: no loss class at all
+    _, _, labels = layers.change_classes(np.array([0.0, 1, 2, 3, 4, 5, 6, 7]))
+    assert labels[0] == "no change" and all(lab.startswith("+") for lab in labels[1:])
+
+
+@settings(max_examples=80, deadline=None)
+@given(hs.lists(hs.integers(-60, 60), min_size=1, max_size=200))
+def test_change_classes_keep_signs_apart(values):
+    v = np.array(values, dtype=float)
+    breaks, cols, labels = layers.change_classes(v)
+    cls = layers.classify(v, breaks)
+    zero = labels.index("no change")
+    assert len(cols) == len(labels) == len(breaks) + 1
+    assert (cls[v == 0] == zero).all() and (cls[v < 0] < zero).all() and (cls[v > 0] > zero).all()
+    assert np.all(np.diff(cls[np.argsort(v, kind="stable")]) >= 0)  # classes follow the values
+    assert zero <= 3 and len(labels) - zero - 1 <= 3  # at most three classes each side
 
 
 def test_integer_classes_one_per_value():
@@ -78,7 +97,7 @@ def test_layer_values_and_units(small):
     ctx = layers.Context(months=24, harm_unit="CCHI days")
     assert np.allclose(layers.layer_values("demand", w, plan, None, ctx), w.demand / 2)
     assert np.allclose(layers.layer_values("harm", w, plan, None, ctx), w.harm / 2)
-    ref = layers.Deployment.of(plan, "before")
+    ref = layers.PlanView.of(plan, "before")
     change = layers.layer_values("change", w, more, ref, ctx)
     assert np.array_equal(change, (more.constables + more.pcsos) - (plan.constables + plan.pcsos))
     assert layers.layer_unit("harm", ctx) == "CCHI days a year (average of 24 months)"
@@ -89,7 +108,7 @@ def test_layer_values_and_units(small):
 
 def test_layer_view_every_ward_coloured_and_counted(small):
     _sc, inputs, plan, more = small
-    ref = layers.Deployment.of(plan, "before")
+    ref = layers.PlanView.of(plan, "before")
     for key in layers.available_layers(True, True):
         view = layers.layer_view(key, inputs.wards, more, ref)
         assert view.colours.shape == (24, 4)
@@ -101,7 +120,7 @@ def test_layer_view_every_ward_coloured_and_counted(small):
 
 def test_tooltips_name_the_figures(small):
     _sc, inputs, plan, more = small
-    fields = layers.tooltip_fields(inputs.wards, more, layers.Deployment.of(plan, "before"))
+    fields = layers.tooltip_fields(inputs.wards, more, layers.PlanView.of(plan, "before"))
     assert len(fields) == 24
     assert fields[0]["deployed"].startswith(f"Constables {more.constables[0]} · PCSOs {more.pcsos[0]}")
     assert fields[0]["change"].startswith("Against before:")
@@ -131,7 +150,7 @@ def test_settings_budget_and_limits(scenarios_dir):
     sc = controls.apply_settings(base, changed, baseline="/tmp/base.csv")
     assert sc.rules.budget == 410e6
     assert sc.rules.supervision.sergeant_span == 7.5
-    assert sc.rules.stability.max_total_moves == 100 and sc.rules.stability.baseline == "/tmp/base.csv"
+    assert sc.rules.stability.max_total_moves == 100 and sc.data.current.path == "/tmp/base.csv"
     label = controls.plan_label(base, changed)
     assert label.startswith("demo: Sergeant span 8 → 7.5; Budget no budget → £410.0m")
 
@@ -220,12 +239,17 @@ def test_explain_ward_floor_and_above(small):
     above = int(np.argmax(plan.constables))
     story = wardinfo.explain_ward(plan, str(inputs.wards.codes[at_floor]))
     assert "held at the ward floor of 2" in story.sentences[2]
-    story = wardinfo.explain_ward(plan, str(inputs.wards.codes[above]), layers.Deployment.of(more, "after"))
+    story = wardinfo.explain_ward(plan, str(inputs.wards.codes[above]), layers.PlanView.of(more, "after"))
     assert "above the floor of 2" in story.sentences[2]
     mv = plan.marginal_value()
+    held, hi = plan.constables, plan.problem.hi_x
+    others = [k for k in range(len(held)) if k != above and held[k] < hi[k]]
+    best = max(float(mv["constable"].iloc[k]) for k in others)
+    share = 100 * float(mv["constable"].iloc[above]) / best
     assert story.facts.set_index("figure").loc["Value of one more constable", "value"] == (
-        f"{mv['constable'].iloc[above]:.4f}"
+        f"{share:,.0f} % as much good as the best place elsewhere"
     )
+    assert "0.0" not in " ".join(story.sentences[2:4])  # no bare objective units
     assert any(s.startswith("Against after:") for s in story.sentences)
     with pytest.raises(KeyError):
         wardinfo.explain_ward(plan, "E00000000")
@@ -276,7 +300,8 @@ def test_exports_read_back(small, tmp_path):
     assert again.digest() == plan.scenario.digest()
     with zipfile.ZipFile(io.BytesIO(exports.bundle_zip_bytes(plan, inputs.layer))) as zf:
         assert sorted(zf.namelist()) == [
-            "allocation.csv", "allocation.gpkg", "boroughs.csv", "scenario.yaml", "summary.json",
+            "allocation.csv", "allocation.gpkg", "boroughs.csv", "equity.csv", "hotspot_teams.csv", "scenario.yaml",
+            "summary.json",
         ]  # fmt: skip
         assert json.loads(zf.read("summary.json"))["totals"] == plan.totals
     base = exports.write_baseline_csv(inputs.wards.codes, plan.constables, plan.pcsos, tmp_path / "b.csv")
@@ -322,3 +347,106 @@ def test_view_fits_the_bounds(size):
     assert width_px <= size[0] + 1e-6 and height_px <= size[1] + 1e-6
     assert max(width_px / size[0], height_px / size[1]) == pytest.approx(1.0)
     assert bounds[1] < v["latitude"] < bounds[3] and v["longitude"] == pytest.approx(-0.09)
+
+
+# ------------------------------------------------------------------------ the package
+def test_importing_the_app_starts_no_thread_and_edits_no_path():
+    """The app is a plain package: importing every module of it starts no thread pool and leaves sys.path alone."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, threading, pkgutil, importlib\n"
+        "before = list(sys.path)\n"
+        "import planner.app\n"
+        "for m in pkgutil.walk_packages(planner.app.__path__, 'planner.app.'):\n"
+        "    importlib.import_module(m.name)\n"
+        "print(threading.active_count(), sys.path == before)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.stdout.split() == ["1", "True"], run.stderr[-2000:]
+
+
+def test_a_route_per_page_module():
+    import pkgutil
+
+    from planner.app import pages, routes
+
+    modules = {m.name for m in pkgutil.iter_modules(pages.__path__)}
+    assert {r.render.__module__.rsplit(".", 1)[1] for r in routes.ROUTES} == modules
+    assert [r.path for r in routes.ROUTES if r.default] == ["map"]
+
+
+# ------------------------------------------------------------------------ your area
+def test_area_figures_recomputed_from_the_plan(small):
+    from planner.app import area as area_mod
+
+    _sc, _inputs, plan, more = small
+    wards = plan.wards
+    options = area_mod.areas(wards)
+    assert next(iter(options)) == area_mod.ALL_WARDS.key
+    assert sum(k.startswith("borough:") for k in options) == wards.n_boroughs
+    b = 1
+    name = str(wards.borough_names[b])
+    chosen = options[f"borough:{name}"]
+    inside = area_mod.ward_mask(wards, chosen)
+    assert inside.tolist() == (np.asarray(wards.borough) == b).tolist()
+    totals = area_mod.area_totals(plan, chosen)
+    assert totals.constables == int(plan.constables[wards.borough == b].sum())
+    assert totals.sergeants == int(plan.sergeants[b]) and totals.inspectors == int(plan.inspectors[b])
+    c = plan.workforce.annual_cost
+    cost = (
+        totals.constables * c[0] + totals.pcsos * c[1] + int(plan.sergeants[b]) * c[2] + int(plan.inspectors[b]) * c[3]
+    )
+    assert totals.cost == pytest.approx(cost)
+    table = area_mod.area_figures(more, chosen, layers.PlanView.of(plan, "before")).set_index("Figure")
+    dx = int(more.constables[inside].sum() - plan.constables[inside].sum())
+    assert table.loc["Constables", "Change"] == ("no change" if dx == 0 else f"{dx:+,}")
+    assert table.loc["Wards", "Value"] == f"{int(inside.sum()):,}"
+    # a BCU is the sum of its boroughs; all wards is everything
+    bcu = str(wards.borough_bcu[b])
+    in_bcu = np.asarray(wards.borough_bcu).astype(str) == bcu
+    assert area_mod.area_totals(plan, options[f"bcu:{bcu}"]).sergeants == int(plan.sergeants[in_bcu].sum())
+    assert area_mod.area_totals(plan, area_mod.ALL_WARDS).pcsos == int(plan.pcsos.sum())
+    # a baseline file knows constables and PCSOs only: no change is claimed for the rest
+    base = layers.PlanView("baseline", plan.constables, plan.pcsos)
+    table = area_mod.area_figures(more, chosen, base).set_index("Figure")
+    assert table.loc["Sergeants", "Change"] == "" and table.loc["Pay cost", "Change"] == ""
+
+
+def test_gains_and_losses_per_rank(small):
+    _sc, _inputs, plan, more = small
+    table = metrics.gains_and_losses(plan, more).set_index("Rank")
+    d = np.asarray(more.pcsos) - np.asarray(plan.pcsos)
+    assert table.loc["PCSOs", "Gained"] == f"+{int(d[d > 0].sum()):,} in {int((d > 0).sum()):,} wards"
+    assert table.loc["PCSOs", "Net"] == f"{int(d.sum()):+,}"
+    s = np.asarray(more.sergeants) - np.asarray(plan.sergeants)
+    assert table.loc["Sergeants", "Lost"] == f"-{int(-s[s < 0].sum()):,} in {int((s < 0).sum()):,} boroughs"
+
+
+def test_excel_export_has_units_and_the_plan(small):
+    _sc, _inputs, plan, _more = small
+    data = exports.xlsx_bytes(plan, months=24, harm_unit="CCHI days")
+    book = pd.read_excel(io.BytesIO(data), sheet_name=None)
+    assert list(book) == ["Summary", "Boroughs", "Wards"]
+    wards = book["Wards"]
+    assert int(wards["Constables (people)"].sum()) == int(plan.constables.sum())
+    assert wards["Recorded crime (offences a year)"].sum() == pytest.approx(
+        float(plan.wards.demand.sum()) / 2, rel=1e-3
+    )
+    assert "Harm (CCHI days a year)" in wards.columns
+    boroughs = book["Boroughs"]
+    assert boroughs["Pay cost (£ a year)"].sum() == pytest.approx(plan.borough_table()["cost"].sum(), abs=len(boroughs))
+    summary = book["Summary"].set_index("Figure")
+    assert summary.loc["Pay cost", "Unit"] == "£ a year"
+    assert str(summary.loc["How close to the best plan", "Value"]).startswith("proved")
+
+
+def test_a_download_that_cannot_be_made_says_why():
+    def broken() -> bytes:
+        raise OSError("disk full")
+
+    item = exports.prepare("plan.zip", broken)
+    assert item.data is None and item.error == "plan.zip could not be made: OSError: disk full"
+    assert exports.prepare("empty.csv", lambda: b"").error == "empty.csv came out empty; please report this"
+    assert exports.prepare("ok.csv", lambda: b"a,b\n").data == b"a,b\n"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from planner.appsupport.layers import Context, layer_unit
-from tests.app_testing import assert_ok, deck, metric, plan_id, start_app, texts, ward_fills
+from planner.app.layers import Context, layer_unit
+from tests.app_testing import assert_ok, deck, goto, metric, plan_id, start_app, texts, ward_fills
 
 
 @pytest.fixture
@@ -70,14 +70,37 @@ def test_change_layer_against_the_scenario_as_filed(at):
 
 def test_area_zooms_and_dims_the_rest(at):
     view0 = deck(at)["initialViewState"]
-    options = at.selectbox(key="m_focus").options
+    options = at.selectbox(key="area").options
     bcu = next(o for o in options if o.startswith("BCU: "))
-    at.selectbox(key="m_focus").set_value(bcu).run()
+    at.selectbox(key="area").set_value("bcu:" + bcu.removeprefix("BCU: ")).run()
     assert_ok(at)
     view1 = deck(at)["initialViewState"]
     assert view1["zoom"] > view0["zoom"]
     alphas = [f[3] for f in ward_fills(at)]
     assert min(alphas) < max(alphas)
+
+
+def test_my_borough_turns_every_figure_into_its_own(at):
+    plan = at.session_state["planner"].current.plan
+    table = plan.borough_table()
+    row = table.iloc[3]
+    at.selectbox(key="area").set_value(f"borough:{row['borough']}").run()
+    assert_ok(at)
+    # the headline figures are the borough's, recomputed here from the plan's own tables
+    assert metric(at, f"Constables in {row['borough']}").value == f"{int(row['constables']):,}"
+    assert metric(at, f"PCSOs in {row['borough']}").value == f"{int(row['pcsos']):,}"
+    assert metric(at, "Sergeants · inspectors").value == f"{int(row['sergeants']):,} · {int(row['inspectors']):,}"
+    assert metric(at, "Pay cost").value.startswith("£")
+    page = texts(at)
+    assert f"**{row['borough']}**" in page
+    assert f"<td style='padding:2px 8px 2px 0;font-weight:500'>{int(row['sergeants']):,}</td>" in page
+    # the area stays chosen on the other pages: the Plan page's tables are the borough's only
+    goto(at, "plan").run()
+    assert_ok(at)
+    boroughs = at.dataframe[0].value
+    assert boroughs["borough"].tolist() == [row["borough"]]
+    wards = at.dataframe[1].value
+    assert set(wards["borough"]) == {row["borough"]}
 
 
 def test_pick_a_ward_shows_its_figures(at):
@@ -128,6 +151,21 @@ def test_stability_limit_against_the_plan_as_filed(at):
     assert_ok(at)
     plan = at.session_state["planner"].current.plan
     assert plan.scenario.rules.stability.max_total_moves == 20
-    assert plan.scenario.rules.stability.baseline.endswith(".csv")
+    assert plan.scenario.data.current.path.endswith(".csv")
     assert plan.check()["stability"]
     assert plan.problem.moves(plan.constables, plan.pcsos) <= 20 < plan.problem.moves(free.constables, free.pcsos)
+
+
+def test_the_package_entry_is_the_same_app(monkeypatch):
+    """``planner app`` runs planner/app/main.py: the same app as ``streamlit run app.py``."""
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.delenv("PLANNER_DATA_DIR", raising=False)
+    monkeypatch.setenv("PLANNER_SCENARIO", "demo.yaml")
+    entry = Path(__file__).resolve().parents[1] / "planner" / "app" / "main.py"
+    at = AppTest.from_file(str(entry), default_timeout=120)
+    at.run()
+    assert_ok(at)
+    assert metric(at, "Status").value == "Optimal"

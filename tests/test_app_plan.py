@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from tests.app_testing import assert_ok, plan_id, start_app, texts
+from tests.app_testing import assert_ok, goto, plan_id, start_app, texts
 
 
 def test_plan_page_tables_follow_the_sidebar(monkeypatch):
     at = start_app(monkeypatch)
-    at.switch_page("app_pages/plan.py").run()
+    goto(at, "plan").run()
     assert_ok(at)
     boroughs, wards, checks = at.dataframe[0].value, at.dataframe[1].value, at.dataframe[2].value
     assert len(boroughs) == 32 and len(wards) == 680
-    assert set(checks["holds"]) == {"yes"}
+    assert set(checks["Holds"]) == {"yes"}
     assert wards["constables"].sum() == 4200
     before = plan_id(at)
     at.number_input(key="w_constable").set_value(4100).run()
@@ -22,7 +22,7 @@ def test_plan_page_tables_follow_the_sidebar(monkeypatch):
 
 def test_plan_page_filters(monkeypatch):
     at = start_app(monkeypatch)
-    at.switch_page("app_pages/plan.py").run()
+    goto(at, "plan").run()
     bcu = at.multiselect[0].options[0]
     at.multiselect[0].set_value([bcu]).run()
     assert_ok(at)

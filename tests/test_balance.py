@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 from problems import make_problem
 
-from planner.report.result import check_plan
+from planner.rules import check_plan
 from planner.solve.balance import solve_balance
 
 

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo.boundaries import read_wards
-from geo.crosswalk import apportion, area_crosswalk, lookup_crosswalk
+from geo.crosswalk import apportion, area_crosswalk, lookup_crosswalk, reweight_crosswalk
 from planner.errors import DataError
 
 X0, Y0 = 530_000.0, 180_000.0
@@ -158,3 +158,25 @@ def test_real_ons_2011_to_2022_lookup(london_data_dir):
     assert np.allclose(cw.groupby("old_code")["weight"].sum(), 1.0)
     values = pd.Series(1.0, index=sorted(cw["old_code"].unique()))
     assert apportion(values, cw).sum() == pytest.approx(649.0)
+
+
+def test_reweight_by_density_is_exact():
+    """Each piece carries its new ward's density: A's halves in P (density 3) and Q+R (density 1)."""
+    cw = area_crosswalk(OLD, NEW)  # A: P .5, Q .25, R .25; B: Q .5, R .5
+    density = pd.Series({"P": 3.0, "Q": 1.0, "R": 1.0})
+    got = {(o, n): w for o, n, w in reweight_crosswalk(cw, density).itertuples(index=False)}
+    assert got == pytest.approx(
+        {("A", "P"): 0.75, ("A", "Q"): 0.125, ("A", "R"): 0.125, ("B", "Q"): 0.5, ("B", "R"): 0.5}
+    )
+    # an old ward whose pieces are all empty keeps its area weights; a zero-density piece gets nothing
+    empty = reweight_crosswalk(cw, pd.Series({"P": 0.0, "Q": 0.0, "R": 0.0}))
+    assert empty["weight"].tolist() == pytest.approx(cw["weight"].tolist())
+    some = {
+        (o, n): w
+        for o, n, w in reweight_crosswalk(cw, pd.Series({"P": 0.0, "Q": 1.0, "R": 3.0})).itertuples(index=False)
+    }
+    assert some[("A", "P")] == 0 and some[("A", "R")] == pytest.approx(0.75)
+    with pytest.raises(DataError, match="1 new codes have no density: R"):
+        reweight_crosswalk(cw, pd.Series({"P": 1.0, "Q": 1.0}))
+    with pytest.raises(DataError, match="negative or not finite for Q"):
+        reweight_crosswalk(cw, pd.Series({"P": 1.0, "Q": -1.0, "R": 1.0}))

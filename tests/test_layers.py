@@ -17,17 +17,38 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("base", ("planner.errors", "planner.ranks", "planner.tolerances", "planner.textsafe", "planner.scenario")),
+    (
+        "base",
+        (
+            "planner.errors",
+            "planner.ranks",
+            "planner.rounding",
+            "planner.tolerances",
+            "planner.textsafe",
+            "planner.scenario",
+            "planner.progress",
+        ),
+    ),
     ("geo", ("geo",)),
     ("inputs", ("planner.inputs",)),
     ("problem", ("planner.problem",)),
     ("rules", ("planner.rules",)),
     ("solve", ("planner.solve",)),
     ("report", ("planner.report",)),
-    ("api", ("planner.api", "=planner")),
+    ("api", ("planner.api", "planner.plancache", "=planner")),
     (
         "features",
-        ("planner.teams", "planner.finance", "planner.batch", "planner.app", "planner.appsupport", "planner.cli"),
+        (
+            "planner.teams",
+            "planner.finance",
+            "planner.batch",
+            "planner.backtest",
+            "planner.app",
+            "planner.transition",
+            "planner.replan",
+            "planner.cli",
+            "planner.progress_bar",
+        ),
     ),
 ]
 """Layers from the bottom up; a prefix covers its submodules, ``=name`` only the module itself."""

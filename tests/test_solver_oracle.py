@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from problems import make_problem
 
-from planner.report.result import check_plan
+from planner.rules import check_plan
 from planner.solve import cpsat
 from planner.solve.pipeline import Status, relative_gap, solve_allocation
 

@@ -16,15 +16,15 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from problems import make_problem
+from problems import flat_unit_prices, frame_prices, make_problem, row_prices, tiny_problems
 
 from planner.problem import AllocationProblem
-from planner.report.result import check_plan
+from planner.rules import check_plan
 from planner.solve import cpsat
-from planner.solve.borough_bound import UnitPrices, best_split, evaluate, make_frame, price_vector, tables
+from planner.solve.borough_bound import best_split, evaluate, make_frame, price_vector, tables
 from planner.solve.borough_primal import plan_from_bound, refine_with_boroughs, resplit, supervisor_plan
-from planner.solve.columns import Prices
-from planner.solve.pipeline import relative_gap, solve_allocation
+from planner.solve.params import SolveParams
+from planner.solve.pipeline import SolveState, relative_gap, solve_allocation, stage_column_generation, stage_seed
 from planner.solve.price_search import PriceSearch, infeasibility_proof
 
 GAP = 1e-4
@@ -91,8 +91,15 @@ def brute_optimum(prob: AllocationProblem) -> float:
     if prob.budget is not None:
         ok &= cost <= prob.budget + 1e-6
     if prob.max_moves is not None and prob.base_x is not None and prob.base_p is not None:
-        moves = np.abs(x - prob.base_x).sum(1) + np.abs(p - prob.base_p).sum(1)
-        ok &= (moves + 1) // 2 <= prob.max_moves
+        # the stated rule: people leaving their ward, less the posts any plan must leave vacant (fewer people
+        # available or supervisable than today), at most the limit
+        leave = np.maximum(prob.base_x - x, 0).sum(1) + np.maximum(prob.base_p - p, 0).sum(1)
+        span_s, span_i = prob.span_sergeant.max(), prob.span_inspector.max()
+        room = min(hc[0] + hc[1], np.floor(span_s * min(hc[2], span_i * hc[3]) + 1e-9))
+        t0x, t0p = prob.base_x.sum(), prob.base_p.sum()
+        cut_x = max(0, t0x - min(hc[0], room - prob.lo_p.sum()))
+        cut_p = max(0, t0p - min(hc[1], room - prob.lo_x.sum()))
+        ok &= leave <= prob.max_moves + max(cut_x + cut_p, t0x + t0p - room)
     if not ok.any():
         return -np.inf
     value = prob.ward_value(x.T, p.T).sum(0) - prob.cost_weight * (c[2] * s.sum(1) + c[3] * i.sum(1))
@@ -130,7 +137,7 @@ def test_best_split_is_the_best_whole_split(need, h, lo, hi, prices, base, min_e
         min_eff=None if min_eff is None else np.array([min_eff, 0.0]),
     )
     fr = make_frame(prob)
-    u = UnitPrices(a=prices[0], b=prices[1], m=prices[2], c_s=0.0, c_i=0.0)
+    u = flat_unit_prices(prob, prices[0], prices[1], prices[2])
     f, x, f_cont = best_split(fr, u, np.array([0]), np.array([float(h)]))
     xs = np.arange(0, h + 1)
     ps = h - xs
@@ -140,7 +147,8 @@ def test_best_split_is_the_best_whole_split(need, h, lo, hi, prices, base, min_e
         assert f[0] == -np.inf
         return
     e = prob.eff_x * xs + prob.eff_p * ps
-    val = need * np.log1p(e / prob.kappa) - u.a * xs - u.b * ps - u.m * (np.abs(xs - base[0]) + np.abs(ps - base[1]))
+    a, b, m = prices
+    val = need * np.log1p(e / prob.kappa) - a * xs - b * ps - m * (np.abs(xs - base[0]) + np.abs(ps - base[1]))
     assert f[0] == pytest.approx(val[ok].max(), abs=1e-12)
     k = int(x[0])
     assert ok[k] and val[k] == pytest.approx(val[ok].max(), abs=1e-12)
@@ -151,8 +159,8 @@ def test_bound_covers_each_borough_by_enumeration() -> None:
     """G_b(H) from the pooled envelope steps is at least every split of H heads among the borough's wards."""
     prob = tight_city(38)
     fr = make_frame(prob)
-    y = Prices(constable=0.02, pcso=0.01, sergeant=0.5, inspector=0.3)
-    tab = tables(fr, price_vector(y), reach=0.5)
+    y = row_prices(prob, constable=0.02, pcso=0.01, sergeant=0.5, inspector=0.3)
+    tab = tables(fr, price_vector(fr, y), reach=0.5)
     assert not isinstance(tab, float)
     u = tab.u
     g_bound = tab.heads_value()
@@ -174,7 +182,7 @@ def test_bound_covers_each_borough_by_enumeration() -> None:
 def test_option_pay_is_the_pay_of_the_ward_choices() -> None:
     prob = tight_city(10)
     fr = make_frame(prob)
-    tab = tables(fr, np.array([0.02, 0.01, 0.5, 0.2, 0.0, 0.0]), reach=0.5)
+    tab = tables(fr, frame_prices(fr, 0.02, 0.01, 0.5, 0.2), reach=0.5)
     assert not isinstance(tab, float)
     pay = tab.option_pay()
     c = prob.cost
@@ -197,7 +205,7 @@ def test_resplit_keeps_heads_and_fits_the_limits(budget_share) -> None:
         prob = dataclasses.replace(prob, budget=budget_share * prob.annual_cost(full.x, full.p, full.s, full.i))
     fr = make_frame(prob)
     h = full.x + full.p
-    x, p = resplit(fr, UnitPrices(a=0.0, b=0.0, m=0.0, c_s=0.0, c_i=0.0), h)
+    x, p = resplit(fr, flat_unit_prices(prob, 0.0, 0.0, 0.0), h)
     assert np.array_equal(x + p, h)
     assert (x >= prob.lo_x).all() and (p >= prob.lo_p).all()
     assert x.sum() <= prob.headcount[0] and p.sum() <= prob.headcount[1]
@@ -207,38 +215,6 @@ def test_resplit_keeps_heads_and_fits_the_limits(budget_share) -> None:
 
 
 # ----------------------------------------------------------------- validity at any prices
-
-
-@st.composite
-def tiny_problems(draw) -> AllocationProblem:
-    """2-3 wards, 2 boroughs, small headcounts; optional budget, moves limit, share bounds, effective floors."""
-    n = draw(st.integers(2, 3))
-    need = draw(st.lists(st.floats(0.05, 6.0), min_size=n, max_size=n))
-    borough = [k % 2 for k in range(n)]
-    hc = (draw(st.integers(4, 9)), draw(st.integers(2, 4)), draw(st.integers(2, 4)), draw(st.integers(2, 3)))
-    spans = (draw(st.sampled_from([2.0, 3.0, 2.5])), draw(st.sampled_from([1.0, 2.0])))
-    prob = make_problem(need, borough, headcount=hc, floors=(1, 0), spans=spans)
-    extra = draw(st.sampled_from(["none", "budget", "moves", "share", "min_eff", "caps"]))
-    if extra == "budget":
-        prob = dataclasses.replace(prob, budget=draw(st.floats(5e5, 1.2e6)))
-    elif extra == "moves":
-        base_x = np.array(draw(st.lists(st.integers(1, 4), min_size=n, max_size=n)))
-        base_p = np.array(draw(st.lists(st.integers(0, 2), min_size=n, max_size=n)))
-        prob = dataclasses.replace(prob, base_x=base_x, base_p=base_p, max_moves=draw(st.integers(0, 3)))
-    elif extra == "share":
-        lo = np.array([draw(st.integers(0, 4)), 0])
-        hi = np.array([draw(st.integers(2, 8)), 20])
-        prob = dataclasses.replace(prob, borough_heads_lo=lo, borough_heads_hi=np.maximum(lo, hi))
-    elif extra == "min_eff":
-        prob = dataclasses.replace(prob, min_eff=np.array(draw(st.lists(st.floats(0.0, 2.5), min_size=n, max_size=n))))
-    elif extra == "caps":
-        prob = dataclasses.replace(
-            prob,
-            borough_cap_x=np.array([draw(st.integers(1, 6)), hc[0]]),
-            max_sergeants=np.array([draw(st.integers(1, 3)), hc[2]]),
-            max_inspectors=np.array([1, hc[3]]),
-        )
-    return prob
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -254,14 +230,14 @@ def test_bound_never_below_the_optimum_at_any_prices(prob, prices) -> None:
     optimum = brute_optimum(prob)
     fr = make_frame(prob)
     for c, pc, sg, ins, other in prices:
-        v = np.array([c, pc, sg, ins, other * 30.0, other])
+        v = frame_prices(fr, c, pc, sg, ins, other * 30.0, other)
         sol = evaluate(fr, v)
         if np.isfinite(optimum):
             assert sol.value >= optimum - 1e-9, (sol.value, optimum)
         else:
             assert sol.value <= np.inf  # infeasible: any bound is valid
     if np.isfinite(optimum):
-        search = PriceSearch(fr, evaluate(fr, np.zeros(6)))
+        search = PriceSearch(fr, evaluate(fr, np.zeros(fr.n_prices)))
         assert search.run(max_evals=10).value >= optimum - 1e-9
 
 
@@ -323,7 +299,7 @@ def test_tight_city_matches_cpsat(seed) -> None:
     assert relative_gap(res.objective, optimum) <= GAP
     # the borough bound alone is valid too, at the LP prices and after the search
     fr = make_frame(prob)
-    start = evaluate(fr, np.array([0.02, 0.0, 0.5, 0.1, 0.0, 0.0]))
+    start = evaluate(fr, frame_prices(fr, 0.02, 0.0, 0.5, 0.1))
     assert start.value >= optimum - CPSAT_TOL
     assert PriceSearch(fr, start).run(max_evals=30).value >= optimum - CPSAT_TOL
 
@@ -332,11 +308,13 @@ def test_borough_bound_closes_what_the_lp_leaves() -> None:
     """On a city where whole inspectors bind, the borough bound is below the column-generation bound."""
     prob = tight_city(18)
     optimum = cpsat_optimum(prob)
-    lp_only = solve_allocation(prob, gap_target=1.0, time_limit=20)  # stops after column generation
+    st = SolveState(prob, SolveParams(time_limit=20))
+    stage_seed(st)
+    stage_column_generation(st)  # the column-generation bound alone
     res = solve_allocation(prob, gap_target=GAP, time_limit=20)
     assert "borough bound" in res.method
-    assert optimum - CPSAT_TOL <= res.bound < lp_only.bound
-    assert relative_gap(optimum, lp_only.bound) > 1e-2 and relative_gap(optimum, res.bound) <= GAP
+    assert optimum - CPSAT_TOL <= res.bound < st.cg_bound
+    assert relative_gap(optimum, st.cg_bound) > 1e-2 and relative_gap(optimum, res.bound) <= GAP
 
 
 # ----------------------------------------------------------------- plans from the bound
@@ -353,7 +331,7 @@ def _mid_city(seed: int = 0) -> AllocationProblem:
 def test_plans_from_the_bound_keep_every_rule() -> None:
     prob = _mid_city()
     fr = make_frame(prob)
-    search = PriceSearch(fr, evaluate(fr, np.array([0.05, 0.01, 0.4, 0.05, 0.0, 0.0])))
+    search = PriceSearch(fr, evaluate(fr, frame_prices(fr, 0.05, 0.01, 0.4, 0.05)))
     search.run(max_evals=20)
     best = -np.inf
     for sol in search.cuts[:6]:
@@ -373,7 +351,7 @@ def test_plans_from_the_bound_keep_every_rule() -> None:
 
 def test_refine_is_repeatable_and_valid() -> None:
     prob = _mid_city(1)
-    y = Prices(constable=0.05, pcso=0.01, sergeant=0.4, inspector=0.05)
+    y = row_prices(prob, constable=0.05, pcso=0.01, sergeant=0.4, inspector=0.05)
     a = refine_with_boroughs(prob, y, None, gap_goal=GAP, deadline=float("inf"))
     b = refine_with_boroughs(prob, y, None, gap_goal=GAP, deadline=float("inf"))
     assert a.state is not None and b.state is not None

@@ -155,7 +155,6 @@ def inputs_key(scenario: Scenario) -> str:
     parts = {
         "data": scenario.data.model_dump(mode="json"),
         "need": scenario.need.model_dump(mode="json"),
-        "baseline": scenario.rules.stability.baseline,
         "per_borough": scenario.workforce.per_borough,
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]

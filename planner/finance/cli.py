@@ -74,16 +74,51 @@ def add_phase_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def _money(x: Any) -> str:
-    try:
-        return f"£{float(x):,.0f}"
-    except (TypeError, ValueError):
-        return str(x)
+    from planner.report.plain import money
+
+    return money(x, missing="–")
+
+
+def fy_text(table: Any) -> str:
+    """The financial-year table for people: money in £ millions with separators, a missing budget as "none"."""
+    from planner.report.plain import money
+
+    def m(x: Any) -> str:
+        return money(x, missing="none")
+
+    rename = {"fy": "Financial year", "quarters": "Quarters", "cash": "Cost (cash)", "real": "Cost (real terms)",
+              "budget": "Budget"}  # fmt: skip
+    shown = table.copy()
+    for col in shown.columns:
+        if col in ("cash", "real", "budget") or str(col).startswith("cost_"):
+            shown[col] = shown[col].map(m)
+    shown = shown.rename(columns={c: rename.get(c, f"Cost: {str(c)[5:]}") for c in shown.columns if c != "quarters"})
+    shown = shown.rename(columns={"quarters": "Quarters"})
+    return str(shown.to_string(index=False))
+
+
+def stock_text(table: Any) -> str:
+    """People in post per quarter and rank (whole people, separators)."""
+    from planner.ranks import RANK_LABELS
+
+    pivot = table.pivot(index="period", columns="rank", values="stock")
+    order = [r for r in ("constable", "pcso", "sergeant", "inspector") if r in pivot.columns]
+
+    def title(rank: object) -> str:
+        words = RANK_LABELS.get(str(rank), str(rank))
+        return words[:1].upper() + words[1:]
+
+    pivot = pivot[order].rename(columns=title)
+    pivot.index.name = "Quarter"
+    pivot.columns.name = None
+    return str(pivot.map(lambda v: f"{int(v):,}").to_string())
 
 
 def run_cost(args: argparse.Namespace) -> int:
     """Run ``planner cost``."""
     from planner.finance.compare import compare_options
     from planner.finance.export import write_comparison
+    from planner.progress_bar import BarProgress
     from planner.scenario import load_scenario
     from planner.scenario.finance import finance_of
 
@@ -91,15 +126,20 @@ def run_cost(args: argparse.Namespace) -> int:
     for sc in scenarios:
         finance_of(sc)  # every finance block is checked before any solve
     bands = () if args.no_band else _bands(args.band, scenarios)
-    comp = compare_options(
-        scenarios,
-        scenario_dirs=[Path(p).parent for p in args.scenarios],
-        data_dir=args.data_dir,
-        time_limit=args.time_limit,
-        seed=args.seed,
-        marginal=not args.no_marginal,
-        bands=bands,
-    )
+    bar = BarProgress()
+    try:
+        comp = compare_options(
+            scenarios,
+            scenario_dirs=[Path(p).parent for p in args.scenarios],
+            data_dir=args.data_dir,
+            time_limit=args.time_limit,
+            seed=args.seed,
+            marginal=not args.no_marginal,
+            bands=bands,
+            progress=bar,
+        )
+    finally:
+        bar.close()
     summary = comp.summary()
     written = write_comparison(comp, args.out, charts=not args.no_charts) if args.out else []
     if args.json:
@@ -108,7 +148,7 @@ def run_cost(args: argparse.Namespace) -> int:
         for row in summary.to_dict(orient="records"):
             print(f"{row['option']}: {_money(row['annual_cost'])} a year for everyone in post "
                   f"({_money(row['horizon_cash'])} over the horizon, {_money(row['horizon_real'])} real); "
-                  f"£{row['cost_per_need']:,.0f} per unit of need served")  # fmt: skip
+                  f"{_money(row['cost_per_need'])} per unit of need served")  # fmt: skip
             idle = {r: row[f"not_deployed_{r}"] for r in RANKS if row.get(f"not_deployed_{r}")}
             if idle:
                 who = ", ".join(f"{n:,} {r}s" for r, n in idle.items())
@@ -167,22 +207,28 @@ def run_phase(args: argparse.Namespace) -> int:
     import planner
     from planner.finance.export import write_phasing
     from planner.finance.phasing import plan_phasing
+    from planner.progress import step
+    from planner.progress_bar import BarProgress
     from planner.scenario import load_scenario
     from planner.scenario.finance import finance_of
 
     scenario = load_scenario(args.scenario)
     if finance_of(scenario).phasing is None:
         raise ScenarioError("finance.phasing: missing (add `phasing: {}` for the defaults)", source=args.scenario)
-    inputs = planner.load_inputs(scenario, args.data_dir, scenario_dir=Path(args.scenario).parent)
-    res = plan_phasing(scenario, inputs.wards, time_limit=args.time_limit, seed=args.seed)
+    bar = BarProgress()
+    try:
+        with step(bar, "Reading the data"):
+            inputs = planner.load_inputs(scenario, args.data_dir, scenario_dir=Path(args.scenario).parent, cache=True)
+        res = plan_phasing(scenario, inputs.wards, time_limit=args.time_limit, seed=args.seed, progress=bar)
+    finally:
+        bar.close()
     written = write_phasing(res, args.out, charts=not args.no_charts) if args.out else []
     if args.json:
         print(json.dumps(res.summary(), indent=2))
     else:
-        print(res.fy_table().to_string(index=False))
+        print(fy_text(res.fy_table()))
         print()
-        table = res.period_table()
-        print(table.pivot(index="period", columns="rank", values="stock").to_string())
+        print(stock_text(res.period_table()))
         for note in res.notes:
             print(f"note: {note}", file=sys.stderr)
     for path in written:

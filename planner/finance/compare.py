@@ -32,6 +32,7 @@ import pandas as pd
 
 from planner.errors import InfeasibleError
 from planner.finance.costing import PlanCosts, cost_rates, headcount_by_fy, plan_costs, unit_costs
+from planner.progress import SILENT, Progress, step
 from planner.scenario import RANKS, Scenario
 
 MARGINAL_PCSOS = 100
@@ -190,6 +191,7 @@ def cost_option(
     marginal: bool = True,
     solve: Callable[..., Any] | None = None,
     bands: Sequence[Any] = (),
+    progress: Progress | None = None,
 ) -> OptionCost:
     """Solve and cost one option, with its marginal and constables-instead variants, and how the
     conclusion moves as each assumption in ``bands`` moves.
@@ -208,21 +210,31 @@ def cost_option(
         (then the input data are read once and reused by every re-solve).
     bands : sequence of BandSpec
         Assumptions to vary (:mod:`planner.finance.band`); needs ``marginal``.
+    progress : Progress, optional
+        Advanced by one after each solve (see :func:`solves_per_option`).
 
     Raises
     ------
     InfeasibleError
         If the option itself has no plan.
     """
-    solve = solve or _default_solve()
+    inner = solve or _default_solve()
+    tick = progress or SILENT
+
+    def counted(*args: Any, **kw: Any) -> Any:
+        try:
+            return inner(*args, **kw)
+        finally:
+            tick.advance()
+
     kw: dict[str, Any] = {"data_dir": data_dir, "time_limit": time_limit, "seed": seed}
     if scenario_dir is not None:
         kw["scenario_dir"] = scenario_dir
-    if solve is _default_solve() and "inputs" not in kw:  # the data are read once for every re-solve
+    if solve is None:  # planner.solve: the data are read once for every re-solve
         import planner
 
         kw["inputs"] = planner.load_inputs(scenario, data_dir, scenario_dir=scenario_dir)  # type: ignore[attr-defined]
-    plan = solve(scenario, **kw)
+    plan = counted(scenario, **kw)
     costs = plan_costs(plan)
     rates = cost_rates(scenario)
     opt = OptionCost(
@@ -235,13 +247,13 @@ def cost_option(
         harm=harm_served(plan),
     )
     if marginal:
-        opt.fewer_pcsos, opt.constables_instead = marginal_variants(scenario, plan, solve, **kw)
+        opt.fewer_pcsos, opt.constables_instead = marginal_variants(scenario, plan, counted, **kw)
     if marginal and bands:
         from planner.finance.band import assumption_band
 
         extra = opt.constables_instead.changes.get("_extra_constables") if opt.constables_instead else None
         if isinstance(extra, int):
-            opt.band = [assumption_band(scenario, spec, extra, solve, **kw) for spec in bands]
+            opt.band = [assumption_band(scenario, spec, extra, counted, **kw) for spec in bands]
     return opt
 
 
@@ -291,26 +303,54 @@ def compare_options(
     marginal: bool = True,
     solve: Callable[..., Any] | None = None,
     bands: Sequence[Any] = (),
+    progress: Progress | None = None,
 ) -> Comparison:
-    """Cost every scenario (see :func:`cost_option`); option names are made unique."""
+    """Cost every scenario (see :func:`cost_option`); option names are made unique.
+
+    ``progress`` is told of one step counting every solve (see :func:`solves_per_option`).
+    """
     seen: dict[str, int] = {}
     out = []
     dirs = list(scenario_dirs) if scenario_dirs is not None else [None] * len(scenarios)
-    for sc, where in zip(scenarios, dirs):
-        n = seen.get(sc.name, 0)
-        seen[sc.name] = n + 1
-        name = sc.name if n == 0 else f"{sc.name} ({n + 1})"
-        out.append(
-            cost_option(
-                sc,
-                name=name,
-                data_dir=data_dir,
-                scenario_dir=where,
-                time_limit=time_limit,
-                seed=seed,
-                marginal=marginal,
-                solve=solve,
-                bands=bands,
-            )
-        )
+    solves = len(scenarios) * solves_per_option(marginal, bands)
+    with step(progress, f"Solving {len(scenarios)} option{'s' if len(scenarios) != 1 else ''}", total=solves):
+        for sc, where in zip(scenarios, dirs):
+            out.append(_cost_named(sc, where, seen, data_dir, time_limit, seed, marginal, solve, bands, progress))
     return Comparison(out)
+
+
+def solves_per_option(marginal: bool, bands: Sequence[Any] = ()) -> int:
+    """Solves one option takes: itself, two variants with ``marginal``, and three per value of each band."""
+    if not marginal:
+        return 1
+    return 3 + sum(3 * len(spec.values) for spec in bands)
+
+
+def _cost_named(
+    sc: Scenario,
+    where: str | Path | None,
+    seen: dict[str, int],
+    data_dir: str | Path | None,
+    time_limit: float | None,
+    seed: int | None,
+    marginal: bool,
+    solve: Callable[..., Any] | None,
+    bands: Sequence[Any],
+    progress: Progress | None,
+) -> OptionCost:
+    """:func:`cost_option` under a name not used before (``name (2)`` for a repeat)."""
+    n = seen.get(sc.name, 0)
+    seen[sc.name] = n + 1
+    name = sc.name if n == 0 else f"{sc.name} ({n + 1})"
+    return cost_option(
+        sc,
+        name=name,
+        data_dir=data_dir,
+        scenario_dir=where,
+        time_limit=time_limit,
+        seed=seed,
+        marginal=marginal,
+        solve=solve,
+        bands=bands,
+        progress=progress,
+    )

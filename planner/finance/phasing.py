@@ -42,6 +42,7 @@ from planner.finance.flows import Flows, PhasingProblem, build_phasing, leavers_
 from planner.finance.phasing_result import PhasingResult, make_result
 from planner.finance.phasing_rules import rank_totals
 from planner.inputs.data import WardData
+from planner.progress import Progress, step
 from planner.scenario import Scenario
 
 _BUDGET_MARGIN = 2e-6
@@ -301,6 +302,7 @@ def plan_phasing(
     *,
     time_limit: float | None = None,
     seed: int | None = None,
+    progress: Progress | None = None,
 ) -> PhasingResult:
     """Phase recruitment and deployment over the plan's quarters.
 
@@ -323,6 +325,8 @@ def plan_phasing(
         The wards (their need is summed to boroughs).
     time_limit, seed : optional
         Override ``finance.phasing.time_limit`` / ``seed`` (defaults ``solver.*``).
+    progress : Progress, optional
+        Told of the two stages (and of each quarter deployed); silent by default.
 
     Returns
     -------
@@ -350,14 +354,17 @@ def plan_phasing(
     t0 = time.perf_counter()
     T, B = pb.n_periods, pb.n_boroughs
     whole = pb.deploy_all and not pb.move_ranks  # one MIP deploys everyone; else stage 2 deploys
-    model, flows, optimal = _stage_one(pb, limit * (1.0 if whole else 0.7), seed, gap, limit, whole)
+    stage1 = limit * (1.0 if whole else 0.7)
+    with step(progress, f"Recruitment over {T} quarters (up to {stage1:,.0f} s)"):
+        model, flows, optimal = _stage_one(pb, stage1, seed, gap, limit, whole)
     bound = float(model.s.Objective().BestBound())
     stood = np.zeros((4, B, T), dtype=np.int64)
     if whole:
         deploy = _rounded(model.D, (4, B, T))
     else:
         left = max(limit - (time.perf_counter() - t0), 1.0)
-        deploy, stood = _stage_two(pb, flows, left, gap)
+        with step(progress, f"Deploying {T} quarters in whole people"):
+            deploy, stood = _stage_two(pb, flows, left, gap)
     result = make_result(
         pb,
         rates,

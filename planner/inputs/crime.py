@@ -276,7 +276,16 @@ def read_crime(path: str | Path, spec: CrimeSpec) -> CrimeWindow:
         non-integer counts, missing ward codes or offence names, duplicate
         (WardCode, MajorText, MinorText) rows.
     """
-    table = read_csv_table(path, "crime file")
+    return crime_window(read_crime_table(path), spec)
+
+
+def read_crime_table(path: str | Path) -> CsvTable:
+    """Read a crime CSV as text once, to cut windows from it with :func:`crime_window`."""
+    return read_csv_table(path, "crime file")
+
+
+def crime_window(table: CsvTable, spec: CrimeSpec) -> CrimeWindow:
+    """The window of months ``spec.months`` (partial months dropped as ``spec`` says) of a crime table."""
     return _window(table.frame, table.header, table.lines, spec, table.source)
 
 
@@ -301,6 +310,11 @@ def crime_from_frame(df: pd.DataFrame, spec: CrimeSpec, source: str) -> CrimeWin
     -------
     CrimeWindow
     """
+    return crime_window(crime_table_from_frame(df, source), spec)
+
+
+def crime_table_from_frame(df: pd.DataFrame, source: str) -> CsvTable:
+    """A DataFrame in the crime file's wide layout as a :class:`CsvTable` (lines as if saved to CSV)."""
     header = tuple(str(c).strip() for c in df.columns)
     if len(df) == 0 and len(header) == 0:
         raise DataError("the table is empty: expected crime rows", source=source)
@@ -313,7 +327,7 @@ def crime_from_frame(df: pd.DataFrame, spec: CrimeSpec, source: str) -> CrimeWin
         if col in frame.columns:
             frame[col] = frame[col].astype("string").fillna("").str.strip().astype(object)
     lines = np.arange(2, len(frame) + 2, dtype=np.int64)
-    return _window(frame.reset_index(drop=True), header, lines, spec, source)
+    return CsvTable(header, frame.reset_index(drop=True), lines, source)
 
 
 def _month_columns(header: Sequence[str], found: Problems) -> dict[str, int]:

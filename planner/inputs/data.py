@@ -9,12 +9,17 @@ never changes afterwards (its arrays are read-only).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from planner.errors import DataError, Problems
+
+if TYPE_CHECKING:
+    from planner.inputs.confidence import WardConfidence
+    from planner.inputs.equity import WardEquity
+    from planner.inputs.priorities import PriorityEffect
 
 
 def _frozen(values: Any, dtype: Any) -> np.ndarray:
@@ -46,6 +51,16 @@ class WardData:
     notes : tuple of str
         What the loaders did that a user should know (months dropped,
         geometries repaired, wards excluded).
+    equity : WardEquity or None
+        Deprivation (IMD score and decile) and ethnic composition per ward,
+        and the ward groupings of the equity lens; None when the scenario
+        has neither (see :mod:`planner.inputs.equity`).
+    confidence : WardConfidence or None
+        Public Attitude Survey confidence per ward and its ``low_confidence``
+        share (see :mod:`planner.inputs.confidence`); None when not given.
+    priorities : PriorityEffect or None
+        The community priorities already applied to ``need`` (factor per
+        ward); None when there are none (see :mod:`planner.inputs.priorities`).
     """
 
     codes: np.ndarray
@@ -63,6 +78,11 @@ class WardData:
     x: np.ndarray
     y: np.ndarray
     notes: tuple[str, ...] = field(default=())
+    equity: WardEquity | None = None
+    confidence: WardConfidence | None = None
+    priorities: PriorityEffect | None = None
+    need_pcso: np.ndarray | None = None
+    """(W,) the PCSOs' own need (mean 1): residents, daytime visitors, crime volume, low confidence."""
 
     def __post_init__(self) -> None:
         conv = {
@@ -103,6 +123,12 @@ class WardData:
             found.add("edges must be an (E, 2) array")
         elif len(self.edges) and (self.edges.min() < 0 or self.edges.max() >= n):
             found.add("an adjacency edge names a ward out of range")
+        for name in ("equity", "confidence"):
+            extra = getattr(self, name)
+            if extra is not None and not np.array_equal(extra.codes, self.codes):
+                found.add(f"the {name} data is not in the same ward order as the wards")
+        if self.priorities is not None and len(self.priorities.factor) != n:
+            found.add("the priority factors are not one per ward")
         found.raise_if_any()
 
     # ---------------------------------------------------------------- views

@@ -1,9 +1,9 @@
-"""From a scenario to validated inputs: wards, adjacency, need, baseline.
+"""From a scenario to validated inputs: wards, adjacency, need, current deployment.
 
 Reading boundaries and crime is the slow part (about a second for London), so
 it is split from the cheap part (combining need with the scenario's weights):
 :class:`Geography` holds what the files say, :class:`Inputs` adds the need
-and the baseline for one scenario. Callers that re-solve many variants of a
+and the current deployment for one scenario. Callers that re-solve many variants of a
 scenario (the app, batches) load once and pass ``inputs=`` to
 :func:`planner.api.solve`, which re-derives only what changed.
 
@@ -24,12 +24,23 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import DataError, Problems, ScenarioError
-from planner.inputs.crime import CrimeWindow, crime_from_frame, read_crime, read_csv_table
+from planner.inputs.confidence import WardConfidence, load_confidence
+from planner.inputs.crime import (
+    CrimeWindow,
+    CsvTable,
+    crime_table_from_frame,
+    crime_window,
+    read_crime_table,
+    read_csv_table,
+)
+from planner.inputs.current import CurrentDeployment, check_regular_file, read_current
 from planner.inputs.data import WardData
+from planner.inputs.equity import WardEquity, load_equity, synthetic_equity
 from planner.inputs.harm import HarmWeights, harm_weights_from_frame, read_harm_weights
-from planner.inputs.need import compute_need
+from planner.inputs.need import compute_need, pcso_need, windowed_need
 from planner.inputs.population import read_population
-from planner.scenario import RANKS, CrimeSpec, DataSpec, Scenario
+from planner.inputs.priorities import PriorityTable, apply_priorities, priority_effect, read_priorities
+from planner.scenario import RANKS, CrimeSpec, DataSpec, Scenario, load_scenario
 
 Resolver = Callable[[str], Path]
 
@@ -88,7 +99,16 @@ class Geography:
     digest : str
         Hash of every input file read (or of the synthetic city's settings).
     data_key : str
-        Hash of the ``data`` block this was loaded from.
+        Hash of the ``data`` block this was loaded from (community priorities
+        left out: they are applied when need is built).
+    equity : WardEquity or None
+        Deprivation and ethnicity per ward (generated for the synthetic city).
+    confidence : WardConfidence or None
+        Public Attitude Survey confidence per ward.
+    notes : tuple of str
+        What the readers did that a user should know.
+    files : tuple of str
+        The files read (as found), whose bytes ``digest`` hashes; empty for the synthetic city.
     """
 
     layer: Any
@@ -103,6 +123,23 @@ class Geography:
     digest: str
     data_key: str
     notes: tuple[str, ...] = field(default=())
+    equity: WardEquity | None = None
+    confidence: WardConfidence | None = None
+    crime_table: CsvTable | None = None
+    """The crime file as read, to cut other windows from (need over several windows)."""
+    crime_spec: CrimeSpec | None = None
+    files: tuple[str, ...] = field(default=())
+
+
+def geography_key(data: DataSpec) -> str:
+    """Hash of the parts of the ``data`` block that the geography depends on: all but the community
+    priorities (applied when need is built) and the current deployment (read per scenario)."""
+    return _spec_digest(data.model_dump(mode="json", exclude={"priorities", "current"}))
+
+
+def _borough_index(table: pd.DataFrame) -> np.ndarray:
+    codes = table["borough_code"].to_numpy()
+    return np.asarray(pd.Index(pd.unique(codes)).get_indexer(codes), dtype=np.int64)
 
 
 def _geo_arrays(layer: Any) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -118,20 +155,36 @@ def _synthetic_geography(data: DataSpec) -> Geography:
     city = synthetic_city(seed=spec.seed, boroughs=spec.boroughs, wards=spec.wards, bcus=spec.bcus)
     layer = city.layer.frame
     edges, arr = _geo_arrays(layer)
-    crime = crime_from_frame(city.crime, CrimeSpec(path="synthetic"), "synthetic city crime")
+    crime_spec = CrimeSpec(path="synthetic")
+    crime_table = crime_table_from_frame(city.crime, "synthetic city crime")
+    crime = crime_window(crime_table, crime_spec)
     harm = harm_weights_from_frame(city.harm_weights, "synthetic city harm weights")
     pop = city.population.set_index("ward_code")["population"].astype(float)
+    table = pd.DataFrame(layer.drop(columns="geometry"))
+    equity = None
+    if spec.equity:
+        codes = table["ward_code"].to_numpy()
+        per_ward = crime.counts.groupby("ward_code")["count"].sum().reindex(codes, fill_value=0).to_numpy()
+        residents = pop.reindex(codes).to_numpy(dtype=float)
+        rate = per_ward / np.maximum(residents, 1.0)
+        equity = synthetic_equity(codes, _borough_index(table), rate, residents, spec.seed)
     return Geography(
         layer=layer,
-        table=pd.DataFrame(layer.drop(columns="geometry")),
+        table=table,
         edges=edges,
-        **arr,
+        area_km2=arr["area_km2"],
+        x=arr["x"],
+        y=arr["y"],
         crime=crime,
         harm=harm,
         population=pop,
         digest=_spec_digest({"synthetic": spec.model_dump(), "generator": "geo.synthetic v1"}),
-        data_key=_spec_digest(data.model_dump(mode="json")),
-        notes=(*city.layer.notes, *crime.notes),
+        data_key=geography_key(data),
+        notes=(*city.layer.notes, *crime.notes, *(equity.notes if equity else ())),
+        equity=equity,
+        crime_table=crime_table,
+        crime_spec=crime_spec,
+        files=(),
     )
 
 
@@ -162,7 +215,8 @@ def _file_geography(data: DataSpec, resolve: Resolver) -> Geography:
     edges, arr = _geo_arrays(layer)
     cpath = resolve(data.crime.path)
     used.append(cpath)
-    crime = read_crime(cpath, data.crime)
+    crime_table = read_crime_table(cpath)
+    crime = crime_window(crime_table, data.crime)
 
     def tracking(name: str) -> Path:
         path = resolve(name)
@@ -173,17 +227,33 @@ def _file_geography(data: DataSpec, resolve: Resolver) -> Geography:
     population = None
     if data.population is not None:
         population = read_population(tracking(data.population.path), data.population)
+    table = pd.DataFrame(layer.drop(columns="geometry"))
+    codes = table["ward_code"].to_numpy()
+    equity, equity_files = load_equity(data, codes, resolve)
+    used += equity_files
+    confidence = None
+    if data.confidence is not None:
+        confidence, survey_files = load_confidence(data.confidence, codes, _borough_index(table), resolve, equity)
+        used += survey_files
+    extra = (*(equity.notes if equity else ()), *(confidence.notes if confidence else ()))
     return Geography(
         layer=layer,
-        table=pd.DataFrame(layer.drop(columns="geometry")),
+        table=table,
         edges=edges,
-        **arr,
+        area_km2=arr["area_km2"],
+        x=arr["x"],
+        y=arr["y"],
         crime=crime,
         harm=harm,
         population=population,
         digest=_file_digest(used),
-        data_key=_spec_digest(data.model_dump(mode="json")),
-        notes=(*ward_layer.notes, *crime.notes),
+        data_key=geography_key(data),
+        notes=(*ward_layer.notes, *crime.notes, *extra),
+        equity=equity,
+        confidence=confidence,
+        crime_table=crime_table,
+        crime_spec=data.crime,
+        files=tuple(str(p) for p in used),
     )
 
 
@@ -194,14 +264,40 @@ def load_geography(data: DataSpec, resolve: Resolver) -> Geography:
     return _file_geography(data, resolve)
 
 
-def build_wards(geo: Geography, scenario: Scenario) -> WardData:
-    """Combine a geography with the scenario's need settings into :class:`WardData`."""
+def cached_geography(data: DataSpec, resolve: Resolver, roots: tuple[str | None, ...]) -> Geography:
+    """:func:`load_geography` through the on-disk cache of :mod:`planner.inputs.cache`."""
+    from planner.inputs import cache
+
+    key = cache.entry_key(geography_key(data), roots)
+    geo = cache.read_entry(key, _file_digest)
+    if geo is None:
+        geo = load_geography(data, resolve)
+        cache.write_entry(key, geo)
+    return geo
+
+
+def build_wards(geo: Geography, scenario: Scenario, priorities: PriorityTable | None = None) -> WardData:
+    """Combine a geography with the scenario's need settings (and community priorities) into :class:`WardData`."""
     t = geo.table
     codes = t["ward_code"].to_list()
-    table = compute_need(codes, geo.crime, geo.harm, geo.population, scenario.need)
+    if scenario.need.windows is not None and geo.crime_table is not None and geo.crime_spec is not None:
+        table = windowed_need(
+            codes, geo.crime_table, geo.crime_spec, geo.crime.months, geo.harm, geo.population, scenario.need
+        )
+    else:
+        table = compute_need(codes, geo.crime, geo.harm, geo.population, scenario.need)
     boroughs = t.drop_duplicates("borough_code")[["borough_code", "borough_name", "bcu"]]
     b_index = pd.Index(boroughs["borough_code"])
     frame = table.frame.loc[codes]
+    need = frame["need"].to_numpy()
+    effect = None
+    if priorities is not None:
+        effect = priority_effect(codes, geo.crime, priorities)
+        need = apply_priorities(need, effect)
+    low_confidence = None if geo.confidence is None else geo.confidence.low_confidence
+    need_p, pcso_notes = pcso_need(
+        scenario.need.pcso, frame["population"].to_numpy(), frame["demand"].to_numpy(), None, low_confidence
+    )
     return WardData(
         codes=np.array(codes),
         names=t["ward_name"].to_numpy(),
@@ -212,41 +308,16 @@ def build_wards(geo: Geography, scenario: Scenario) -> WardData:
         demand=frame["demand"].to_numpy(),
         harm=frame["harm"].to_numpy(),
         population=frame["population"].to_numpy(),
-        need=frame["need"].to_numpy(),
+        need=need,
         edges=geo.edges,
         area_km2=geo.area_km2,
         x=geo.x,
         y=geo.y,
-        notes=tuple(dict.fromkeys((*geo.notes, *table.notes))),
-    )
-
-
-def read_baseline(path: Path, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Current constables and PCSOs per ward from a CSV (ward_code, constables, pcsos)."""
-    table = read_csv_table(path, "baseline allocation")
-    found = Problems(str(path), DataError)
-    missing = [c for c in ("ward_code", "constables", "pcsos") if c not in table.frame.columns]
-    if missing:
-        raise DataError(f"missing column(s) {', '.join(missing)}; need ward_code, constables, pcsos", str(path))
-    frame = table.frame
-    out = {}
-    for col in ("constables", "pcsos"):
-        vals = pd.to_numeric(frame[col], errors="coerce")
-        bad = vals.isna() | (vals < 0) | (vals != np.floor(vals))
-        for k in np.flatnonzero(bad.to_numpy())[:10]:
-            found.add(f"line {int(table.lines[k])}, column {col}: {frame[col].iloc[k]!r} is not a whole number >= 0")
-        out[col] = vals
-    dup = frame["ward_code"].duplicated()
-    for k in np.flatnonzero(dup.to_numpy())[:10]:
-        found.add(f"line {int(table.lines[k])}: ward {frame['ward_code'].iloc[k]} appears twice")
-    absent = sorted(set(codes) - set(frame["ward_code"]))
-    if absent:
-        found.add(f"{len(absent)} planned wards have no row: {', '.join(absent[:10])}")
-    found.raise_if_any()
-    idx = pd.Index(frame["ward_code"]).get_indexer(codes)
-    return (
-        out["constables"].to_numpy()[idx].astype(np.int64),
-        out["pcsos"].to_numpy()[idx].astype(np.int64),
+        notes=tuple(dict.fromkeys((*geo.notes, *table.notes, *(effect.notes if effect else ()), *pcso_notes))),
+        equity=geo.equity,
+        confidence=geo.confidence,
+        priorities=effect,
+        need_pcso=need_p,
     )
 
 
@@ -276,15 +347,33 @@ def read_borough_caps(path: Path, borough_codes: np.ndarray) -> dict[str, np.nda
 
 @dataclass(frozen=True, eq=False)
 class Inputs:
-    """Everything a solve needs besides the scenario's rules."""
+    """Everything a solve needs besides the scenario's rules.
+
+    Attributes
+    ----------
+    geography : Geography
+    wards : WardData
+    current : CurrentDeployment or None
+        Today's deployment, read from the CSV of ``data.current``; None when
+        the scenario has none or names a scenario instead.
+    current_scenario : Path or None
+        The scenario file of ``data.current: {scenario: FILE}``, resolved and
+        checked (its plan, solved first, is the current deployment); None otherwise.
+    borough_caps : dict of rank -> (B,) int, or None
+    need_key, aux_key, aux_digest : str
+        What the cached parts were derived from.
+    """
 
     geography: Geography
     wards: WardData
-    baseline: tuple[np.ndarray, np.ndarray] | None
+    current: CurrentDeployment | None
+    current_scenario: Path | None
     borough_caps: dict[str, np.ndarray] | None
     need_key: str
     aux_key: str
     aux_digest: str
+    need_digest: str = ""
+    """Hash of the community priorities file (empty without one)."""
 
     @property
     def layer(self) -> Any:
@@ -292,17 +381,66 @@ class Inputs:
         return self.geography.layer
 
     @property
+    def baseline(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Current constables and PCSOs per ward, ``(x, p)``, or None (read-only view of :attr:`current`)."""
+        return None if self.current is None else self.current.baseline
+
+    @property
     def digest(self) -> str:
-        """Hash of every input file (data, baseline, per-borough caps)."""
-        return hashlib.sha256((self.geography.digest + self.aux_digest).encode()).hexdigest()
+        """Hash of every input file (data, priorities, current deployment, per-borough caps)."""
+        return hashlib.sha256((self.geography.digest + self.need_digest + self.aux_digest).encode()).hexdigest()
 
 
-def _need_key(scenario: Scenario) -> str:
-    return _spec_digest(scenario.need.model_dump(mode="json"))
+def _need_key(scenario: Scenario, priorities_digest: str = "") -> str:
+    spec = scenario.data.priorities
+    return _spec_digest([scenario.need.model_dump(mode="json"), spec and spec.model_dump(), priorities_digest])
+
+
+def _headcount(scenario: Scenario) -> dict[str, int]:
+    return {rank: scenario.workforce.rank(rank).headcount for rank in RANKS}
 
 
 def _aux_key(scenario: Scenario) -> str:
-    return _spec_digest([scenario.rules.stability.baseline, scenario.workforce.per_borough])
+    current = None if scenario.data.current is None else scenario.data.current.model_dump(mode="json")
+    return _spec_digest([current, _headcount(scenario), scenario.workforce.per_borough])
+
+
+def resolve_scenario_file(name: str, data_dir: str | Path | None, scenario_dir: str | Path | None) -> Path:
+    """Find the scenario named by ``data.current: {scenario: FILE}`` and check it.
+
+    Looked up beside the scenario first (scenarios name each other), then in
+    ``data_dir``; an absolute path is used as it is. The file must be a
+    regular file holding a valid scenario; its data are not read here.
+
+    Raises
+    ------
+    planner.errors.DataError
+        If the file is not found or is not a regular file.
+    planner.errors.ScenarioError
+        If it is not a valid scenario (every problem listed).
+    """
+    path = make_resolver(scenario_dir, data_dir)(name)
+    load_scenario(check_regular_file(path, "data.current scenario"))
+    return path
+
+
+def _read_current(
+    scenario: Scenario, wards: WardData, resolve: Resolver, data_dir: str | Path | None,
+    scenario_dir: str | Path | None, used: list[Path],
+) -> tuple[CurrentDeployment | None, Path | None]:  # fmt: skip
+    spec = scenario.data.current
+    if spec is None:
+        return None, None
+    if spec.scenario is not None:
+        path = resolve_scenario_file(spec.scenario, data_dir, scenario_dir)
+        used.append(path)
+        return None, path
+    assert spec.path is not None
+    ward_file = resolve(spec.path)
+    borough_file = None if spec.boroughs is None else resolve(spec.boroughs)
+    current = read_current(ward_file, wards, boroughs=borough_file, headcount=_headcount(scenario))
+    used.extend(p for p in (ward_file, borough_file) if p is not None)
+    return current, None
 
 
 def load_inputs(
@@ -311,6 +449,7 @@ def load_inputs(
     *,
     scenario_dir: str | Path | None = None,
     reuse: Inputs | None = None,
+    cache: bool = False,
 ) -> Inputs:
     """Load (or re-derive from ``reuse``) the inputs of ``scenario``.
 
@@ -324,33 +463,43 @@ def load_inputs(
     reuse : Inputs, optional
         Inputs loaded before; only the parts that depend on settings that
         changed are recomputed.
+    cache : bool
+        Keep the parsed data files in the user's cache folder and reuse them
+        while the files are unchanged (:mod:`planner.inputs.cache`; off when
+        ``PLANNER_CACHE=off``). The command line turns it on.
     """
     if data_dir is not None and not Path(data_dir).is_dir():
         raise ScenarioError(f"--data-dir {data_dir} is not a folder")
     resolve = make_resolver(data_dir, scenario_dir)
-    data_key = _spec_digest(scenario.data.model_dump(mode="json"))
-    if reuse is not None and reuse.geography.data_key == data_key:
+    key = geography_key(scenario.data)
+    if reuse is not None and reuse.geography.data_key == key:
         geo = reuse.geography
+    elif cache:
+        from planner.inputs.cache import enabled
+
+        roots = (None if data_dir is None else str(data_dir), None if scenario_dir is None else str(scenario_dir))
+        geo = cached_geography(scenario.data, resolve, roots) if enabled() else load_geography(scenario.data, resolve)
     else:
         geo = load_geography(scenario.data, resolve)
-    need_key = _need_key(scenario)
+    prio_path = None if scenario.data.priorities is None else resolve(scenario.data.priorities.path)
+    need_digest = _file_digest([prio_path]) if prio_path is not None else ""
+    need_key = _need_key(scenario, need_digest)
     if reuse is not None and reuse.geography is geo and reuse.need_key == need_key:
         wards = reuse.wards
     else:
-        wards = build_wards(geo, scenario)
+        wards = build_wards(geo, scenario, None if prio_path is None else read_priorities(prio_path))
     aux_key = _aux_key(scenario)
     if reuse is not None and reuse.geography is geo and reuse.aux_key == aux_key:
-        return Inputs(geo, wards, reuse.baseline, reuse.borough_caps, need_key, aux_key, reuse.aux_digest)
+        return Inputs(
+            geo, wards, reuse.current, reuse.current_scenario, reuse.borough_caps, need_key, aux_key,
+            reuse.aux_digest, need_digest,
+        )  # fmt: skip
     used: list[Path] = []
-    baseline = None
-    if scenario.rules.stability.baseline is not None:
-        path = resolve(scenario.rules.stability.baseline)
-        used.append(path)
-        baseline = read_baseline(path, wards.codes)
+    current, current_scenario = _read_current(scenario, wards, resolve, data_dir, scenario_dir, used)
     caps = None
     if scenario.workforce.per_borough is not None:
         path = resolve(scenario.workforce.per_borough)
         used.append(path)
         caps = read_borough_caps(path, wards.borough_codes)
     aux_digest = _file_digest(used) if used else ""
-    return Inputs(geo, wards, baseline, caps, need_key, aux_key, aux_digest)
+    return Inputs(geo, wards, current, current_scenario, caps, need_key, aux_key, aux_digest, need_digest)

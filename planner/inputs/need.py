@@ -30,10 +30,10 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import DataError, ScenarioError
-from planner.inputs.crime import CrimeWindow, read_crime
+from planner.inputs.crime import CrimeWindow, CsvTable, crime_window, read_crime
 from planner.inputs.harm import HarmWeights, read_harm_weights
 from planner.inputs.population import read_population
-from planner.scenario import DataSpec, NeedSpec
+from planner.scenario import CrimeSpec, DataSpec, MonthWindow, NeedSpec, NeedWindows, PcsoNeedWeights
 
 COLUMNS: tuple[str, ...] = ("demand", "harm", "population", "need")
 
@@ -272,3 +272,118 @@ def need_from_files(
     if data.population is not None:
         population = read_population(resolve(data.population.path), data.population, ward_codes=ward_codes)
     return compute_need(ward_codes, crime, harm, population, need, allow_no_crime=allow_no_crime)
+
+
+def _month_index(month: int) -> int:
+    return (month // 100) * 12 + (month % 100) - 1
+
+
+def _month_of(index: int) -> int:
+    return (index // 12) * 100 + index % 12 + 1
+
+
+def window_bounds(months: Sequence[int], spec: NeedWindows) -> list[tuple[int, int]]:
+    """The (first, last) months ``YYYYMM`` of each need window: ``spec.months`` long, ending at the last of
+    ``months`` and every ``spec.every`` months before it, as many as fit after the first of ``months``."""
+    if not months:
+        return []
+    first, last = _month_index(min(months)), _month_index(max(months))
+    out = []
+    end = last
+    while end - spec.months + 1 >= first:
+        out.append((_month_of(end - spec.months + 1), _month_of(end)))
+        end -= spec.every
+    return out
+
+
+def windowed_need(
+    ward_codes: Sequence[str],
+    table: CsvTable,
+    crime_spec: CrimeSpec,
+    months: Sequence[int],
+    harm: HarmWeights | None,
+    population: pd.Series | None,
+    spec: NeedSpec,
+) -> NeedTable:
+    """Need over the rolling windows of ``spec.windows`` cut from the crime table, combined per ward.
+
+    Demand, harm and population are the windows' means; ``need`` is their mean,
+    or each ward's lowest (``combine: worst``).
+
+    Raises
+    ------
+    ScenarioError
+        If no window of the asked length fits in the crime window.
+    """
+    assert spec.windows is not None
+    bounds = window_bounds(months, spec.windows)
+    if not bounds:
+        raise ScenarioError(
+            f"need.windows.months is {spec.windows.months} but the crime window has {len(months)} months: "
+            "shorten the windows or widen data.crime.months"
+        )
+    tables = [
+        compute_need(
+            ward_codes,
+            crime_window(table, crime_spec.model_copy(update={"months": MonthWindow(start=lo, end=hi)})),
+            harm,
+            population,
+            spec,
+        )
+        for lo, hi in bounds
+    ]
+    frames = [t.frame for t in tables]
+    combined = sum(frames[1:], frames[0]) / len(frames)
+    if spec.windows.combine == "worst":
+        combined["need"] = np.minimum.reduce([f["need"].to_numpy() for f in frames])
+    shown = ", ".join(f"{lo}-{hi}" for lo, hi in bounds)
+    notes = [
+        *tables[0].notes,
+        f"need: {spec.windows.combine} of {len(bounds)} windows of {spec.windows.months} months: {shown}",
+    ]
+    kept = tuple(sorted({m for t in tables for m in t.months}))
+    return NeedTable(combined, tuple(dict.fromkeys(notes)), kept)
+
+
+def pcso_need(
+    weights: PcsoNeedWeights,
+    residents: np.ndarray,
+    crime_volume: np.ndarray,
+    visitors: np.ndarray | None = None,
+    low_confidence: np.ndarray | None = None,
+) -> tuple[np.ndarray, tuple[str, ...]]:
+    """The PCSOs' own need per ward: the weighted mean of residents, daytime visitors, volume of crime and
+    low public confidence, each divided by its mean over the wards (so the result has mean 1).
+
+    A component with a positive weight but no data (None) or no spread (zero everywhere) is left out and
+    the rest reweighted; the notes say which.
+    """
+    parts = {
+        "residents": (residents, weights.residents),
+        "visitors": (visitors, weights.visitors),
+        "neighbourhood_crime": (crime_volume, weights.neighbourhood_crime),
+        "low_confidence": (low_confidence, weights.low_confidence),
+    }
+    total = np.zeros(len(residents))
+    used, notes = 0.0, []
+    for name, (values, weight) in parts.items():
+        if weight <= 0:
+            continue
+        if values is None:
+            notes.append(f"PCSO need: no {name.replace('_', ' ')} data, so its weight ({weight:g}) is left out")
+            continue
+        arr = np.asarray(values, dtype=float)
+        mean = float(arr.mean())
+        if not np.isfinite(mean) or mean <= 0:
+            notes.append(f"PCSO need: {name.replace('_', ' ')} is zero everywhere, so it is left out")
+            continue
+        total += weight * arr / mean
+        used += weight
+    if used <= 0:
+        raise ScenarioError(
+            "need.pcso: none of the PCSO need components has data; set need.pcso.residents above 0, or use "
+            "objective.pcso_model: substitution"
+        )
+    names = [n.replace("_", " ") for n, (v, w) in parts.items() if w > 0 and v is not None]
+    notes.append(f"PCSO need: weighted mean of {', '.join(names)}, each divided by its mean over the wards")
+    return total / used, tuple(notes)

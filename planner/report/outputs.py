@@ -18,12 +18,19 @@ from typing import Any
 
 import pandas as pd
 
+from planner.report.equity import equity_outputs
 from planner.report.result import Plan
 
 WARD_COLUMNS = [
-    "ward_code", "ward_name", "borough", "bcu", "demand", "harm", "population", "need", "constables", "pcsos",
+    "ward_code", "ward_name", "borough", "bcu", "demand", "harm", "population", "need", "constables",
+    "ward_officers", "hotspot_constables", "pcsos",
 ]  # fmt: skip
-BOROUGH_COLUMNS = ["borough", "bcu", "constables", "pcsos", "sergeants", "inspectors", "cost"]
+"""allocation.csv: ``ward_officers + hotspot_constables == constables`` (without tiers every constable is a ward
+officer)."""
+BOROUGH_COLUMNS = [
+    "borough", "bcu", "constables", "flexible_constables", "pcsos", "sergeants", "inspectors", "cost",
+]  # fmt: skip
+"""boroughs.csv: ``flexible_constables`` is the borough's hotspot-team constables (0 without tiers)."""
 
 
 def _json_safe(obj: Any) -> Any:
@@ -73,10 +80,13 @@ def commit_files(out_dir: str | Path, writers: Mapping[str, Callable[[Path], Non
 
 
 def plan_writers(plan: Plan, layer: Any | None, extra_summary: Mapping[str, Any] | None = None):
-    """Writers for allocation.csv, boroughs.csv, summary.json and (given a ward layer) allocation.gpkg."""
+    """Writers for allocation.csv, boroughs.csv, summary.json, equity.csv (given equity data), changes.csv (with a
+    current deployment), hotspot_teams.csv (with tiers) and (given a ward layer) allocation.gpkg with a ``wards``
+    layer and, with a current deployment, a ``changes`` layer."""
     wards = plan.ward_table()
     boroughs = plan.borough_table()
     summary = plan.summary()
+    summary["equity"], equity_csv = equity_outputs(plan.wards, plan.constables, plan.pcsos)
     if extra_summary:
         summary.update(extra_summary)
 
@@ -94,20 +104,41 @@ def plan_writers(plan: Plan, layer: Any | None, extra_summary: Mapping[str, Any]
         "boroughs.csv": borough_csv,
         "summary.json": summary_json,
     }
+    changes = plan.changes()
+    change_table = None
+    if changes is not None:
+        w = plan.wards
+        change_table = changes.ward_table(w.codes, w.names, w.borough_names[w.borough])
+
+        def changes_csv(path: Path) -> None:
+            change_table.to_csv(path, index=False)
+
+        writers["changes.csv"] = changes_csv
+    if equity_csv is not None:
+        writers["equity.csv"] = equity_csv
+    if "tiers" in summary:
+        teams = plan.hotspot_teams()
+
+        def teams_csv(path: Path) -> None:
+            teams.to_csv(path, index=False)
+
+        writers["hotspot_teams.csv"] = teams_csv
     if layer is not None:
 
         def gpkg(path: Path) -> None:
             from geo.export import write_layers
 
-            table = wards.set_index("ward_code")
-            write_layers(path, {"wards": (layer, table)})
+            layers: dict[str, Any] = {"wards": (layer, wards.set_index("ward_code"))}
+            if change_table is not None:
+                layers["changes"] = (layer, change_table.set_index("ward_code"))
+            write_layers(path, layers)
 
         writers["allocation.gpkg"] = gpkg
     return writers
 
 
 def write_plan(plan: Plan, out_dir: str | Path, layer: Any | None = None) -> list[Path]:
-    """Write a plan's four output files into ``out_dir`` (all or nothing)."""
+    """Write a plan's output files into ``out_dir`` (all or nothing)."""
     return commit_files(out_dir, plan_writers(plan, layer))
 
 

@@ -14,10 +14,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from planner.inputs.current import CurrentDeployment
 from planner.inputs.data import WardData
 from planner.inputs.workforce import Workforce
-from planner.problem import INF_INT, AllocationProblem
+from planner.problem import AllocationProblem, Deployment
 from planner.ranks import CONSTABLE, INSPECTOR, PCSO, SERGEANT
+from planner.report.changes import Changes
+from planner.report.tiers import hotspot_teams, tier_summary
+from planner.rules import binding, check_plan
+from planner.rules.tiers import split_constables
 from planner.scenario import RANKS, Scenario
 from planner.solve.pipeline import Status
 
@@ -67,8 +72,29 @@ class Plan:
     method: str = ""
     notes: tuple[str, ...] = field(default=())
     log: tuple[str, ...] = field(default=())
+    current: CurrentDeployment | None = None
+    """Today's deployment, when the scenario gives one (``data.current``): what :meth:`changes` counts from."""
 
     # ----------------------------------------------------------- figures
+    @property
+    def deployment(self) -> Deployment:
+        """The plan as one frozen :class:`~planner.problem.Deployment`."""
+        return Deployment(self.constables, self.pcsos, self.sergeants, self.inspectors)
+
+    def changes(self) -> Changes | None:
+        """Moved, added and removed people per rank against today (None without a current deployment)."""
+        if self.current is None:
+            return None
+        cur = self.current
+        return Changes.of(
+            (cur.constables, cur.pcsos, cur.sergeants, cur.inspectors),
+            (self.constables, self.pcsos, self.sergeants, self.inspectors),
+        )
+
+    def binding(self) -> dict[str, list[str]]:
+        """Per rule, plain sentences saying where it limits this plan."""
+        return binding(self.problem, self.deployment)
+
     @property
     def totals(self) -> dict[str, int]:
         """Headcount deployed per rank."""
@@ -148,6 +174,7 @@ class Plan:
         constables, pcsos (plus effective officers and need per effective officer)."""
         w = self.wards
         eff = self.effective
+        ward_officers, hotspot = split_constables(self.problem, self.constables)
         return pd.DataFrame(
             {
                 "ward_code": w.codes,
@@ -159,6 +186,8 @@ class Plan:
                 "population": w.population,
                 "need": w.need,
                 "constables": self.constables,
+                "ward_officers": ward_officers,
+                "hotspot_constables": hotspot,
                 "pcsos": self.pcsos,
                 "effective_officers": eff,
                 "need_per_officer": np.where(eff > 0, w.need / np.maximum(eff, 1e-12), np.inf),
@@ -170,6 +199,7 @@ class Plan:
         w = self.wards
         nb = w.n_boroughs
         cx = np.bincount(w.borough, weights=self.constables, minlength=nb).astype(np.int64)
+        hot = np.bincount(w.borough, weights=split_constables(self.problem, self.constables)[1], minlength=nb)
         cp = np.bincount(w.borough, weights=self.pcsos, minlength=nb).astype(np.int64)
         c = self.workforce.annual_cost
         cost = cx * c[CONSTABLE] + cp * c[PCSO] + self.sergeants * c[SERGEANT] + self.inspectors * c[INSPECTOR]
@@ -179,6 +209,7 @@ class Plan:
                 "borough": w.borough_names,
                 "bcu": w.borough_bcu,
                 "constables": cx,
+                "flexible_constables": hot.astype(np.int64),
                 "pcsos": cp,
                 "sergeants": self.sergeants,
                 "inspectors": self.inspectors,
@@ -189,7 +220,7 @@ class Plan:
 
     def summary(self) -> dict[str, Any]:
         """Plain data for summary.json."""
-        return {
+        out: dict[str, Any] = {
             "scenario": self.scenario.name,
             "status": self.status.value,
             "objective": self.objective,
@@ -212,43 +243,22 @@ class Plan:
             "boroughs": int(self.wards.n_boroughs),
             "input_hash": self.input_hash,
             "checks": self.check(),
+            "binding": self.binding(),
             "notes": list(self.notes),
         }
+        changes = self.changes()
+        if changes is not None:
+            out["changes"] = changes.summary()
+        tiers = tier_summary(self.problem, self.deployment, self.hotspot_teams())
+        if tiers is not None:
+            out["tiers"] = tiers
+        return out
+
+    def hotspot_teams(self) -> pd.DataFrame:
+        """One row per borough hotspot team (empty without tiers): see :mod:`planner.report.tiers`."""
+        return hotspot_teams(self.problem, self.wards, self.deployment)
 
     # ----------------------------------------------------------- checks
     def check(self) -> dict[str, bool]:
         """Recompute every rule from the plan itself; True where it holds."""
         return check_plan(self.problem, self.constables, self.pcsos, self.sergeants, self.inspectors)
-
-
-def check_plan(prob: AllocationProblem, x: np.ndarray, p: np.ndarray, s: np.ndarray, i: np.ndarray) -> dict[str, bool]:
-    """Every rule of ``prob`` checked on a plan, by name."""
-    nb = prob.n_boroughs
-    bx = np.bincount(prob.borough, weights=x, minlength=nb)
-    bp = np.bincount(prob.borough, weights=p, minlength=nb)
-    heads = bx + bp
-    out = {
-        "ward_floors": bool((x >= prob.lo_x).all() and (p >= prob.lo_p).all()),
-        "ward_caps": bool((x <= prob.hi_x).all() and (p <= prob.hi_p).all()),
-        "headcount_constable": bool(x.sum() <= prob.headcount[CONSTABLE]),
-        "headcount_pcso": bool(p.sum() <= prob.headcount[PCSO]),
-        "headcount_sergeant": bool(s.sum() <= prob.headcount[SERGEANT]),
-        "headcount_inspector": bool(i.sum() <= prob.headcount[INSPECTOR]),
-        "sergeant_span": bool((heads <= prob.span_sergeant * s + 1e-9).all()),
-        "inspector_span": bool((s <= prob.span_inspector * i + 1e-9).all()),
-        "min_supervisors": bool((s >= prob.min_sergeants).all() and (i >= prob.min_inspectors).all()),
-        "borough_caps": bool(
-            (bx <= prob.borough_cap_x).all()
-            and (bp <= prob.borough_cap_p).all()
-            and (s <= prob.max_sergeants).all()
-            and (i <= prob.max_inspectors).all()
-        ),
-        "borough_share": bool(
-            (heads >= prob.borough_heads_lo).all()
-            and ((prob.borough_heads_hi >= INF_INT) | (heads <= prob.borough_heads_hi)).all()
-        ),
-        "budget": prob.budget is None or prob.annual_cost(x, p, s, i) <= prob.budget + 1e-6,
-        "stability": prob.max_moves is None or prob.moves(x, p) <= prob.max_moves,
-        "min_effective": bool(prob.meets_min_eff(np.arange(prob.n_wards), x, p).all()),
-    }
-    return out

@@ -6,41 +6,70 @@ unknown key, wrong type, negative headcount or span below one is reported
 together, each with its path in the file (``workforce.pcso.headcount``), and
 nothing runs until all are fixed. One module per block: :mod:`.data`,
 :mod:`.need`, :mod:`.workforce`, :mod:`.rules`, :mod:`.objective`,
-:mod:`.teams`, :mod:`.finance`; :mod:`.model` holds the whole scenario.
+:mod:`.teams`, :mod:`.finance`, :mod:`.backtest`; :mod:`.model` holds the whole scenario.
 """
 
+from planner.scenario.backtest import BacktestSpec, EarlierWindow
 from planner.scenario.base import RANKS, Strict, format_validation_error
 from planner.scenario.data import (
     BoroughBcuSpec,
+    ConfidenceSpec,
     CrimeSpec,
+    CurrentSpec,
     DataSpec,
+    DeprivationSpec,
+    EthnicitySpec,
     HarmSpec,
+    LsoaCountSpec,
+    LsoaLookupSpec,
     MonthWindow,
     PopulationSpec,
+    PrioritiesSpec,
     SyntheticSpec,
     WardsSpec,
 )
 from planner.scenario.finance import FinanceSpec
 from planner.scenario.model import Scenario, load_scenario, scenario_from_dict, set_dotted
-from planner.scenario.need import NeedSpec, NeedWeights
+from planner.scenario.need import NeedSpec, NeedWeights, NeedWindows, PcsoNeedWeights
 from planner.scenario.objective import ObjectiveSpec, SolverSpec
-from planner.scenario.rules import BoroughShare, RulesSpec, Stability, Supervision, WardCap, WardFloor
+from planner.scenario.rules import (
+    BoroughDamping,
+    BoroughShare,
+    RulesSpec,
+    Stability,
+    Supervision,
+    Tiers,
+    WardCap,
+    WardFloor,
+)
 from planner.scenario.teams import TeamsSpec
 from planner.scenario.workforce import RankSpec, WorkforceSpec
 
 __all__ = [
     "RANKS",
+    "BacktestSpec",
     "BoroughBcuSpec",
+    "BoroughDamping",
     "BoroughShare",
+    "ConfidenceSpec",
     "CrimeSpec",
+    "CurrentSpec",
     "DataSpec",
+    "DeprivationSpec",
+    "EarlierWindow",
+    "EthnicitySpec",
     "FinanceSpec",
     "HarmSpec",
+    "LsoaCountSpec",
+    "LsoaLookupSpec",
     "MonthWindow",
     "NeedSpec",
     "NeedWeights",
+    "NeedWindows",
     "ObjectiveSpec",
+    "PcsoNeedWeights",
     "PopulationSpec",
+    "PrioritiesSpec",
     "RankSpec",
     "RulesSpec",
     "Scenario",
@@ -50,6 +79,7 @@ __all__ = [
     "Supervision",
     "SyntheticSpec",
     "TeamsSpec",
+    "Tiers",
     "WardCap",
     "WardFloor",
     "WardsSpec",

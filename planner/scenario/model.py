@@ -19,6 +19,7 @@ import yaml
 from pydantic import Field, ValidationError
 
 from planner.errors import ScenarioError
+from planner.scenario.backtest import BacktestSpec
 from planner.scenario.base import Strict, format_validation_error
 from planner.scenario.data import DataSpec
 from planner.scenario.finance import FinanceSpec
@@ -46,6 +47,8 @@ class Scenario(Strict):
     """Neighbourhood team design settings (see :mod:`planner.teams`); None: every default."""
     finance: FinanceSpec | None = None
     """Cost model and phasing settings (see :mod:`planner.finance`); None: no pay model, no phasing."""
+    backtest: BacktestSpec | None = None
+    """The earlier crime window ``planner backtest`` plans on (see :mod:`planner.backtest`); None: none."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, ready for YAML or JSON."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Any
+
+from pydantic import Field, model_validator
 
 from planner.scenario.base import Strict
 
@@ -29,14 +31,57 @@ class Supervision(Strict):
 
 
 class Stability(Strict):
-    """Limit on change from a current deployment."""
+    """Limit on change from the current deployment (``data.current``)."""
 
-    baseline: str | None = None
-    """CSV with ward_code, constables, pcsos."""
     max_change_per_ward: int | None = Field(None, ge=0)
-    """Per ward and rank, at most this many more or fewer than the baseline."""
+    """Per ward and rank, at most this many more or fewer than the current deployment."""
     max_total_moves: int | None = Field(None, ge=0)
-    """London-wide, at most this many officers and PCSOs moved from their ward."""
+    """London-wide, at most this many constables and PCSOs moved from one ward to another (filling a new
+    post is never a move)."""
+    max_moves_share: float | None = Field(None, ge=0, le=1)
+    """Per rank, at most this share of today's constables (and of today's PCSOs) moved between wards."""
+    move_threshold: float = Field(0.0, ge=0, le=10)
+    """A person is moved only if the move gains at least this share of what one more constable adds to an
+    average ward today (0: moves are free). Keeps plans from chasing small changes in the data."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _baseline_moved(cls, value: Any) -> Any:
+        if isinstance(value, dict) and "baseline" in value:
+            raise ValueError(
+                f"baseline has moved to data.current: write `data: {{current: {value['baseline']}}}` "
+                "instead of rules.stability.baseline"
+            )
+        return value
+
+
+class Tiers(Strict):
+    """The neighbourhood model's two tiers of constables (and the ward PCSOs' ceiling).
+
+    Dedicated ward officers are ring-fenced per ward, between the ward floor and
+    ``ward_officer_ceiling``; beyond that, a borough's flexible pool is deployed
+    as hotspot (town-centre) teams to the wards where need concentrates, at most
+    ``hotspot_per_ward`` of them in one ward, in teams of ``team_size`` constables
+    led by the borough's sergeants and inspectors (counted in the spans of control).
+    """
+
+    ward_officer_ceiling: int | None = Field(None, ge=0, le=1000)
+    """Most dedicated ward officers in one ward; None: no tiers (every constable is a ward officer)."""
+    hotspot_per_ward: int = Field(21, ge=0, le=1000)
+    """Most hotspot-team constables deployed to one ward (default: one town-centre team, 21 in 2021)."""
+    team_size: int = Field(21, ge=1, le=1000)
+    """Constables per hotspot team (in 2021 typically 1 inspector, 2 sergeants and 21 constables)."""
+    ward_pcso_ceiling: int | None = Field(None, ge=0, le=1000)
+    """Most PCSOs in one ward (ward PCSOs are ring-fenced to their ward); None: no ceiling."""
+
+
+class BoroughDamping(Strict):
+    """No borough loses more than a share of its current strength in one plan (resource allocation damping)."""
+
+    max_loss: float | None = Field(None, ge=0, le=1)
+    """Per borough and rank (constables, PCSOs), at most this share of today's strength lost."""
+    no_losers: bool = False
+    """No borough has fewer constables or PCSOs than today (the same as ``max_loss: 0``)."""
 
 
 class BoroughShare(Strict):
@@ -53,4 +98,6 @@ class RulesSpec(Strict):
     budget: float | None = Field(None, gt=0)
     """Annual pay budget for the four ranks, pounds. None: no budget rule."""
     stability: Stability = Stability()
+    tiers: Tiers = Tiers()
+    borough_damping: BoroughDamping = BoroughDamping()
     borough_share: BoroughShare = BoroughShare()

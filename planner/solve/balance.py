@@ -1,7 +1,8 @@
 """The "balance workload" objective: minimise the largest need per effective officer.
 
 Stage 1 finds the largest ``t`` such that every ward can get at least
-``t * need`` effective officers, by bisection on ``t``. Each probe runs the
+``t * need`` effective officers, by bisection on ``t`` with a number of probes
+fixed by the gap target (never by the clock). Each probe runs the
 allocation solver with that floor on every ward: an integer plan found raises
 the lower end; the column-generation LP having no solution at all (a proof)
 lowers the upper end; when neither is settled, CP-SAT is asked whether an
@@ -21,6 +22,7 @@ import time
 import numpy as np
 from ortools.sat.python import cp_model
 
+from planner.errors import InfeasibleError
 from planner.problem import AllocationProblem
 from planner.ranks import CONSTABLE, PCSO
 from planner.solve import cpsat
@@ -45,7 +47,7 @@ def feasible_at(
 ) -> tuple[bool | None, tuple[np.ndarray, np.ndarray] | None]:
     """Whether every ward can get ``t * need`` effective officers (None: unknown in time)."""
     model = cp_model.CpModel()
-    xs, ps, moves = [], [], []
+    xs, ps = [], []
     cap_x = int(prob.headcount[CONSTABLE])
     cap_p = int(prob.headcount[PCSO])
     for w in range(prob.n_wards):
@@ -61,21 +63,14 @@ def feasible_at(
         model.add(x >= cp_model.LinearExpr.weighted_sum(pick, sx.tolist()))
         xs.append(x)
         ps.append(p)
-        if prob.base_x is not None and prob.base_p is not None and prob.max_moves is not None:
-            dx = model.new_int_var(0, cap_x + int(prob.base_x[w]), f"dx{w}")
-            dp = model.new_int_var(0, cap_p + int(prob.base_p[w]), f"dp{w}")
-            model.add_abs_equality(dx, x - int(prob.base_x[w]))
-            model.add_abs_equality(dp, p - int(prob.base_p[w]))
-            moves.append(dx + dp)
+    terms: dict[str, list] = {"x": xs, "p": ps}
+    if cpsat.needs_change_terms(prob):
+        terms.update(cpsat.change_terms(model, prob, xs, ps))
     s, i = cpsat.add_supervisor_vars(model, prob)
-    v = cpsat.CpVars(xs, ps, s, i, moves or None)
-    cpsat.add_headcount_constraints(model, prob, v)
-    cpsat.add_supervision_constraints(model, prob, v)
-    cpsat.add_budget_constraint(model, prob, v)
-    cpsat.add_borough_constraints(model, prob, v)
-    cpsat.add_stability_constraints(model, prob, v)
+    cpsat.add_rule_rows(model, prob, cpsat.CpVars(terms, s, i))
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.05, time_limit)
+    solver.parameters.max_time_in_seconds = max(0.05, time_limit)  # a safety net: the work limit decides
+    solver.parameters.max_deterministic_time = FEASIBILITY_WORK
     solver.parameters.random_seed = seed
     solver.parameters.num_workers = workers
     status = solver.solve(model)
@@ -102,6 +97,40 @@ def probe(
     return feasible_at(prob, t, time_limit=max(0.1, 0.5 * time_limit), seed=seed, workers=workers)
 
 
+FEASIBILITY_WORK = 10.0
+"""CP-SAT's deterministic time (its own work units) for one feasibility question: repeatable on any machine."""
+
+MAX_PROBES = 60
+"""Most bisection probes (each halves the bracket: 60 reach any gap target above 1e-18)."""
+
+UNREACHABLE = 1e-9
+"""A floor of this many effective officers per unit of need is tried first: if no plan meets it, some ward
+cannot get any officer and the objective has no finite value."""
+
+
+def probes_needed(t_lo: float, t_hi: float, gap_target: float) -> int:
+    """Bisection steps that bring the bracket's relative width ``(t_hi - t_lo) / t_hi`` to ``gap_target / 2``."""
+    width = (t_hi - t_lo) / t_hi
+    if width <= gap_target * 0.5:
+        return 0
+    return min(MAX_PROBES, int(np.ceil(np.log2(width / (gap_target * 0.5)))))
+
+
+def _no_officer_reason(prob: AllocationProblem) -> str:
+    """Why some ward cannot get any officer: the arithmetic a user can check."""
+    needy = prob.need > 0
+    unfloored = needy & (prob.lo_x + prob.lo_p == 0)
+    heads = int(prob.headcount[CONSTABLE] + prob.headcount[PCSO])
+    floors = int((prob.lo_x + prob.lo_p)[needy].sum())
+    return (
+        "the balance objective (the largest need per effective officer) has no finite value: no plan gives every "
+        f"ward with need an officer ({int(needy.sum()):,} wards have need, {int(unfloored.sum()):,} of them with "
+        f"no floor; {heads:,} constables and PCSOs are available and the floors take {floors:,}, and the spans "
+        "of control, caps and budget limit how many can be deployed). Use the value objective, or raise the "
+        "floors or the headcount."
+    )
+
+
 def solve_balance(
     prob: AllocationProblem,
     *,
@@ -112,8 +141,19 @@ def solve_balance(
 ) -> Allocation:
     """Minimise the largest need per effective officer, then deploy the rest by value.
 
+    The bisection takes a fixed number of probes (:func:`probes_needed`),
+    never a number that depends on the wall clock, so the same problem and seed
+    give the same bracket on any machine; the time limit is only a safety net
+    (a probe cut short by it ends the bisection, and the status says so).
+
     The returned objective is the largest need per effective officer of the
     plan; the bound is the proven least possible; the gap is relative.
+
+    Raises
+    ------
+    InfeasibleError
+        When no plan gives every ward with need an officer (the objective has
+        no finite value), with the arithmetic that shows it.
     """
     t0 = time.perf_counter()
     need = np.maximum(prob.need, 1e-12)
@@ -122,20 +162,31 @@ def solve_balance(
     t_hi = float(total / need.sum()) * (1 + 1e-9)
     log = [f"balance: bracket [{t_lo:.6g}, {t_hi:.6g}] effective officers per unit of need"]
     unknown = False
-    probes = 0
     witness: tuple[np.ndarray, np.ndarray] | None = None
-    while (t_hi - t_lo) / t_hi > gap_target * 0.5 and time.perf_counter() - t0 < 0.6 * time_limit:
-        t = 0.5 * (t_lo + t_hi)
-        left = 0.6 * time_limit - (time.perf_counter() - t0)
+
+    def run_probe(t: float) -> bool | None:
+        nonlocal t_lo, t_hi, witness
+        left = max(0.05, 0.6 * time_limit - (time.perf_counter() - t0))
         ok, plan = probe(prob, t, time_limit=left, seed=seed, workers=workers)
-        probes += 1
-        if ok is None:
-            unknown = True
-            break
         if ok:
             t_lo, witness = t, plan
-        else:
+        elif ok is False:
             t_hi = t
+        return ok
+
+    if t_lo <= 0:
+        tiny = min(UNREACHABLE, 0.5 * t_hi)
+        if run_probe(tiny) is False:
+            raise InfeasibleError(_no_officer_reason(prob))
+    steps = probes_needed(t_lo, t_hi, gap_target)
+    probes = 0
+    for _ in range(steps):
+        if (t_hi - t_lo) / t_hi <= gap_target * 0.5:
+            break
+        probes += 1
+        if run_probe(0.5 * (t_lo + t_hi)) is None:
+            unknown = True
+            break
     log.append(f"balance: {probes} probes, t in [{t_lo:.6g}, {t_hi:.6g}]")
     floor_prob = dataclasses.replace(prob, min_eff=t_lo * prob.need)
     rest = solve_allocation(
@@ -150,8 +201,8 @@ def solve_balance(
         state = PlanState(floor_prob, *witness)
         improve(state)
         rest = dataclasses.replace(
-            rest, status=Status.FEASIBLE, x=state.x.copy(), p=state.p.copy(), s=state.s.copy(),
-            i=state.i.copy(), objective=state.objective(), method="marginal analysis from the CP-SAT plan",
+            rest, status=Status.FEASIBLE, plan=state.deployment(), objective=state.objective(),
+            method="marginal analysis from the CP-SAT plan",
         )  # fmt: skip
     seconds = time.perf_counter() - t0
     if rest.status is Status.INFEASIBLE:

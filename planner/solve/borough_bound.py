@@ -36,10 +36,13 @@ How ``G_b`` is built, and why it is valid:
   the largest steps of any pool of increments bounds every split of ``H``
   heads from above; the envelope makes it tight.
 
-Rules dropped from the subproblem only loosen the bound (it stays valid):
-per-borough constable and PCSO caps enter only through their sum as a cap on
-heads; the lower bound on a borough's heads only rules sergeant counts out;
-the moves limit acts through its price alone. Per-ward floors on effective
+Which rules are priced: every rule row (:mod:`planner.rules`) except those the
+subproblems keep exactly (spans, borough shares and caps: :data:`KEPT_EXACTLY`)
+and other rows local to one borough, which are dropped. Rules dropped from the
+subproblem only loosen the bound (it stays valid): per-borough constable and
+PCSO caps enter only through their sum as a cap on heads; the lower bound on a
+borough's heads only rules sergeant counts out; a row of change against today
+(the moves limit) acts through its price alone. Per-ward floors on effective
 officers (``AllocationProblem.min_eff``, the balance objective's floor) are
 kept exactly by restricting each ward's choices.
 """
@@ -52,7 +55,9 @@ import numpy as np
 
 from planner.problem import INF_INT, AllocationProblem
 from planner.ranks import CONSTABLE, INSPECTOR, PCSO, SERGEANT
-from planner.solve.columns import Prices
+from planner.rules import RuleKey, rows_of
+from planner.rules.rows import ward_term_values
+from planner.solve.columns import RowPrices
 
 MAX_STEPS = 4000
 """Most head counts enumerated per ward before the bound gives up (returns +inf)."""
@@ -86,11 +91,59 @@ class Frame:
     heads_lo: np.ndarray
     heads_cap: np.ndarray
     """(B,) most heads a borough can hold, from every cap."""
-    limits: np.ndarray
-    """(6,) the priced rules' limits: headcount per rank, budget (pounds million), 2 x moves."""
-    active: np.ndarray
-    """(6,) which prices may be non-zero (the budget and moves only when set)."""
+    priced: np.ndarray
+    """Rows (indices into :func:`planner.rules.rows_of`) priced here: every row except those the borough
+    subproblems keep exactly (spans, borough shares and caps) and other rows local to one borough (dropped,
+    which only loosens the bound)."""
+    lo: np.ndarray
+    """(P,) lower limits of the priced rows."""
+    hi: np.ndarray
+    """(P,) upper limits of the priced rows."""
     feasible: bool
+
+    @property
+    def n_prices(self) -> int:
+        """Number of priced rows P."""
+        return len(self.priced)
+
+    @property
+    def can_rise(self) -> np.ndarray:
+        """(P,) prices that may be positive (rows with an upper limit)."""
+        return np.isfinite(self.hi)
+
+    @property
+    def can_fall(self) -> np.ndarray:
+        """(P,) prices that may be negative (rows with a lower limit)."""
+        return np.isfinite(self.lo)
+
+    def clamp(self, v: np.ndarray) -> np.ndarray:
+        """Prices with the right signs."""
+        v = np.where(self.can_rise, np.asarray(v, dtype=float), np.minimum(v, 0.0))
+        return np.where(self.can_fall, v, np.maximum(v, 0.0))
+
+    def limit(self, v: np.ndarray, usage: np.ndarray | None = None) -> np.ndarray:
+        """(P,) the limit each price applies to: the upper one for a positive price, the lower for a negative;
+        at a zero price the usage clipped into the limits (a subgradient of the priced limits there)."""
+        at_zero = np.zeros(len(v)) if usage is None else np.clip(usage, self.lo, self.hi)
+        return np.where(v > 0, self.hi, np.where(v < 0, self.lo, at_zero))
+
+    def index(self, name: str) -> int | None:
+        """Position of the priced row called ``name`` (None if it is not priced)."""
+        names = rows_of(self.prob).names
+        for k, r in enumerate(self.priced):
+            if names[int(r)] == name:
+                return k
+        return None
+
+    def full(self, v: np.ndarray) -> RowPrices:
+        """Prices on every row: ``v`` on the priced rows, zero elsewhere."""
+        y = np.zeros(rows_of(self.prob).n_rows)
+        y[self.priced] = v
+        return RowPrices(y)
+
+
+KEPT_EXACTLY = frozenset({RuleKey.SUPERVISION, RuleKey.BOROUGH_SHARE, RuleKey.BOROUGH_CAPS})
+"""Rules whose rows each borough's subproblem keeps exactly (through :class:`Frame`), so they are not priced."""
 
 
 def make_frame(prob: AllocationProblem) -> Frame:
@@ -131,20 +184,12 @@ def make_frame(prob: AllocationProblem) -> Frame:
     # the ward's heads can never exceed its borough's cap less the other wards' least heads
     h_max = np.minimum(h_max, cap[b] - hmin_b[b] + h_min)
     feasible &= bool((h_min <= h_max).all() and (s_hi >= s_lo).all() and (i_hi >= i_lo).all())
-    limits = np.array(
-        [
-            hc[CONSTABLE], hc[PCSO], hc[SERGEANT], hc[INSPECTOR],
-            0.0 if prob.budget is None else prob.budget / 1e6,
-            0.0 if prob.max_moves is None else 2.0 * prob.max_moves,
-        ],
-        dtype=float,
-    )  # fmt: skip
-    active = np.array(
-        [True, True, True, True, prob.budget is not None, prob.max_moves is not None and prob.base_x is not None]
-    )
+    rows = rows_of(prob)
+    kept = np.array([k in KEPT_EXACTLY for k in rows.keys], dtype=bool)
+    priced = np.flatnonzero(~kept & (rows.london_wide | (nb == 1)))
     return Frame(
         prob, lo_x, hi_x, lo_p, hi_p, h_min, h_max, s_lo, s_hi, i_hi,
-        prob.borough_heads_lo.astype(np.int64), cap, limits, active, feasible,
+        prob.borough_heads_lo.astype(np.int64), cap, priced, rows.lo[priced], rows.hi[priced], feasible,
     )  # fmt: skip
 
 
@@ -181,51 +226,56 @@ def _split_range(prob, w, h, lo_x, hi_x, lo_p, hi_p, real: bool = False):
     return xl, xu
 
 
-# ----------------------------------------------------------------- price vectors
+# ----------------------------------------------------------------- prices
 
 
-def price_vector(y: Prices) -> np.ndarray:
-    """London-wide prices as a vector (budget per pound million, moves per moved person)."""
-    return np.array([y.constable, y.pcso, y.sergeant, y.inspector, y.budget * 1e6, y.moves], dtype=float)
+def price_vector(fr: Frame, y: RowPrices) -> np.ndarray:
+    """The priced rows' prices out of prices on every row (clamped to the right signs)."""
+    return fr.clamp(np.asarray(y.y, dtype=float)[fr.priced])
 
 
-# ----------------------------------------------------------------- ward curves
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class UnitPrices:
-    """Per-head prices of one evaluation (cost weight and budget folded in)."""
+    """What one evaluation's prices charge, cost weight folded in: per constable ``a`` and PCSO ``b`` in each
+    ward (W,), per unit of shortfall and excess against today in each ward (W,), per sergeant ``c_s`` and
+    inspector ``c_i`` in each borough (B,); and the priced limits ``constant``."""
 
-    a: float  # per constable
-    b: float  # per PCSO
-    m: float  # per person moved from the baseline (each side of a move)
-    c_s: float  # per sergeant
-    c_i: float  # per inspector
-    a_rank: float = 0.0  # the part of ``a`` that is the constable headcount's price
-    b_rank: float = 0.0  # the part of ``b`` that is the PCSO headcount's price
+    a: np.ndarray
+    b: np.ndarray
+    under_x: np.ndarray
+    over_x: np.ndarray
+    under_p: np.ndarray
+    over_p: np.ndarray
+    c_s: np.ndarray
+    c_i: np.ndarray
+    constant: float
+    moves: bool
 
 
-def unit_prices(prob: AllocationProblem, v: np.ndarray, active: np.ndarray) -> UnitPrices:
-    cw, c = prob.cost_weight, prob.cost
-    money = cw + v[4] / 1e6
+def unit_prices(fr: Frame, v: np.ndarray) -> UnitPrices:
+    """The charges of prices ``v`` on the priced rows (see :class:`UnitPrices`)."""
+    prob = fr.prob
+    c = fr.full(v).charges(prob)
+    cw, cost = prob.cost_weight, prob.cost
+    mc = prob.move_cost  # a person below today's count costs a move, as in the objective
     return UnitPrices(
-        a=float(v[0] + money * c[CONSTABLE]),
-        b=float(v[1] + money * c[PCSO]),
-        m=float(v[5]) if active[5] else 0.0,
-        c_s=float(v[2] + money * c[SERGEANT]),
-        c_i=float(v[3] + money * c[INSPECTOR]),
-        a_rank=float(v[0]),
-        b_rank=float(v[1]),
-    )
+        a=c.a + cw * cost[CONSTABLE], b=c.b + cw * cost[PCSO],
+        under_x=c.under_x + mc, over_x=c.over_x, under_p=c.under_p + mc, over_p=c.over_p,
+        c_s=c.s + cw * cost[SERGEANT], c_i=c.i + cw * cost[INSPECTOR],
+        constant=c.constant, moves=(c.moves or mc > 0) and prob.base_x is not None,
+    )  # fmt: skip
 
 
 def _lag(prob: AllocationProblem, u: UnitPrices, w: np.ndarray, x: np.ndarray, h: np.ndarray) -> np.ndarray:
     """Priced value of ward ``w`` holding ``x`` constables and ``h - x`` PCSOs (broadcasts; reals allowed)."""
     p = h - x
-    e = prob.eff_x * x + prob.eff_p * p
-    val = prob.need[w] * np.log1p(e / prob.kappa) - u.a * x - u.b * p
-    if u.m and prob.base_x is not None and prob.base_p is not None:
-        val = val - u.m * (np.abs(x - prob.base_x[w]) + np.abs(p - prob.base_p[w]))
+    val = prob.gain(w, x, p) - u.a[w] * x - u.b[w] * p
+    if u.moves and prob.base_x is not None and prob.base_p is not None:
+        bx, bp = prob.base_x[w], prob.base_p[w]
+        val = val - (
+            u.under_x[w] * np.maximum(bx - x, 0) + u.over_x[w] * np.maximum(x - bx, 0)
+            + u.under_p[w] * np.maximum(bp - p, 0) + u.over_p[w] * np.maximum(p - bp, 0)
+        )  # fmt: skip
     return val
 
 
@@ -246,18 +296,21 @@ def best_split(fr: Frame, u: UnitPrices, w: np.ndarray, h: np.ndarray) -> tuple[
     rl, ru = _split_range(prob, w, h, fr.lo_x, fr.hi_x, fr.lo_p, fr.hi_p, real=True)
     whole, real = [xl, xu], [rl, ru]
     d = prob.eff_x - prob.eff_p
-    deltas = [u.a - u.b] if not u.m else [u.a - u.b - 2 * u.m, u.a - u.b, u.a - u.b + 2 * u.m]
-    if d != 0:
-        need = prob.need[w]
+    a, b = u.a[w], u.b[w]
+    if u.moves:
+        xs_price = (a - u.under_x[w], a + u.over_x[w])
+        ps_price = (b - u.under_p[w], b + u.over_p[w])
+        deltas = [xp - pp for xp in xs_price for pp in ps_price]
+    else:
+        deltas = [a - b]
+    if d != 0 or prob.own_role:
         for delta in deltas:
-            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                den = need * d / delta
-                t = (den - prob.kappa - prob.eff_p * h) / d
-            t = np.where(np.isfinite(t) & (den > 0), t, rl)
+            t = prob.split_stationary(w, h, delta)
+            t = np.where(np.isfinite(t), t, rl)
             real.append(np.clip(t, rl, np.maximum(rl, ru)))
             t = np.clip(t, xl, np.maximum(xl, xu))
             whole += [np.floor(t), np.ceil(t)]
-    if u.m and prob.base_x is not None and prob.base_p is not None:
+    if u.moves and prob.base_x is not None and prob.base_p is not None:
         for k in (prob.base_x[w], h - prob.base_p[w]):
             whole.append(np.clip(k.astype(float), xl, np.maximum(xl, xu)))
             real.append(np.clip(k.astype(float), rl, np.maximum(rl, ru)))
@@ -369,17 +422,19 @@ class BoroughSolution:
     value : float
         ``L(pi)``, an upper bound on every plan's objective (``inf`` when the
         enumeration gave up, ``-inf`` when a borough has no feasible choice).
-    prices : (6,) float
-        ``pi``: constable, PCSO, sergeant, inspector, budget (per pound
-        million), moves (per person moved); see :func:`price_vector`.
+    prices : (P,) float
+        ``pi`` on the priced rows (:attr:`Frame.priced`).
     sergeants, inspectors : (B,) int
         Each borough's best supervisors under ``pi``.
     heads_cap : (B,) int
         Heads those sergeants allow (``floor(S * s)``, capped).
     x, p : (W,) int
         Each ward's best choice in its borough's best answer.
-    usage : (6,) float
-        Resources that answer uses, in the units of ``prices``.
+    usage : (P,) float
+        The priced rows' activity in that answer.
+    subgradient : (P,) float
+        ``limit - usage``, a subgradient of ``L`` at ``prices`` (exact when ``extension`` is 0; between
+        two vertices of a ward's envelope the usage is their weighted mix).
     """
 
     value: float
@@ -389,17 +444,10 @@ class BoroughSolution:
     heads_cap: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     x: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     p: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    usage: np.ndarray = field(default_factory=lambda: np.zeros(6))
+    usage: np.ndarray = field(default_factory=lambda: np.zeros(0))
     extension: int = 0
     """Heads the best answers count beyond the boroughs' pools of steps (valued at ``theta``)."""
-
-    @property
-    def subgradient(self) -> np.ndarray:
-        """``limits - usage``: a subgradient of ``L`` at ``prices`` (exact when ``extension`` is 0; between
-        two vertices of a ward's envelope the usage is their weighted mix)."""
-        return self.limits - self.usage
-
-    limits: np.ndarray = field(default_factory=lambda: np.zeros(6))
+    subgradient: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 def _segments(key: np.ndarray, n: int) -> np.ndarray:
@@ -410,7 +458,7 @@ def _segments(key: np.ndarray, n: int) -> np.ndarray:
 def inspectors_for(fr: Frame, s: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Fewest inspectors borough ``b`` needs for ``s`` sergeants."""
     prob = fr.prob
-    need = np.ceil(s / prob.span_inspector - 1e-9).astype(np.int64)
+    need = np.ceil(s / prob.span_inspector[b] - 1e-9).astype(np.int64)
     return np.maximum(need, prob.min_inspectors[b])
 
 
@@ -475,8 +523,9 @@ class Tables:
         return h, x, h - x
 
 
-def _theta(prob: AllocationProblem, u: UnitPrices) -> float:
-    """The most a head beyond the enumerated ones may be worth: the dearer of two supervision costs per head.
+def _theta(prob: AllocationProblem, u: UnitPrices) -> np.ndarray:
+    """The most a head beyond the enumerated ones may be worth, per borough: the dearer of two supervision
+    costs per head.
 
     One more sergeant adds at most ``ceil(S)`` heads and costs ``c_s``; ``K =
     ceil(I)`` more sergeants add at most ``ceil(S * K)`` heads and cost ``K *
@@ -487,9 +536,10 @@ def _theta(prob: AllocationProblem, u: UnitPrices) -> float:
     past the pool (``s_top`` in :func:`tables`) finds the borough's best.
     """
     s_span, k = prob.span_sergeant, np.ceil(prob.span_inspector - 1e-9)
-    one = max(u.c_s, 0.0) / np.ceil(s_span - 1e-9)
-    block = (k * max(u.c_s, 0.0) + max(u.c_i, 0.0)) / np.ceil(s_span * k - 1e-9)
-    return float(max(one, block))
+    c_s, c_i = np.maximum(u.c_s, 0.0), np.maximum(u.c_i, 0.0)
+    one = c_s / np.ceil(s_span - 1e-9)
+    block = (k * c_s + c_i) / np.ceil(s_span * k - 1e-9)
+    return np.maximum(one, block)
 
 
 def tables(fr: Frame, v: np.ndarray, reach: float = 1.0) -> Tables | float:
@@ -500,12 +550,12 @@ def tables(fr: Frame, v: np.ndarray, reach: float = 1.0) -> Tables | float:
     """
     prob = fr.prob
     nb = prob.n_boroughs
-    v = np.where(fr.active, np.maximum(np.asarray(v, dtype=float), 0.0), 0.0)
+    v = fr.clamp(v)
     if not fr.feasible:
         return -np.inf
-    u = unit_prices(prob, v, fr.active)
+    u = unit_prices(fr, v)
     span = prob.span_sergeant
-    theta_b = np.full(nb, reach * _theta(prob, u))
+    theta_b = reach * _theta(prob, u)
     cur = _curves(fr, u, theta_b[prob.borough])
     if not cur.ok:
         return np.inf
@@ -529,7 +579,7 @@ def tables(fr: Frame, v: np.ndarray, reach: float = 1.0) -> Tables | float:
     hmin_b = np.bincount(prob.borough, weights=fr.h_min, minlength=nb).astype(np.int64)
     # sergeant counts worth trying: beyond s_top, s sergeants are never better than s - 1 or s - K (see _theta)
     need_h = np.maximum(hmin_b + np.diff(seg), fr.heads_lo)
-    k_span = int(np.ceil(prob.span_inspector - 1e-9))
+    k_span = np.ceil(prob.span_inspector - 1e-9).astype(np.int64)
     floor_s = np.maximum(
         np.ceil(need_h / span - 1e-9).astype(np.int64) + 1,
         np.ceil(prob.span_inspector * prob.min_inspectors - 1e-9).astype(np.int64),
@@ -538,7 +588,7 @@ def tables(fr: Frame, v: np.ndarray, reach: float = 1.0) -> Tables | float:
     lens = np.maximum(s_top - fr.s_lo + 1, 0)
     bb = np.repeat(np.arange(nb), lens)
     s = fr.s_lo[bb] + np.arange(len(bb)) - np.repeat(_segments(bb, nb)[:-1], lens)
-    heads = np.minimum(np.floor(span * s + 1e-9).astype(np.int64), fr.heads_cap[bb])
+    heads = np.minimum(np.floor(span[bb] * s + 1e-9).astype(np.int64), fr.heads_cap[bb])
     i = inspectors_for(fr, s, bb)
     ok = (heads >= np.maximum(fr.heads_lo, hmin_b)[bb]) & (i <= fr.i_hi[bb])
     kk = np.clip(heads - hmin_b[bb], 0, np.diff(seg)[bb])
@@ -566,11 +616,11 @@ def evaluate(fr: Frame, v: np.ndarray, reach: float = 0.5, tries: int = 3) -> Bo
     such heads the value is exactly the Lagrangian of the wards' concave
     envelopes, whose subgradient is then exact.
     """
-    sol = BoroughSolution(np.inf, np.asarray(v, dtype=float), limits=fr.limits)
+    sol = BoroughSolution(np.inf, fr.clamp(v))
     for _ in range(tries):
         tab = tables(fr, v, reach)
         if not isinstance(tab, Tables):
-            return BoroughSolution(float(tab), np.where(fr.active, np.maximum(v, 0.0), 0.0), limits=fr.limits)
+            return BoroughSolution(float(tab), fr.clamp(v))
         sol = _solution(tab)
         if sol.extension == 0 or not np.isfinite(sol.value):
             break
@@ -583,45 +633,48 @@ def _solution(tab: Tables) -> BoroughSolution:
     prob = fr.prob
     nb = prob.n_boroughs
     bb, s, i = tab.option_b, tab.option_s, tab.option_i
-    phi = np.where(tab.option_ok, tab.heads_value() - u.c_s * s - u.c_i * i, -np.inf)
+    phi = np.where(tab.option_ok, tab.heads_value() - u.c_s[bb] * s - u.c_i[bb] * i, -np.inf)
     lens = np.bincount(bb, minlength=nb)
     if (lens == 0).any():
-        return BoroughSolution(-np.inf, v, limits=fr.limits)
+        return BoroughSolution(-np.inf, v)
     firsts = np.lexsort((-phi, bb))[_segments(bb, nb)[:-1]]
-    total = float(phi[firsts].sum() + v @ fr.limits)
+    total = float(phi[firsts].sum() + u.constant)
     if not np.isfinite(total):
-        return BoroughSolution(total, v, limits=fr.limits)
+        return BoroughSolution(total, v)
     s_best = s[firsts]
     hmin_b = np.bincount(prob.borough, weights=fr.h_min, minlength=nb).astype(np.int64)
     extension = int(np.maximum(tab.option_heads[firsts] - hmin_b - tab.option_steps[firsts], 0).sum())
     h, x, p = tab.ward_choices(tab.option_steps[firsts])
     at = tab.cur.start[:-1] + (h - fr.h_min)
-    usage = _usage(prob, *_on_envelope(prob, tab.cur, tab.vertices, at, h), s_best, i[firsts])
+    usage = _usage(fr, _on_envelope(prob, tab.cur, tab.vertices, at, h), s_best, i[firsts])
     return BoroughSolution(
-        total, v, s_best, i[firsts], tab.option_heads[firsts], x, p, usage, extension, limits=fr.limits
-    )
+        total, v, s_best, i[firsts], tab.option_heads[firsts], x, p, usage, extension,
+        subgradient=fr.limit(v, usage) - usage,
+    )  # fmt: skip
 
 
 def _on_envelope(
     prob: AllocationProblem, cur: _Curves, vertices: np.ndarray, at: np.ndarray, h: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Constables, PCSOs and moves of the envelope at ``h``: between two vertices, their weighted mix."""
+) -> dict[str, np.ndarray]:
+    """Every ward term (:func:`planner.rules.rows.ward_term_values`) of the envelope at ``h``: between two
+    vertices, their weighted mix (of the terms, not the terms of the mix: shortfall and excess are convex)."""
     j = np.searchsorted(vertices, at, side="right") - 1
     lo = vertices[j]
     hi = np.where(lo == at, lo, vertices[np.minimum(j + 1, len(vertices) - 1)])
     t = np.where(hi > lo, (at - lo) / np.maximum(hi - lo, 1), 0.0)
     h_lo = h - (at - lo)
     h_hi = h_lo + (hi - lo)
-    x = cur.x[lo] + t * (cur.x[hi] - cur.x[lo])
-    moves = np.zeros(len(h))
-    if prob.base_x is not None and prob.base_p is not None:
-
-        def mv(xx, hh):
-            return np.abs(xx - prob.base_x) + np.abs(hh - xx - prob.base_p)
-
-        moves = (1 - t) * mv(cur.x[lo], h_lo) + t * mv(cur.x[hi], h_hi)
-    return x, h - x, moves
+    w = np.arange(prob.n_wards)
+    at_lo = ward_term_values(prob, w, cur.x[lo], h_lo - cur.x[lo])
+    at_hi = ward_term_values(prob, w, cur.x[hi], h_hi - cur.x[hi])
+    return {k: (1 - t) * at_lo[k] + t * at_hi[k] for k in at_lo}
 
 
-def _usage(prob: AllocationProblem, x, p, moves, s: np.ndarray, i: np.ndarray) -> np.ndarray:
-    return np.array([x.sum(), p.sum(), s.sum(), i.sum(), prob.annual_cost(x, p, s, i) / 1e6, moves.sum()], dtype=float)
+def _usage(fr: Frame, terms: dict[str, np.ndarray], s: np.ndarray, i: np.ndarray) -> np.ndarray:
+    """The priced rows' activity for ward terms ``terms`` and supervisors ``s``, ``i``."""
+    rows = rows_of(fr.prob)
+    out = np.zeros(fr.n_prices)
+    for term, values in (*terms.items(), ("s", s), ("i", i)):
+        if term in rows.A:
+            out += rows.A[term][fr.priced] @ np.asarray(values, dtype=float)
+    return out

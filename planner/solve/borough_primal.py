@@ -38,7 +38,7 @@ from planner.solve.borough_bound import (
     price_vector,
     tables,
 )
-from planner.solve.columns import Prices
+from planner.solve.columns import RowPrices
 from planner.solve.exchange import exchange_sergeants
 from planner.solve.price_search import PriceSearch
 from planner.solve.primal import PlanState, improve, repair
@@ -54,10 +54,10 @@ class _Choice:
         self.pay = tab.option_pay()
         supervisors = prob.cost[SERGEANT] * tab.option_s + prob.cost[INSPECTOR] * tab.option_i
         # the budget is kept as a limit here (see ``slack``), so its price comes off the heads' value again
+        k = tab.fr.index("budget")
+        budget_price = 0.0 if k is None else float(tab.v[k]) / 1e6
         self.value = (
-            tab.heads_value(extension=False)
-            + tab.v[4] / 1e6 * (self.pay - supervisors)
-            - prob.cost_weight * supervisors
+            tab.heads_value(extension=False) + budget_price * (self.pay - supervisors) - prob.cost_weight * supervisors
         )
         self.value = np.where(tab.option_ok, self.value, -np.inf)
         self.start = np.concatenate([[0], np.cumsum(np.bincount(tab.option_b, minlength=nb))])
@@ -117,7 +117,7 @@ def _repair_supervisors(ch: _Choice, s: np.ndarray) -> np.ndarray | None:
         if (slack >= 0).all():
             return s
         r = int(np.flatnonzero(slack < 0)[0])
-        b, ns, use, gain = _moves(ch, s, int(np.ceil(fr.prob.span_inspector)) + 1)
+        b, ns, use, gain = _moves(ch, s, int(np.ceil(fr.prob.span_inspector.max())) + 1)
         freed = -use[:, r]
         score = np.where((use[:, 0] < 0) & (freed > 0), gain / np.maximum(freed, 1e-12), -np.inf)
         if not np.isfinite(score).any():
@@ -134,7 +134,7 @@ def _improve_supervisors(ch: _Choice, s: np.ndarray, rounds: int = 500) -> np.nd
     the cheapest boroughs, so that one borough's loss can fund another's gain.
     """
     fr = ch.tab.fr
-    reach = int(np.ceil(fr.prob.span_inspector)) + 1
+    reach = int(np.ceil(fr.prob.span_inspector.max())) + 1
     s = s.copy()
     for _ in range(rounds):
         slack = ch.slack(s)
@@ -209,7 +209,9 @@ def resplit(fr: Frame, u: UnitPrices, h: np.ndarray) -> tuple[np.ndarray, np.nda
     c = prob.cost
     w = np.arange(prob.n_wards)
     hf = h.astype(float)
-    plain = dataclasses.replace(u, a=prob.cost_weight * c[CONSTABLE], b=prob.cost_weight * c[PCSO])
+    plain = dataclasses.replace(
+        u, a=np.full(prob.n_wards, prob.cost_weight * c[CONSTABLE]), b=np.full(prob.n_wards, prob.cost_weight * c[PCSO])
+    )
 
     def split(shift: float) -> np.ndarray:
         return best_split(fr, dataclasses.replace(plain, a=plain.a + shift), w, hf)[1]
@@ -270,7 +272,7 @@ class Refined:
 
 def refine_with_boroughs(
     prob: AllocationProblem,
-    prices: Prices,
+    prices: RowPrices,
     state: PlanState | None,
     *,
     gap_goal: float,
@@ -300,7 +302,7 @@ def refine_with_boroughs(
         The best plan so far (not modified); the result keeps the better.
     """
     fr = make_frame(prob)
-    start = evaluate(fr, price_vector(prices))
+    start = evaluate(fr, price_vector(fr, prices))
     out = Refined(state, start.value, 1)
     out.log.append(f"borough bound at the LP prices {start.value:.6f}")
     if not np.isfinite(start.value):

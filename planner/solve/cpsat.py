@@ -1,6 +1,7 @@
 """CP-SAT formulations of the allocation problem.
 
-Two ways to state the same rules, sharing one constraint function per family:
+Two ways to state the same rules, sharing :func:`add_rule_rows`, which turns
+every rule's rows (:mod:`planner.rules`) into CP-SAT constraints:
 
 * :func:`plain_model`: the generic formulation a modeller would write first
   (integer counts per ward, the concave value by table lookup). It is the
@@ -9,41 +10,57 @@ Two ways to state the same rules, sharing one constraint function per family:
   ward, used by :mod:`planner.solve.polish` after Lagrangian reduced-cost fixing has
   ruled out every other choice.
 
-Objective values are scaled to integers by :data:`SCALE`; the answer is
-re-evaluated in floating point from the integer plan.
+Objective values are scaled to integers by :data:`SCALE`; each row is scaled
+to whole numbers by the smallest power of ten that makes its coefficients
+whole (:func:`row_scale`). The answer is re-evaluated in floating point from
+the integer plan, and the solver checks every rule on it again.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from ortools.sat.python import cp_model
 
-from planner.problem import INF_INT, AllocationProblem
-from planner.ranks import CONSTABLE, INSPECTOR, PCSO, SERGEANT
+from planner.problem import AllocationProblem, Deployment
+from planner.ranks import INSPECTOR, SERGEANT
+from planner.rules import rows_of
+from planner.rules.base import TERMS
+from planner.rules.rows import RowSet, ward_term_values
 
 SCALE = 1_000_000
 """Objective units per CP-SAT integer unit."""
 
-LinearLike = cp_model.LinearExprT
+MAX_ROW_SCALE_DIGITS = 9
+"""Rows are scaled by at most 10**9 to make their coefficients whole (pounds million to pence)."""
 
 
 @dataclass
 class CpVars:
-    """The decision expressions every constraint family works on."""
+    """The decision expressions every rule row works on: per-ward terms, per-borough supervisors."""
 
-    x: Sequence[Any]
-    p: Sequence[Any]
+    terms: dict[str, list[Any]]
+    """Per term of :data:`planner.rules.base.TERMS`, one expression per ward (``x`` and ``p`` always)."""
     s: list[Any]
     i: list[Any]
-    moves: Sequence[Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def x(self) -> list[Any]:
+        """Constables per ward."""
+        return self.terms["x"]
+
+    @property
+    def p(self) -> list[Any]:
+        """PCSOs per ward."""
+        return self.terms["p"]
 
 
-def add_supervisor_vars(model: cp_model.CpModel, prob: AllocationProblem) -> tuple[list, list]:
+def add_supervisor_vars(model: cp_model.CpModel, prob: AllocationProblem) -> tuple[list[Any], list[Any]]:
+    """Sergeants and inspectors per borough, within their bounds."""
     s = [
         model.new_int_var(int(prob.min_sergeants[b]), int(prob.max_sergeants[b]), f"s{b}")
         for b in range(prob.n_boroughs)
@@ -55,60 +72,52 @@ def add_supervisor_vars(model: cp_model.CpModel, prob: AllocationProblem) -> tup
     return s, i
 
 
-def add_headcount_constraints(model: cp_model.CpModel, prob: AllocationProblem, v: CpVars) -> None:
-    """London-wide headcount per rank."""
-    model.add(sum(v.x) <= int(prob.headcount[CONSTABLE]))
-    model.add(sum(v.p) <= int(prob.headcount[PCSO]))
-    model.add(sum(v.s) <= int(prob.headcount[SERGEANT]))
-    model.add(sum(v.i) <= int(prob.headcount[INSPECTOR]))
+def row_scale(coefs: np.ndarray, limits: np.ndarray) -> int:
+    """Smallest power of ten making ``coefs`` and the finite ``limits`` whole (to 1e-9), at most 10**9."""
+    values = np.concatenate([coefs, limits[np.isfinite(limits)]])
+    for digits in range(MAX_ROW_SCALE_DIGITS + 1):
+        scaled = values * 10**digits
+        if np.all(np.abs(scaled - np.round(scaled)) <= 1e-9 * np.maximum(1.0, np.abs(scaled))):
+            return int(10**digits)
+    return int(10**MAX_ROW_SCALE_DIGITS)
 
 
-def add_supervision_constraints(model: cp_model.CpModel, prob: AllocationProblem, v: CpVars) -> None:
-    """Spans of control per borough: heads <= floor(S * sergeants), sergeants <= I * inspectors.
-
-    Spans may be fractional, so both sides are scaled by 1,000.
-    """
-    s_span = round(prob.span_sergeant * 1000)
-    i_span = round(prob.span_inspector * 1000)
-    for b in range(prob.n_boroughs):
-        wards = np.flatnonzero(prob.borough == b).tolist()
-        heads = sum(v.x[w] + v.p[w] for w in wards)
-        model.add(1000 * heads <= s_span * v.s[b])
-        model.add(1000 * v.s[b] <= i_span * v.i[b])
+def _row_entries(rows: RowSet, r: int) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    out = []
+    for term, mat in rows.A.items():
+        lo, hi = mat.indptr[r], mat.indptr[r + 1]
+        if hi > lo:
+            out.append((term, mat.indices[lo:hi], mat.data[lo:hi]))
+    return out
 
 
-def add_budget_constraint(model: cp_model.CpModel, prob: AllocationProblem, v: CpVars) -> None:
-    """Annual pay budget, in whole pounds."""
-    if prob.budget is None:
-        return
-    c = np.round(prob.cost).astype(np.int64)
-    model.add(
-        int(c[CONSTABLE]) * sum(v.x) + int(c[PCSO]) * sum(v.p) + int(c[SERGEANT]) * sum(v.s)
-        + int(c[INSPECTOR]) * sum(v.i) <= int(np.floor(prob.budget))
-    )  # fmt: skip
+def add_rule_rows(model: cp_model.CpModel, prob: AllocationProblem, v: CpVars) -> None:
+    """Every rule's rows as CP-SAT constraints on ``v``, each scaled to whole numbers."""
+    rows = rows_of(prob)
+    for r in range(rows.n_rows):
+        entries = _row_entries(rows, r)
+        coefs = np.concatenate([c for _, _, c in entries]) if entries else np.zeros(0)
+        scale = row_scale(coefs, np.array([rows.lo[r], rows.hi[r]]))
+        exprs, weights = [], []
+        for term, idx, c in entries:
+            source = v.s if term == "s" else v.i if term == "i" else v.terms.get(term)
+            if source is None:
+                raise RuntimeError(f"row {rows.names[r]} weighs {term} but the model has no such term")
+            exprs += [source[k] for k in idx]
+            weights += [round(float(a) * scale) for a in c]
+        if not exprs:
+            continue
+        lhs = cp_model.LinearExpr.weighted_sum(exprs, weights)
+        if np.isfinite(rows.hi[r]):
+            model.add(lhs <= int(np.floor(rows.hi[r] * scale + 1e-9)))
+        if np.isfinite(rows.lo[r]):
+            model.add(lhs >= int(np.ceil(rows.lo[r] * scale - 1e-9)))
 
 
-def add_borough_constraints(model: cp_model.CpModel, prob: AllocationProblem, v: CpVars) -> None:
-    """Borough share bounds and per-borough caps."""
-    for b in range(prob.n_boroughs):
-        wards = np.flatnonzero(prob.borough == b).tolist()
-        xs = sum(v.x[w] for w in wards)
-        ps = sum(v.p[w] for w in wards)
-        if prob.borough_heads_lo[b] > 0:
-            model.add(xs + ps >= int(prob.borough_heads_lo[b]))
-        if prob.borough_heads_hi[b] < INF_INT:
-            model.add(xs + ps <= int(prob.borough_heads_hi[b]))
-        if prob.borough_cap_x[b] < prob.headcount[CONSTABLE]:
-            model.add(xs <= int(prob.borough_cap_x[b]))
-        if prob.borough_cap_p[b] < prob.headcount[PCSO]:
-            model.add(ps <= int(prob.borough_cap_p[b]))
-
-
-def add_stability_constraints(model: cp_model.CpModel, prob: AllocationProblem, v: CpVars) -> None:
-    """London-wide limit on people moved (sum of absolute changes <= 2 x limit)."""
-    if prob.max_moves is None or v.moves is None:
-        return
-    model.add(sum(v.moves) <= 2 * int(prob.max_moves))
+def needs_change_terms(prob: AllocationProblem) -> bool:
+    """Whether any rule row weighs change against today (so models need those terms)."""
+    rows = rows_of(prob)
+    return prob.base_x is not None and any(t in rows.A for t in TERMS[2:])
 
 
 def _supervisor_objective(prob: AllocationProblem, v: CpVars) -> Any:
@@ -117,18 +126,26 @@ def _supervisor_objective(prob: AllocationProblem, v: CpVars) -> Any:
     return cs * sum(v.s) + ci * sum(v.i)
 
 
-def _add_rules(model: cp_model.CpModel, prob: AllocationProblem, v: CpVars) -> None:
-    add_headcount_constraints(model, prob, v)
-    add_supervision_constraints(model, prob, v)
-    add_budget_constraint(model, prob, v)
-    add_borough_constraints(model, prob, v)
-    add_stability_constraints(model, prob, v)
+def change_terms(model: cp_model.CpModel, prob: AllocationProblem, xs: list[Any], ps: list[Any]) -> dict[str, list]:
+    """Shortfall and excess against today per ward as integer variables (for models with integer counts)."""
+    assert prob.base_x is not None and prob.base_p is not None
+    out: dict[str, list[Any]] = {t: [] for t in TERMS[2:]}
+    for w in range(prob.n_wards):
+        for rank, var, base in (("x", xs[w], int(prob.base_x[w])), ("p", ps[w], int(prob.base_p[w]))):
+            cap = int(prob.headcount.max()) + base
+            under = model.new_int_var(0, cap, f"under_{rank}{w}")
+            over = model.new_int_var(0, cap, f"over_{rank}{w}")
+            model.add_max_equality(under, [0, base - var])
+            model.add_max_equality(over, [0, var - base])
+            out[f"under_{rank}"].append(under)
+            out[f"over_{rank}"].append(over)
+    return out
 
 
 def plain_model(prob: AllocationProblem, hi_x: np.ndarray, hi_p: np.ndarray) -> tuple[cp_model.CpModel, CpVars]:
     """The generic formulation: integer counts, value by table lookup over ``[lo, hi]``."""
     model = cp_model.CpModel()
-    xs, ps, vals, moves = [], [], [], []
+    xs, ps, vals = [], [], []
     for w in range(prob.n_wards):
         lx, ux = int(prob.lo_x[w]), int(min(prob.hi_x[w], hi_x[w]))
         lp, up = int(prob.lo_p[w]), int(min(prob.hi_p[w], hi_p[w]))
@@ -143,17 +160,12 @@ def plain_model(prob: AllocationProblem, hi_x: np.ndarray, hi_p: np.ndarray) -> 
         xs.append(x)
         ps.append(p)
         vals.append(val)
-        if prob.base_x is not None and prob.base_p is not None and prob.max_moves is not None:
-            m = model.new_int_var(0, ux + up + 2 * int(prob.base_x[w] + prob.base_p[w]), f"m{w}")
-            dx = model.new_int_var(0, ux + int(prob.base_x[w]), f"dx{w}")
-            dp = model.new_int_var(0, up + int(prob.base_p[w]), f"dp{w}")
-            model.add_abs_equality(dx, x - int(prob.base_x[w]))
-            model.add_abs_equality(dp, p - int(prob.base_p[w]))
-            model.add(m == dx + dp)
-            moves.append(m)
+    terms: dict[str, list[Any]] = {"x": xs, "p": ps}
+    if needs_change_terms(prob):
+        terms.update(change_terms(model, prob, xs, ps))
     s, i = add_supervisor_vars(model, prob)
-    v = CpVars(xs, ps, s, i, moves or None)
-    _add_rules(model, prob, v)
+    v = CpVars(terms, s, i)
+    add_rule_rows(model, prob, v)
     model.maximize(sum(vals) - _supervisor_objective(prob, v))
     return model, v
 
@@ -163,22 +175,22 @@ def choice_model(
 ) -> tuple[cp_model.CpModel, CpVars, list[list[cp_model.IntVar]]]:
     """One Boolean per candidate choice of each ward; exactly one per ward."""
     model = cp_model.CpModel()
-    xs, ps, obj, moves, picks = [], [], [], [], []
+    change = needs_change_terms(prob)
+    terms: dict[str, list[Any]] = {t: [] for t in (TERMS if change else TERMS[:2])}
+    obj, picks = [], []
     for w in range(prob.n_wards):
         cx, cp = cand_x[w], cand_p[w]
         bools = [model.new_bool_var(f"c{w}_{k}") for k in range(len(cx))]
         model.add_exactly_one(bools)
         vals = np.round(prob.choice_value(np.full(len(cx), w), cx, cp) * SCALE).astype(np.int64)
-        xs.append(cp_model.LinearExpr.weighted_sum(bools, cx.tolist()))
-        ps.append(cp_model.LinearExpr.weighted_sum(bools, cp.tolist()))
         obj.append(cp_model.LinearExpr.weighted_sum(bools, vals.tolist()))
-        if prob.base_x is not None and prob.base_p is not None and prob.max_moves is not None:
-            mv = np.abs(cx - prob.base_x[w]) + np.abs(cp - prob.base_p[w])
-            moves.append(cp_model.LinearExpr.weighted_sum(bools, mv.tolist()))
+        for term, values in ward_term_values(prob, np.full(len(cx), w), cx, cp).items():
+            if term in terms:
+                terms[term].append(cp_model.LinearExpr.weighted_sum(bools, np.asarray(values).tolist()))
         picks.append(bools)
     s, i = add_supervisor_vars(model, prob)
-    v = CpVars(xs, ps, s, i, moves or None)
-    _add_rules(model, prob, v)
+    v = CpVars(terms, s, i)
+    add_rule_rows(model, prob, v)
     model.maximize(sum(obj) - _supervisor_objective(prob, v))
     return model, v, picks
 
@@ -188,13 +200,30 @@ class CpResult:
     """A CP-SAT answer, re-evaluated in floating point."""
 
     status: str
-    x: np.ndarray
-    p: np.ndarray
-    s: np.ndarray
-    i: np.ndarray
+    plan: Deployment
     objective: float
     bound: float
     seconds: float
+
+    @property
+    def x(self) -> np.ndarray:
+        """Constables per ward."""
+        return self.plan.x
+
+    @property
+    def p(self) -> np.ndarray:
+        """PCSOs per ward."""
+        return self.plan.p
+
+    @property
+    def s(self) -> np.ndarray:
+        """Sergeants per borough."""
+        return self.plan.s
+
+    @property
+    def i(self) -> np.ndarray:
+        """Inspectors per borough."""
+        return self.plan.i
 
 
 def run(
@@ -205,10 +234,17 @@ def run(
     time_limit: float,
     seed: int,
     workers: int,
+    deterministic_time: float | None = None,
 ) -> CpResult | None:
-    """Solve a model from this module; None when CP-SAT found no plan in time."""
+    """Solve a model from this module; None when CP-SAT found no plan in time.
+
+    ``deterministic_time`` (CP-SAT's work units) makes the answer independent of
+    the machine's speed and load; the wall ``time_limit`` stays as a safety net.
+    """
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(time_limit)
+    if deterministic_time is not None:
+        solver.parameters.max_deterministic_time = float(deterministic_time)
     solver.parameters.random_seed = int(seed)
     solver.parameters.num_workers = int(workers)
     t0 = time.perf_counter()
@@ -216,18 +252,20 @@ def run(
     seconds = time.perf_counter() - t0
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         if status == cp_model.INFEASIBLE:
-            return CpResult("infeasible", *(np.zeros(0, np.int64),) * 4, float("nan"), float("nan"), seconds)
+            return CpResult("infeasible", Deployment.empty(), float("nan"), float("nan"), seconds)
         return None
-    x = np.array([solver.value(e) for e in v.x], dtype=np.int64)
-    p = np.array([solver.value(e) for e in v.p], dtype=np.int64)
-    s = np.array([solver.value(e) for e in v.s], dtype=np.int64)
-    i = np.array([solver.value(e) for e in v.i], dtype=np.int64)
+    plan = Deployment(
+        np.array([solver.value(e) for e in v.x], dtype=np.int64),
+        np.array([solver.value(e) for e in v.p], dtype=np.int64),
+        np.array([solver.value(e) for e in v.s], dtype=np.int64),
+        np.array([solver.value(e) for e in v.i], dtype=np.int64),
+    )
     # the scaled bound, widened by the rounding of every table entry
     slack = 0.5 * (prob.n_wards + 2 * prob.n_boroughs) / SCALE
     return CpResult(
         "optimal" if status == cp_model.OPTIMAL else "feasible",
-        x, p, s, i,
-        prob.objective(x, p, s, i),
+        plan,
+        prob.objective(plan.x, plan.p, plan.s, plan.i),
         solver.best_objective_bound / SCALE + slack,
         seconds,
-    )  # fmt: skip
+    )

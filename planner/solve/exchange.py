@@ -74,7 +74,7 @@ def exchange_sergeants(state: PlanState, candidates: int = 6, max_rounds: int = 
             if b not in cache:
                 cache[b] = _shed_cost(state, b)
         sheds = sorted((v[0], b) for b, v in cache.items() if v is not None)[::-1][:candidates]
-        k = int(np.ceil(prob.span_sergeant))
+        k = int(np.ceil(prob.span_sergeant.max()))
         potential = _absorb_potential(state, k)
         takers = [int(b) for b in np.argsort(-potential)[: candidates + 1]]
         best: tuple[float, list[tuple[int, int, int]], set[int]] | None = None

@@ -1,43 +1,53 @@
-"""Solve an allocation problem with a certified optimality gap.
+"""Solve an allocation problem with a certified optimality gap: named stages passing one state.
 
 The method exploits the problem's structure (a separable concave objective
-over wards, coupled by a handful of rules):
+over wards, coupled by the rules' rows). :data:`STAGES`, in order:
 
-1. a water-filling estimate seeds each ward's candidate choices;
-2. column generation on the Dantzig-Wolfe master LP (:mod:`planner.solve.master`)
+1. **seed**: a water-filling estimate seeds each ward's candidate choices (:mod:`planner.solve.start`);
+2. **column generation** on the Dantzig-Wolfe master LP (:mod:`planner.solve.master`)
    prices every ward's whole grid of integer choices (:mod:`planner.solve.columns`)
    until no choice improves the LP; each round's Lagrangian value is a valid
    upper bound on the integer optimum, proved exact over each ward's full range;
-3. the LP's near-integral solution is rounded, repaired and improved by
-   exact marginal analysis (:mod:`planner.solve.primal`), giving a feasible plan;
-4. if the gap is still above target (typically because whole sergeants and
-   inspectors bind, which the LP treats as continuous), the borough bound
-   (:mod:`planner.solve.borough_bound`, :mod:`planner.solve.price_search`) prices only the
-   London-wide rules and solves each borough exactly over whole supervisors,
-   and its answers are turned into plans (:mod:`planner.solve.borough_primal`); the
-   reported bound is the smaller of the two valid bounds;
-5. if the gap is still above target, CP-SAT (:mod:`planner.solve.polish`) searches
-   the few choices per ward that the Lagrangian prices have not ruled out.
+3. **round and repair**: the LP's near-integral solution is rounded and repaired
+   (:mod:`planner.solve.primal`), then improved by exact marginal analysis and
+   sergeant exchanges, giving a feasible plan;
+4. **borough bound**: if the gap is still above target, or there is no plan yet (typically because whole
+   sergeants and inspectors bind, which the LP treats as continuous), the
+   borough bound (:mod:`planner.solve.borough_bound`, :mod:`planner.solve.price_search`)
+   prices only the rows that couple boroughs and solves each borough exactly
+   over whole supervisors; its answers are turned into plans
+   (:mod:`planner.solve.borough_primal`); the reported bound is the smaller valid one;
+   if it builds no plan, the rounded LP kept aside is repaired (**fallback repair**);
+5. **proof**: with no plan, whole supervisors may be what makes the rules
+   conflict: the borough bound with a zero objective looks for a proof;
+6. **CP-SAT polish**: if the gap is still above target, CP-SAT
+   (:mod:`planner.solve.polish`) searches the few choices per ward that the
+   Lagrangian prices have not ruled out.
 
-The answer reports the plan's objective, the best bound, the relative gap,
-runtime and seed. Nothing here reads files or knows about geography.
+Every knob is in :class:`~planner.solve.params.SolveParams`; every tolerance in
+:mod:`planner.tolerances`. The answer reports the plan, its objective, the best
+bound, the relative gap, runtime and seed. Nothing here reads files, knows
+about geography, or knows which rules there are.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
 import numpy as np
 
-from planner.problem import AllocationProblem
-from planner.ranks import CONSTABLE, PCSO
+from planner.problem import AllocationProblem, Deployment
 from planner.solve.borough_primal import inspectors_bind, polish_plan, refine_with_boroughs
-from planner.solve.columns import Prices, choice_lagrangian, lagrangian_bound
-from planner.solve.master import Columns, solve_master
+from planner.solve.columns import RowPrices, choice_lagrangian, lagrangian_bound
+from planner.solve.master import Columns, MasterSolution, solve_master
+from planner.solve.params import SolveParams
 from planner.solve.price_search import infeasibility_proof
 from planner.solve.primal import PlanState, repair, round_lp
+from planner.solve.start import breach_price, seed_columns, water_fill
+from planner.tolerances import BOUND_SLACK, ELASTIC, LP_CONVERGED, PRICE_IN
 
 
 class Status(str, Enum):
@@ -50,22 +60,20 @@ class Status(str, Enum):
     TIME_LIMIT = "time_limit"
     """The time limit was reached; the best plan so far and its gap."""
     INFEASIBLE = "infeasible"
-    """No plan satisfies every rule (proved by the LP relaxation)."""
+    """No plan satisfies every rule (proved by the LP relaxation or whole supervisors)."""
 
     @property
     def has_plan(self) -> bool:
+        """Whether the solve returned a plan."""
         return self is not Status.INFEASIBLE
 
 
 @dataclass(frozen=True)
 class Allocation:
-    """What the solver returns: arrays plus the certificate."""
+    """What the solver returns: the plan plus the certificate."""
 
     status: Status
-    x: np.ndarray
-    p: np.ndarray
-    s: np.ndarray
-    i: np.ndarray
+    plan: Deployment
     objective: float
     bound: float
     gap: float
@@ -74,9 +82,30 @@ class Allocation:
     iterations: int
     method: str
     violated_rules: tuple[str, ...] = ()
+    """Rule rows found in conflict (their names), when there is no plan."""
     proven_infeasible: bool = False
-    """True when the LP relaxation itself has no solution (a proof, not a failed heuristic)."""
+    """True when no plan exists by proof (the LP relaxation, or whole supervisors), not a failed heuristic."""
     log: tuple[str, ...] = field(default=())
+
+    @property
+    def x(self) -> np.ndarray:
+        """Constables per ward."""
+        return self.plan.x
+
+    @property
+    def p(self) -> np.ndarray:
+        """PCSOs per ward."""
+        return self.plan.p
+
+    @property
+    def s(self) -> np.ndarray:
+        """Sergeants per borough."""
+        return self.plan.s
+
+    @property
+    def i(self) -> np.ndarray:
+        """Inspectors per borough."""
+        return self.plan.i
 
 
 def relative_gap(objective: float, bound: float) -> float:
@@ -84,64 +113,73 @@ def relative_gap(objective: float, bound: float) -> float:
     return max(0.0, bound - objective) / max(abs(bound), 1.0)
 
 
-def water_fill(prob: AllocationProblem) -> tuple[np.ndarray, np.ndarray]:
-    """A fast fractional estimate: effective officers proportional to need, less the saturation.
-
-    Solves ``e_w = clip(need_w / lam - kappa, e_lo, e_hi)`` with ``sum e = E`` by
-    bisection on ``lam`` and splits each ward's extra capacity between ranks
-    in London-wide proportions.
-    """
-    e_lo = prob.eff_x * prob.lo_x + prob.eff_p * prob.lo_p
-    spare_x = max(0, int(prob.headcount[CONSTABLE]) - int(prob.lo_x.sum()))
-    spare_p = max(0, int(prob.headcount[PCSO]) - int(prob.lo_p.sum()))
-    total = e_lo.sum() + prob.eff_x * spare_x + prob.eff_p * spare_p
-    need = np.maximum(prob.need, 1e-12)
-    lo_l, hi_l = 1e-12, float(need.max()) / max(prob.kappa, 1e-12) * 4 + 1.0
-    for _ in range(80):
-        lam = 0.5 * (lo_l + hi_l)
-        e = np.maximum(e_lo, need / lam - prob.kappa)
-        if e.sum() > total:
-            lo_l = lam
-        else:
-            hi_l = lam
-    e = np.maximum(e_lo, need / hi_l - prob.kappa)
-    extra = e - e_lo
-    share = extra / extra.sum() if extra.sum() > 0 else np.full(len(e), 1.0 / len(e))
-    x = np.clip(np.rint(prob.lo_x + share * spare_x), prob.lo_x, prob.hi_x).astype(np.int64)
-    p = np.clip(np.rint(prob.lo_p + share * spare_p), prob.lo_p, prob.hi_p).astype(np.int64)
-    return x, p
-
-
-def _seed_columns(prob: AllocationProblem, est_x: np.ndarray, est_p: np.ndarray) -> Columns:
-    cols = Columns()
-    w = np.arange(prob.n_wards)
-    for dx in (-1, 0, 1):
-        for dp in (-1, 0, 1):
-            p = np.clip(est_p + dp, prob.lo_p, prob.hi_p)
-            x = np.clip(np.maximum(est_x + dx, prob.min_x_for(w, p)), prob.lo_x, prob.hi_x)
-            cols.add(w, x, p)
-    cols.add(w, np.minimum(prob.min_x_for(w, prob.lo_p), prob.hi_x), prob.lo_p.copy())
-    if prob.base_x is not None and prob.base_p is not None:
-        cols.add(w, np.clip(prob.base_x, prob.lo_x, prob.hi_x), np.clip(prob.base_p, prob.lo_p, prob.hi_p))
-    return cols
-
-
-def _penalty(prob: AllocationProblem) -> float:
-    slope = float(prob.need.max()) * max(prob.eff_x, prob.eff_p) / prob.kappa
-    return 1e4 * max(slope, 1.0) * 50.0
+# ------------------------------------------------------------------ state
 
 
 @dataclass
-class _Bound:
-    value: float = np.inf
-    prices: Prices | None = None
+class SolveState:
+    """What the stages pass along: the problem, the knobs, the pool, the best bound and plan so far."""
 
-    def offer(self, value: float, prices: Prices) -> None:
-        if value < self.value:
-            self.value, self.prices = value, prices
+    prob: AllocationProblem
+    params: SolveParams
+    t0: float = field(default_factory=time.perf_counter)
+    log: list[str] = field(default_factory=list)
+    cols: Columns = field(default_factory=Columns)
+    master: MasterSolution | None = None
+    bound: float = np.inf
+    prices: RowPrices | None = None
+    cg_bound: float = np.inf
+    iterations: int = 0
+    stopped_by_time: bool = False
+    plan: PlanState | None = None
+    polished: bool = False
+    method: list[str] = field(default_factory=list)
+    broken: tuple[str, ...] = ()
+    rounded: tuple[np.ndarray, np.ndarray] | None = None
+    """The rounded LP, kept unrepaired when whole inspectors bind (repaired only if the borough plans fail)."""
+    answer: Allocation | None = None
+    """Set by a stage that ends the solve early (no plan)."""
+
+    def elapsed(self) -> float:
+        """Seconds since the solve started."""
+        return time.perf_counter() - self.t0
+
+    def time_left(self) -> float:
+        """Seconds left of the time limit."""
+        return self.params.time_limit - self.elapsed()
+
+    def objective(self) -> float:
+        """The current plan's objective (-inf without a plan)."""
+        return -np.inf if self.plan is None else self.plan.objective()
+
+    def gap(self) -> float:
+        """The current plan's relative gap to the best bound (inf without a plan)."""
+        return np.inf if self.plan is None else relative_gap(self.objective(), self.bound)
+
+    def offer_bound(self, value: float, prices: RowPrices) -> None:
+        """Keep ``value`` as the bound if it is the best so far."""
+        if value < self.bound:
+            self.bound, self.prices = value, prices
+
+    def no_plan(self, violated: tuple[str, ...] | list[str], proven: bool) -> None:
+        """End the solve without a plan."""
+        self.answer = Allocation(
+            status=Status.INFEASIBLE, plan=Deployment.empty(), objective=float("nan"), bound=self.bound,
+            gap=float("nan"), seconds=self.elapsed(), seed=self.params.seed, iterations=self.iterations,
+            method="column generation", violated_rules=tuple(violated), proven_infeasible=proven, log=tuple(self.log),
+        )  # fmt: skip
 
 
-def _pool_lagrangian(prob: AllocationProblem, y: Prices, cols: Columns) -> np.ndarray:
+# ------------------------------------------------------------------ stages
+
+
+def stage_seed(st: SolveState) -> None:
+    """Seed the column pool around a water-filling estimate."""
+    est_x, est_p = water_fill(st.prob)
+    st.cols = seed_columns(st.prob, est_x, est_p, st.params.seed_radius)
+
+
+def _pool_lagrangian(prob: AllocationProblem, y: RowPrices, cols: Columns) -> np.ndarray:
     """Best Lagrangian value already in the pool, per ward."""
     vals = choice_lagrangian(prob, y, cols.ward, cols.x, cols.p)
     best = np.full(prob.n_wards, -np.inf)
@@ -149,163 +187,194 @@ def _pool_lagrangian(prob: AllocationProblem, y: Prices, cols: Columns) -> np.nd
     return best
 
 
+def stage_column_generation(st: SolveState) -> None:
+    """Solve the master LP, price every ward's whole range, add improving columns, until none improves."""
+    prob, params = st.prob, st.params
+    penalty = breach_price(prob, params.penalty_factor)
+    while True:
+        st.iterations += 1
+        st.master = master = solve_master(prob, st.cols, penalty)
+        value, (bx, bp) = lagrangian_bound(prob, master.prices)
+        st.offer_bound(value, master.prices)
+        best = choice_lagrangian(prob, master.prices, np.arange(prob.n_wards), bx, bp)
+        pool_best = _pool_lagrangian(prob, master.prices, st.cols)
+        improving = best > pool_best + PRICE_IN * np.maximum(1.0, np.abs(best))
+        st.log.append(
+            f"iteration {st.iterations}: LP {master.objective:.6f}, bound {st.bound:.6f}, "
+            f"{int(improving.sum())} wards priced in, {len(st.cols.ward)} columns"
+        )
+        if master.elastic <= ELASTIC and relative_gap(master.objective, st.bound) <= params.gap_target * LP_CONVERGED:
+            break
+        if not improving.any():
+            break
+        if st.time_left() < 0:
+            st.stopped_by_time = True
+            break
+        w = np.flatnonzero(improving)
+        st.cols.add(w, bx[w], bp[w])
+    st.cg_bound = st.bound
+    if master.elastic > ELASTIC and not st.stopped_by_time:
+        st.no_plan(master.violated, proven=True)
+
+
+def stage_round_and_repair(st: SolveState) -> None:
+    """Round the LP, repair it into a plan that keeps every rule, and polish it by marginal analysis.
+
+    When whole inspectors bind, repair from the rounded LP is slow and its plan
+    poor: the borough bound's plans come first, and the rounded LP is kept to be
+    repaired only if they fail (:func:`stage_fallback_repair`).
+    """
+    prob = st.prob
+    assert st.master is not None
+    rounded = round_lp(prob, st.cols.ward, st.cols.x, st.cols.p, st.master.weights)
+    if inspectors_bind(prob, st.master.sergeants):
+        st.rounded = rounded
+        st.log.append("whole inspectors bind: the borough bound's plans come first")
+        return
+    _repair_rounded(st, rounded)
+    if st.plan is not None:
+        polish_plan(st.plan)
+        st.polished = True
+        st.log.append(f"rounded plan {st.objective():.6f}, gap {st.gap():.3e}")
+
+
+def _repair_rounded(st: SolveState, rounded: tuple[np.ndarray, np.ndarray]) -> None:
+    plan = PlanState(st.prob, *rounded)
+    if not repair(plan, st.params.repair_steps, st.params.repair_patience):
+        st.broken = tuple(plan.rows.names[int(r)] for r in plan.broken_rows()) or tuple(plan.violations())
+        st.log.append(f"the rounded LP could not be repaired ({', '.join(plan.violations())})")
+        return
+    st.plan = plan
+    st.method.append("column generation + marginal analysis")
+
+
+def stage_fallback_repair(st: SolveState) -> None:
+    """If the borough bound built no plan, repair the rounded LP kept for this case."""
+    if st.plan is None and st.rounded is not None:
+        _repair_rounded(st, st.rounded)
+
+
+def stage_borough_bound(st: SolveState) -> None:
+    """Tighten the bound with whole supervisors per borough and build plans from its answers."""
+    params = st.params
+    if st.gap() <= params.gap_target or st.prices is None or st.time_left() <= 0:
+        return
+    bp = params.boroughs
+    refined = refine_with_boroughs(
+        st.prob, st.prices, st.plan, gap_goal=params.gap_target, deadline=st.t0 + params.time_limit,
+        stretch=bp.stretch, stretch_evals=bp.stretch_evals, max_evals=bp.max_evals, plans=bp.plans,
+    )  # fmt: skip
+    st.log += refined.log
+    if refined.state is not None and refined.state is not st.plan:
+        st.plan, st.polished = refined.state, True
+        st.method.append("borough bound plans")
+    if st.plan is not None:
+        objective = st.plan.objective()
+        # a valid bound is never below a feasible plan; anything else would be a fault, not a certificate
+        if objective - BOUND_SLACK * max(abs(objective), 1.0) <= refined.bound < st.bound:
+            st.bound = refined.bound
+            st.method.append("(borough bound with whole supervisors)")
+
+
+def stage_proof(st: SolveState) -> None:
+    """With no plan: look for a proof that none exists with whole supervisors, and end the solve."""
+    if st.plan is not None:
+        return
+    proof = infeasibility_proof(st.prob, deadline=st.t0 + st.params.time_limit)
+    if proof is not None:
+        st.log.append(f"no plan exists with whole supervisors (priced rules: {', '.join(proof)})")
+    st.no_plan(proof or st.broken, proven=proof is not None)
+
+
+def stage_marginal_analysis(st: SolveState) -> None:
+    """Polish a plan not yet polished (marginal analysis and sergeant exchanges)."""
+    if st.plan is not None and not st.polished:
+        polish_plan(st.plan)
+        st.polished = True
+
+
+def stage_cpsat_polish(st: SolveState) -> None:
+    """Search, with CP-SAT, the choices near the plan that the Lagrangian prices leave open."""
+    params = st.params
+    if not params.polish or st.plan is None or st.prices is None or st.gap() <= params.gap_target:
+        return
+    if st.time_left() <= 0:
+        return
+    from planner.solve.polish import polish_with_cpsat
+
+    seconds = max(0.1, min(params.cpsat_seconds, params.cpsat_share * params.time_limit, st.time_left()))
+    better = polish_with_cpsat(
+        st.prob, st.prices, st.cg_bound, st.plan, time_limit=seconds, seed=params.seed, workers=params.workers,
+        work=params.cpsat_work, radius=params.cpsat_radius,
+    )  # fmt: skip
+    if better is not None:
+        st.plan = better
+        st.method.append("CP-SAT polish")
+        st.log.append(f"CP-SAT polish: plan {st.objective():.6f}, bound {st.bound:.6f}, gap {st.gap():.3e}")
+
+
+Stage = Callable[[SolveState], None]
+
+STAGES: tuple[tuple[str, Stage], ...] = (
+    ("seed", stage_seed),
+    ("column generation", stage_column_generation),
+    ("round and repair", stage_round_and_repair),
+    ("borough bound", stage_borough_bound),
+    ("fallback repair", stage_fallback_repair),
+    ("proof", stage_proof),
+    ("marginal analysis", stage_marginal_analysis),
+    ("CP-SAT polish", stage_cpsat_polish),
+)
+"""The stages, in order; a stage that ends the solve sets :attr:`SolveState.answer`."""
+
+
+def _finish(st: SolveState) -> Allocation:
+    assert st.plan is not None
+    gap = st.gap()
+    seconds = st.elapsed()
+    if gap <= st.params.gap_target:
+        status = Status.OPTIMAL
+    elif st.stopped_by_time or seconds >= st.params.time_limit:
+        status = Status.TIME_LIMIT
+    else:
+        status = Status.FEASIBLE
+    method = " + ".join(m for m in st.method if not m.startswith("(")) or "column generation"
+    method += "".join(f" {m}" for m in st.method if m.startswith("("))
+    return Allocation(
+        status=status, plan=st.plan.deployment(), objective=st.objective(), bound=float(st.bound), gap=gap,
+        seconds=seconds, seed=st.params.seed, iterations=st.iterations, method=method, log=tuple(st.log),
+    )  # fmt: skip
+
+
 def solve_allocation(
     prob: AllocationProblem,
+    params: SolveParams | None = None,
     *,
-    time_limit: float = 30.0,
-    gap_target: float = 1e-4,
-    seed: int = 0,
-    workers: int = 1,
-    polish: bool = True,
+    time_limit: float | None = None,
+    gap_target: float | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    polish: bool | None = None,
 ) -> Allocation:
-    """Solve ``prob`` and certify the answer.
+    """Solve ``prob`` and certify the answer, running :data:`STAGES` in order.
 
     Parameters
     ----------
     prob : AllocationProblem
         The problem arrays.
-    time_limit : float
-        Wall-clock seconds for the whole solve.
-    gap_target : float
-        Stop once the relative gap is at most this.
-    seed : int
-        Seed of the CP-SAT polish (the rest is deterministic).
-    workers : int
-        Threads for CP-SAT.
-    polish : bool
-        Whether CP-SAT may be used to close a remaining gap.
+    params : SolveParams, optional
+        Every knob (default: :class:`SolveParams`'s defaults).
+    time_limit, gap_target, seed, workers, polish : optional
+        Override the matching fields of ``params``.
     """
-    t0 = time.perf_counter()
-    log: list[str] = []
-    est_x, est_p = water_fill(prob)
-    cols = _seed_columns(prob, est_x, est_p)
-    penalty = _penalty(prob)
-    bound = _Bound()
-    master = None
-    iterations = 0
-    stopped_by_time = False
-    while True:
-        iterations += 1
-        master = solve_master(prob, cols, penalty)
-        y = master.prices
-        value, (bx, bp) = lagrangian_bound(prob, y)
-        bound.offer(value, y)
-        best = choice_lagrangian(prob, y, np.arange(prob.n_wards), bx, bp)
-        pool_best = _pool_lagrangian(prob, y, cols)
-        improving = best > pool_best + 1e-9 * np.maximum(1.0, np.abs(best))
-        log.append(
-            f"iteration {iterations}: LP {master.objective:.6f}, bound {bound.value:.6f}, "
-            f"{int(improving.sum())} wards priced in, {len(cols.ward)} columns"
-        )
-        if master.elastic <= 1e-7 and relative_gap(master.objective, bound.value) <= gap_target * 1e-2:
-            break
-        if not improving.any():
-            break
-        if time.perf_counter() - t0 > time_limit:
-            stopped_by_time = True
-            break
-        w = np.flatnonzero(improving)
-        cols.add(w, bx[w], bp[w])
-    assert master is not None
-    seconds = time.perf_counter() - t0
-    if master.elastic > 1e-7 and not stopped_by_time:
-        return _infeasible(prob, master.violated, bound.value, seconds, seed, iterations, log, proven=True)
-
-    rx, rp = round_lp(prob, cols.ward, cols.x, cols.p, master.weights)
-    state: PlanState | None = PlanState(prob, rx, rp)
-    assert state is not None
-    broken: tuple[str, ...] = ()
-    if not repair(state):
-        broken, state = tuple(state.violations()), None
-        log.append(f"the rounded LP could not be repaired ({', '.join(broken)})")
-    # when whole inspectors bind, marginal analysis from the rounded LP is slow and poor: the borough
-    # bound's plans come first, and this one is polished only if they fail
-    polished = state is None or not inspectors_bind(prob, master.sergeants)
-    if state is not None and polished:
-        polish_plan(state)
-    objective = -np.inf if state is None else state.objective()
-    gap = relative_gap(objective, bound.value) if state is not None else np.inf
-    method = "column generation + marginal analysis"
-    if state is not None:
-        log.append(f"rounded plan {objective:.6f}, gap {gap:.3e}")
-    cg_bound = bound.value
-    if gap > gap_target and bound.prices is not None and time.perf_counter() - t0 < time_limit:
-        refined = refine_with_boroughs(prob, bound.prices, state, gap_goal=gap_target, deadline=t0 + time_limit)
-        log += refined.log
-        if refined.state is not None and refined.state is not state:
-            state, polished = refined.state, True
-            method += " + borough bound plans"
-        if state is not None:
-            objective = state.objective()
-            # a valid bound is never below a feasible plan; anything else would be a fault, not a certificate
-            if objective - 1e-9 * max(abs(objective), 1.0) <= refined.bound < bound.value:
-                bound.value = refined.bound
-                method += " (borough bound with whole supervisors)"
-            gap = relative_gap(objective, bound.value)
-    if state is None:
-        # no plan found: whole sergeants and inspectors may be what makes the rules conflict
-        proof = infeasibility_proof(prob, deadline=t0 + time_limit)
-        if proof is not None:
-            log.append(f"no plan exists with whole supervisors (priced rules: {', '.join(proof)})")
-        seconds = time.perf_counter() - t0
-        return _infeasible(prob, proof or broken, bound.value, seconds, seed, iterations, log, proven=proof is not None)
-    if not polished:
-        polish_plan(state)
-        objective = state.objective()
-        gap = relative_gap(objective, bound.value)
-    if polish and gap > gap_target and bound.prices is not None and time.perf_counter() - t0 < time_limit:
-        from planner.solve.polish import polish_with_cpsat
-
-        better = polish_with_cpsat(
-            prob, bound.prices, cg_bound, state,
-            time_limit=max(0.1, min(5.0, 0.25 * time_limit, time_limit - (time.perf_counter() - t0))),
-            seed=seed, workers=workers,
-        )  # fmt: skip
-        if better is not None:
-            state, _ = better
-            objective = state.objective()
-            gap = relative_gap(objective, bound.value)
-            method += " + CP-SAT polish"
-            log.append(f"CP-SAT polish: plan {objective:.6f}, bound {bound.value:.6f}, gap {gap:.3e}")
-    seconds = time.perf_counter() - t0
-    if gap <= gap_target:
-        status = Status.OPTIMAL
-    elif stopped_by_time or seconds >= time_limit:
-        status = Status.TIME_LIMIT
-    else:
-        status = Status.FEASIBLE
-    return Allocation(
-        status=status,
-        x=state.x.copy(),
-        p=state.p.copy(),
-        s=state.s.copy(),
-        i=state.i.copy(),
-        objective=objective,
-        bound=float(bound.value),
-        gap=gap,
-        seconds=seconds,
-        seed=seed,
-        iterations=iterations,
-        method=method,
-        log=tuple(log),
-    )
-
-
-def _infeasible(
-    prob: AllocationProblem,
-    violated: tuple[str, ...] | list[str],
-    bound: float,
-    seconds: float,
-    seed: int,
-    iterations: int,
-    log: list[str],
-    proven: bool = False,
-) -> Allocation:
-    empty = np.zeros(0, dtype=np.int64)
-    return Allocation(
-        status=Status.INFEASIBLE,
-        x=empty, p=empty, s=empty, i=empty,
-        objective=float("nan"), bound=bound, gap=float("nan"),
-        seconds=seconds, seed=seed, iterations=iterations,
-        method="column generation", violated_rules=tuple(violated), log=tuple(log), proven_infeasible=proven,
-    )  # fmt: skip
+    params = params or SolveParams()
+    given = {"time_limit": time_limit, "gap_target": gap_target, "seed": seed, "workers": workers, "polish": polish}
+    changes = {k: v for k, v in given.items() if v is not None}
+    if changes:
+        params = params.but(**changes)
+    st = SolveState(prob, params)
+    for _, stage in STAGES:
+        stage(st)
+        if st.answer is not None:
+            return st.answer
+    return _finish(st)

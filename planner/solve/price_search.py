@@ -1,9 +1,9 @@
 """Search the London-wide prices of the borough bound (:mod:`planner.solve.borough_bound`).
 
-``L(pi)`` is convex in the prices ``pi >= 0`` (a maximum of functions linear
-in ``pi``) and each evaluation gives its value and a subgradient (the
-resources the boroughs' best answers use, less the limits). With only four
-to six prices, a cutting-plane (Kelley) model minimised by GLOP inside a box
+``L(pi)`` is convex in the prices ``pi`` (a maximum of functions linear in
+``pi``, plus the priced limits) and each evaluation gives its value and a
+subgradient (the limits less what the boroughs' best answers use). With a
+handful of priced rows, a cutting-plane (Kelley) model minimised by GLOP inside a box
 around the best point so far (a trust region, grown after good steps and
 shrunk after bad ones) converges in a few dozen evaluations. Every
 evaluation is a valid bound, so stopping early only costs tightness.
@@ -18,40 +18,37 @@ import numpy as np
 from ortools.linear_solver.python import model_builder as mb
 
 from planner.problem import AllocationProblem
-from planner.ranks import CONSTABLE
+from planner.rules import rows_of
 from planner.solve.borough_bound import BoroughSolution, Frame, evaluate, make_frame
 
 
 def price_scale(fr: Frame, v0: np.ndarray) -> np.ndarray:
-    """A natural unit per price: the value of one head, of the heads a sergeant or an inspector
-    supervises, of a head's cost per pound million, of one move."""
+    """A natural unit per price: the value of one head times the heads that move the row by one unit (one
+    for a row of heads, a sergeant's span for a row of sergeants, a constable's pay for a row of money)."""
     prob = fr.prob
-    s, i = prob.span_sergeant, prob.span_inspector
-    head = max(v0[0], v0[1], v0[2] / s, v0[3] / (s * i))
+    weights = rows_of(prob).head_weights(prob)[fr.priced]
+    head = float(np.max(np.abs(v0) / weights)) if len(v0) else 0.0
     if head <= 1e-9:
-        head = float(np.median(prob.need)) * max(prob.eff_x, prob.eff_p) / (prob.kappa * 10.0) + 1e-9
-    per_money = head / max(prob.cost[CONSTABLE] / 1e6, 1e-9)
-    return np.array([head, head, head * s, head * s * i, per_money, head])
+        head = float(np.median(prob.need)) * prob.max_slope() / (float(prob.need.max()) * 10.0 + 1e-12) + 1e-9
+    return head * weights
 
 
-def _kelley_step(cuts: list[BoroughSolution], centre: np.ndarray, box: np.ndarray, active: np.ndarray):
+def _kelley_step(cuts: list[BoroughSolution], centre: np.ndarray, box: np.ndarray, fr: Frame):
     """Minimise the cutting-plane model of ``L`` in a box around ``centre``. Returns (prices, model value)."""
     model = mb.Model()
-    dims = np.flatnonzero(active)
-    lo = np.maximum(centre[dims] - box[dims], 0.0)
-    hi = centre[dims] + box[dims]
-    v = [model.new_var(float(a), float(b), False, f"v{k}") for k, a, b in zip(dims, lo, hi)]
+    lo = np.where(fr.can_fall, centre - box, np.maximum(centre - box, 0.0))
+    hi = np.where(fr.can_rise, centre + box, np.minimum(centre + box, 0.0))
+    v = [model.new_var(float(a), float(b), False, f"v{k}") for k, (a, b) in enumerate(zip(lo, hi))]
     r = model.new_var(-np.inf, np.inf, False, "r")
     for c in cuts:
         g = c.subgradient
-        model.add(r - sum(float(g[k]) * v[j] for j, k in enumerate(dims)) >= float(c.value - g[dims] @ c.prices[dims]))
+        model.add(r - sum(float(g[k]) * v[k] for k in range(len(v))) >= float(c.value - g @ c.prices))
     model.minimize(r)
     solver = mb.Solver("glop")
     if solver.solve(model) not in (mb.SolveStatus.OPTIMAL, mb.SolveStatus.FEASIBLE):
         return None
-    out = np.zeros(len(centre))
-    out[dims] = [solver.value(x) for x in v]
-    return np.maximum(out, 0.0), float(solver.value(r))
+    out = np.array([solver.value(x) for x in v], dtype=float)
+    return fr.clamp(out), float(solver.value(r))
 
 
 class PriceSearch:
@@ -88,7 +85,7 @@ class PriceSearch:
             if deadline is not None and time.perf_counter() > deadline:
                 break
             centre = self.centre
-            step = _kelley_step(self.cuts, centre.prices, self.radius * self.scale, fr.active)
+            step = _kelley_step(self.cuts, centre.prices, self.radius * self.scale, fr)
             if step is None:
                 self.converged = True
                 break
@@ -104,17 +101,13 @@ class PriceSearch:
             if trial.value < self.best.value:
                 self.best = trial
             if trial.value <= centre.value - 0.1 * (centre.value - predicted):
-                edge = np.abs(v - centre.prices)[fr.active] >= 0.99 * self.radius * self.scale[fr.active]
+                edge = np.abs(v - centre.prices) >= 0.99 * self.radius * self.scale
                 self.centre = trial
                 if edge.any():
                     self.radius *= 2.0
             elif trial.value > centre.value:
                 self.radius *= 0.5
         return self.best
-
-
-RULE_KEYS = ("constable", "pcso", "sergeant", "inspector", "budget", "moves")
-"""Names of the priced London-wide rules, in the order of the price vector."""
 
 
 def infeasibility_proof(
@@ -133,20 +126,23 @@ def infeasibility_proof(
     Returns
     -------
     tuple of str or None
-        The rules priced in the proof (keys of :data:`RULE_KEYS`), or None if
-        none was found.
+        The rule rows priced in the proof (their names), or None if none was found.
     """
-    zero = dataclasses.replace(prob, need=np.zeros_like(prob.need), cost_weight=0.0)
+    zero = dataclasses.replace(
+        prob, need=np.zeros_like(prob.need), cost_weight=0.0, move_cost=0.0,
+        need_p=None if prob.need_p is None else np.zeros_like(prob.need_p),
+    )  # fmt: skip
     fr = make_frame(zero)
     if not fr.feasible:
         return ("borough",)
-    s, i = prob.span_sergeant, prob.span_inspector
-    v0 = np.array([1.0, 1.0, s, s * i, 1.0 / max(prob.cost[CONSTABLE] / 1e6, 1e-9), 1.0]) * fr.active
+    rows = rows_of(zero)
+    weights = rows.head_weights(zero)[fr.priced]
+    v0 = fr.clamp(np.where(fr.can_rise, weights, -weights))
     start = evaluate(fr, v0)
     if start.value == -np.inf:
         return ("borough",)
     search = PriceSearch(fr, start, radius=1.0)
     best = search.run(max_evals=max_evals - 1, target=-np.inf, deadline=deadline)
-    if best.value < -1e-9 * max(1.0, float(best.prices @ fr.limits)):
-        return tuple(k for k, v in zip(RULE_KEYS, best.prices) if v > 0)
+    if best.value < -1e-9 * max(1.0, abs(float(best.prices @ fr.limit(best.prices)))):
+        return tuple(rows.names[int(r)] for r, v in zip(fr.priced, best.prices) if v != 0)
     return None

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from planner.inputs.data import WardData
+from planner.progress import Progress, step
 from planner.scenario import Scenario
 from planner.scenario.teams import TeamsSpec, teams_of
 from planner.teams.current import CurrentMap, read_current_map
@@ -69,6 +70,7 @@ def design_for_need(
     seed: int | None = None,
     workers: int | None = None,
     current: CurrentMap | None = None,
+    progress: Progress | None = None,
 ) -> TeamDesign:
     """Design teams from need alone, before any allocation.
 
@@ -89,6 +91,8 @@ def design_for_need(
         ``solver.workers``.
     current : CurrentMap, optional
         The current team map, already read (default: read ``teams.current``).
+    progress : Progress, optional
+        Advanced as each borough's teams are designed; silent by default.
     """
     spec = spec or teams_of(scenario)
     wards = inputs.wards
@@ -105,6 +109,7 @@ def design_for_need(
         seed=seed_,
         time_limit=time_limit,
         workers=workers_,
+        progress=progress,
     )
 
 
@@ -119,6 +124,7 @@ def design_for_plan(
     seed: int | None = None,
     workers: int | None = None,
     current: CurrentMap | None = None,
+    progress: Progress | None = None,
 ) -> TeamDesign:
     """Design teams on a solved allocation (joint mode: supervisors from the teams).
 
@@ -131,7 +137,7 @@ def design_for_plan(
     inputs : Inputs, optional
         For the ward polygons (compactness); without it Polsby-Popper is not
         reported.
-    spec, data_dir, scenario_dir, time_limit, seed, workers, current :
+    spec, data_dir, scenario_dir, time_limit, seed, workers, current, progress :
         As for :func:`design_for_need`.
     """
     scenario = plan.scenario
@@ -149,6 +155,7 @@ def design_for_plan(
         seed=seed_,
         time_limit=time_limit,
         workers=workers_,
+        progress=progress,
     )
     wf = scenario.workforce
     design = dataclasses.replace(
@@ -177,11 +184,14 @@ def design(
     time_limit: float | None = None,
     seed: int | None = None,
     workers: int | None = None,
+    progress: Progress | None = None,
+    cache: bool = False,
 ) -> tuple[TeamDesign, Plan | None, Inputs]:
     """Validate ``teams:``, load inputs, solve the allocation unless ``teams.from: need``, design teams.
 
     ``time_limit`` and ``seed`` apply to the allocation solve and to the team
-    design alike.
+    design alike. ``progress`` is told of each step; ``cache`` reuses parsed
+    data files (see :func:`planner.load_inputs`).
 
     Returns
     -------
@@ -191,7 +201,8 @@ def design(
     from planner.inputs.loader import load_inputs
 
     spec = teams_of(scenario)
-    inputs = load_inputs(scenario, data_dir, scenario_dir=scenario_dir, reuse=inputs)
+    with step(progress, "Reading the data"):
+        inputs = load_inputs(scenario, data_dir, scenario_dir=scenario_dir, reuse=inputs, cache=cache)
     current = load_current(spec, inputs.wards, data_dir, scenario_dir)  # checked before any solve
     kw: dict[str, Any] = {
         "current": current,
@@ -201,8 +212,10 @@ def design(
         "time_limit": time_limit,
         "seed": seed,
         "workers": workers,
+        "progress": progress,
     }
     if spec.from_ == "need":
         return design_for_need(scenario, inputs, **kw), None, inputs
-    plan = solve(scenario, data_dir, inputs=inputs, time_limit=time_limit, seed=seed, scenario_dir=scenario_dir)
+    with step(progress, "Solving the allocation"):
+        plan = solve(scenario, data_dir, inputs=inputs, time_limit=time_limit, seed=seed, scenario_dir=scenario_dir)
     return design_for_plan(plan, inputs, **kw), plan, inputs

@@ -39,19 +39,25 @@ def _err(message: str) -> None:
 
 def run_teams(args: argparse.Namespace) -> int:
     """Run ``planner teams``; return the exit code (errors propagate as PlannerError)."""
+    from planner.progress_bar import BarProgress
     from planner.scenario import load_scenario
     from planner.teams.api import design
     from planner.teams.outputs import write_teams
 
     scenario = load_scenario(args.scenario)
-
-    result, plan, inputs = design(
-        scenario,
-        args.data_dir,
-        scenario_dir=args.scenario.parent,
-        time_limit=args.time_limit,
-        seed=args.seed,
-    )
+    bar = BarProgress()
+    try:
+        result, plan, inputs = design(
+            scenario,
+            args.data_dir,
+            scenario_dir=args.scenario.parent,
+            time_limit=args.time_limit,
+            seed=args.seed,
+            progress=bar,
+            cache=True,
+        )
+    finally:
+        bar.close()
     for note in (*(plan.notes if plan is not None else inputs.wards.notes), *result.notes):
         _err(f"note: {note}")
     files = write_teams(result, args.out, plan=plan, layer=inputs.layer, scenario=scenario.name)

@@ -20,6 +20,7 @@ import numpy as np
 
 from planner.errors import InfeasibleError, InputError, Problems
 from planner.inputs.data import WardData
+from planner.progress import Progress, track
 from planner.scenario import Supervision
 from planner.scenario.teams import TeamsSpec
 from planner.teams.current import CurrentMap
@@ -248,12 +249,13 @@ def _prepare(
     return _Prepared(jobs, locked_sets, free_index, rules, sized, notes)
 
 
-def _run(jobs: list[BoroughJob], workers: int) -> list[BoroughResult]:
+def _run(jobs: list[BoroughJob], workers: int, progress: Progress | None = None) -> list[BoroughResult]:
+    label = f"Designing teams in {len(jobs)} borough{'s' if len(jobs) != 1 else ''}"
     if workers <= 1 or len(jobs) <= 1:
-        return [solve_borough(j) for j in jobs]
+        return [solve_borough(j) for j in track(jobs, progress, label)]
     method = "fork" if "fork" in get_all_start_methods() else "spawn"
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method)) as pool:
-        return list(pool.map(solve_borough, jobs))
+        return list(track(pool.map(solve_borough, jobs), progress, label, total=len(jobs)))
 
 
 def _failure(wards: WardData, job: BoroughJob, res: BoroughResult, spec: TeamsSpec) -> str:
@@ -280,6 +282,7 @@ def design_teams(
     seed: int = 0,
     time_limit: float | None = None,
     workers: int = 1,
+    progress: Progress | None = None,
 ) -> TeamDesign:
     """Partition every borough's wards into contiguous, balanced, compact teams.
 
@@ -305,6 +308,8 @@ def design_teams(
         Seconds for the whole design (default ``spec.time_limit``).
     workers : int
         Processes solving boroughs side by side (each job is deterministic).
+    progress : Progress, optional
+        Advanced as each borough is done; silent by default.
 
     Returns
     -------
@@ -324,7 +329,7 @@ def design_teams(
     n_jobs = int(np.unique(wards.borough).size)
     per_job = max(limit * max(workers, 1) / max(n_jobs, 1) * 0.85, 0.1)
     prep = _prepare(wards, work, spec, supervision, shapes, current, seed, per_job)
-    results = _run(prep.jobs, workers)
+    results = _run(prep.jobs, workers, progress)
     failures = [_failure(wards, job, res, spec) for job, res in zip(prep.jobs, results) if res.team is None]
     if failures:
         raise InfeasibleError([*failures, "raise teams.tolerance or change teams.size"])

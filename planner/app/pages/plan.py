@@ -1,0 +1,98 @@
+"""Plan page: the deployment by borough and by ward, the rule checks and what the engine noted."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from planner.app import state, view
+from planner.app.area import borough_mask, ward_mask
+from planner.app.words import rule_words
+
+
+def render() -> None:
+    """Draw the page."""
+    s = state.session()
+    entry = s.current
+    view.header("The plan in tables", "Every borough and ward of your area, and every rule checked again.")
+    if entry is None:
+        view.failure_box(s.failure)
+        st.stop()
+    plan = entry.plan
+    area = view.area_picker(plan.wards)
+    view.metrics_row(entry, area)
+    view.stale_note()
+
+    st.markdown("#### By borough")
+    boroughs = plan.borough_table()[borough_mask(plan.wards, area)].drop(columns=["borough_code"])
+    boroughs["cost"] = boroughs["cost"] / 1e6
+    bcu_filter: list[str] = []
+    if area.is_all:
+        bcu_filter = st.multiselect("Basic Command Units", sorted(boroughs["bcu"].unique()), placeholder="All BCUs")
+    shown = boroughs[boroughs["bcu"].isin(bcu_filter)] if bcu_filter else boroughs
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "borough": "Borough",
+            "bcu": "BCU",
+            "constables": st.column_config.NumberColumn("Constables", format="%d"),
+            "pcsos": st.column_config.NumberColumn("PCSOs", format="%d"),
+            "sergeants": st.column_config.NumberColumn("Sergeants", format="%d"),
+            "inspectors": st.column_config.NumberColumn("Inspectors", format="%d"),
+            "cost": st.column_config.NumberColumn("Pay cost, £m a year", format="%.1f"),
+            "need": st.column_config.NumberColumn("Need (sum over wards)", format="%.1f"),
+        },
+    )
+
+    st.markdown("#### By ward")
+    wards = plan.ward_table()[ward_mask(plan.wards, area)]
+    if bcu_filter:
+        wards = wards[wards["bcu"].isin(bcu_filter)]
+    query = st.text_input("Find a ward or borough", placeholder="type part of a name")
+    if query:
+        q = query.strip().lower()
+        wards = wards[
+            wards["ward_name"].str.lower().str.contains(q, regex=False)
+            | wards["borough"].str.lower().str.contains(q, regex=False)
+        ]
+    ctx = state.context(plan.scenario, entry.inputs)
+    per_year = 12.0 / max(ctx.months, 1)
+    wards = wards.assign(demand=wards["demand"] * per_year, harm=wards["harm"] * per_year)
+    st.dataframe(
+        wards,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "ward_code": "Code",
+            "ward_name": "Ward",
+            "borough": "Borough",
+            "bcu": "BCU",
+            "demand": st.column_config.NumberColumn("Offences a year", format="%.0f"),
+            "harm": st.column_config.NumberColumn(f"Harm ({ctx.harm_unit}) a year", format="%.0f"),
+            "population": st.column_config.NumberColumn("Residents", format="%.0f"),
+            "need": st.column_config.NumberColumn("Need", format="%.2f"),
+            "constables": st.column_config.NumberColumn("Constables", format="%d"),
+            "pcsos": st.column_config.NumberColumn("PCSOs", format="%d"),
+            "effective_officers": st.column_config.NumberColumn("Effective officers", format="%.2f"),
+            "need_per_officer": st.column_config.NumberColumn("Need per effective officer", format="%.3f"),
+        },
+    )
+
+    c1, c2 = st.columns(2)
+    with c1:
+        st.markdown("#### Every rule, checked again from the plan")
+        checks = plan.check()
+        st.dataframe(
+            [{"Rule": rule_words(k), "Holds": "yes" if v else "NO"} for k, v in checks.items()],
+            hide_index=True,
+            width="stretch",
+        )
+    with c2:
+        st.markdown("#### Notes from the data and the solver")
+        for note in plan.notes:
+            st.markdown(f"- {note}")
+        st.caption(f"Method: {plan.method}. Seed {plan.seed}. Input hash {plan.input_hash[:16]}…")
+        if plan.log:
+            with st.expander("Solver log"):
+                st.code("\n".join(plan.log))
