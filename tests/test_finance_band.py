@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from test_finance_support import simple_solve
 
 from planner.errors import ScenarioError
 from planner.finance.band import DEFAULT_BANDS, BandSpec, assumptions
-from planner.finance.compare import compare_options, need_served, value_served
+from planner.finance.compare import compare_options, harm_served, need_served, own_role, value_served
 from planner.finance.costing import unit_costs
 from planner.scenario import RANKS, Scenario, load_scenario
 
@@ -121,7 +122,49 @@ def test_every_effectiveness_figure_is_sourced_or_labelled_an_assumption() -> No
 planner = pytest.importorskip("planner")
 
 
-def test_the_generic_value_is_the_planners_need_served() -> None:
-    """value_served reads no objective parameter, yet equals need served under the substitution model."""
-    plan = planner.solve(DATA / "small-option.yaml", time_limit=20)
-    assert value_served(plan) == pytest.approx(need_served(plan), rel=1e-9)
+@pytest.mark.parametrize("model", ["substitution", "own_role"])
+def test_value_served_is_the_planners_value_recomputed_from_the_plan(model: str) -> None:
+    """value_served is every ward's value recomputed by hand from the deployment and the wards' needs, for
+    either PCSO model; harm served counts PCSOs only when they are a fraction of a constable."""
+    sc = load_scenario(DATA / "small-option.yaml").with_changes({"objective.pcso_model": model})
+    plan = planner.solve(sc, time_limit=20)
+    obj, wf = sc.objective, sc.workforce
+    x, p = plan.constables.astype(float), plan.pcsos.astype(float)
+    need, a_c, a_p = plan.wards.need, wf.constable.availability, wf.pcso.availability
+    harm = plan.wards.harm / plan.wards.harm.mean()
+    if model == "substitution":
+        assert not own_role(plan)
+        eff = a_c * x + obj.pcso_effectiveness * a_p * p
+        by_hand = float(np.sum(need * np.log1p(eff / obj.saturation)))
+        harm_by_hand = float(np.sum(harm * np.log1p(eff / obj.saturation)))
+    else:
+        assert own_role(plan) and plan.wards.need_pcso is not None
+        need_p = obj.pcso_effectiveness * need.mean() * plan.wards.need_pcso
+        kappa_p = obj.pcso_saturation or obj.saturation
+        by_hand = float(np.sum(need * np.log1p(a_c * x / obj.saturation) + need_p * np.log1p(a_p * p / kappa_p)))
+        harm_by_hand = float(np.sum(harm * np.log1p(a_c * x / obj.saturation)))
+    assert value_served(plan) == pytest.approx(by_hand, rel=1e-9)
+    assert need_served(plan) == pytest.approx(by_hand, rel=1e-9)
+    assert harm_served(plan) == pytest.approx(harm_by_hand, rel=1e-9)
+    # without stability the solver's objective is this value less the cost tie-breaker
+    cost = plan.problem.annual_cost(plan.constables, plan.pcsos, plan.sergeants, plan.inspectors)
+    assert value_served(plan) == pytest.approx(plan.objective + plan.problem.cost_weight * cost, rel=1e-9)
+
+
+@pytest.mark.parametrize("model", ["substitution", "own_role"])
+def test_the_band_says_which_pcso_model_it_weighs(model: str) -> None:
+    """Under a PCSO role of its own the band speaks of value added, not of the same need served."""
+    sc = load_scenario(DATA / "small-option.yaml").with_changes({"objective.pcso_model": model})
+    spec = BandSpec("objective.pcso_effectiveness", (0.3, 0.9))
+    opt = compare_options([sc], scenario_dirs=[DATA], time_limit=20, bands=[spec]).options[0]
+    (band,) = opt.band
+    assert band.own_role == (model == "own_role") == (opt.row()["pcso_model"] == "own_role")
+    assert set(band.table()["pcso_model"]) == {model}
+    text = "\n".join(band.lines())
+    if model == "own_role":
+        assert "add as much value as" in text and "on their own need" in text
+    else:
+        assert "serve what" in text and "fraction of a constable" in text
+    assert all(p.ok for p in band.points)
+    low, high = (p.equivalent(band.extra_constables) for p in band.points)
+    assert low is not None and high is not None and low < high

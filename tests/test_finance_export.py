@@ -167,8 +167,10 @@ def test_cost_command(tmp_path: Path, capsys) -> None:
     assert code == 0
     assert "small-option: £" in out.out and "the last 100 PCSOs cost £" in out.out
     assert "objective.pcso_effectiveness = 0.6: assumption: no published source" in out.out
-    assert "the last 100 PCSOs serve what" in out.out
-    assert "as objective.pcso_effectiveness goes from 0.4 to 0.8" in out.out
+    # the shipped default: PCSOs have a role of their own, so the band speaks of value added
+    assert "need served is the planner's value, constables valued on need, PCSOs on their own need" in out.out
+    assert "the last 100 PCSOs add as much value as" in out.out
+    assert "with objective.pcso_effectiveness from 0.4 to 0.8" in out.out
     assert (tmp_path / "finance.xlsx").is_file()
     band = pd.read_csv(tmp_path / "band.csv")
     assert list(band["value"]) == [0.4, 0.8, 0.4, 0.8] and set(band["option"]) == {"small-option", "small-option-paid"}

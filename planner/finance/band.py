@@ -18,9 +18,16 @@ reports:
 * where the conclusion **flips**, interpolated linearly between the two grid values where
   ``value(instead) - value(option)`` changes sign.
 
-Values are the planner's own objective without its cost tie-breaker
+Values are the planner's own value without its cost tie-breaker or move penalties
 (:func:`planner.finance.compare.value_served`), so the band follows whichever value model
-the scenario's ``objective`` block sets; any dotted scenario path can be varied.
+the scenario's ``objective`` block sets; any dotted scenario path can be varied. Under the
+substitution model (``objective.pcso_model: substitution``) a PCSO is a fraction of a constable
+and the equivalent says how many constables serve the same need. With a PCSO role of its own
+(the default) PCSOs serve a need of their own (residents, daytime load, volume crime), so no
+count of constables serves *the same* need: the equivalent is then how many constables add as
+much to the plan's value, and ``objective.pcso_effectiveness`` is the exchange rate between the
+two needs (a PCSO in a ward of average PCSO need against a constable in a ward of average need).
+The band is what keeps that honest: it shows the answer at every rate from 0.3 to 0.9.
 
 :func:`assumptions` lists every effectiveness figure a scenario uses with its source, or
 labels it an assumption.
@@ -97,6 +104,9 @@ _SOURCES: dict[str, str] = {
     "objective.pcso_effectiveness": (
         "assumption: no published source measures what a PCSO adds against a constable; "
         "planner cost shows how its conclusions move with it (the band below)"
+    ),
+    "objective.pcso_saturation": (
+        "assumption: the PCSOs' scale of diminishing returns on their own need (default: saturation)"
     ),
     "objective.saturation": (
         "assumption: the model's scale of diminishing returns (effective officers at which a ward's value "
@@ -189,6 +199,8 @@ class Band:
     extra_constables: int
     points: list[BandPoint] = field(default_factory=list)
     status: str = _UNSOURCED
+    own_role: bool = False
+    """Whether PCSOs have a role of their own (valued on their own need), else a fraction of a constable."""
 
     @property
     def flip(self) -> float | None:
@@ -211,6 +223,7 @@ class Band:
                 {
                     "assumption": self.path,
                     "value": p.value,
+                    "pcso_model": "own_role" if self.own_role else "substitution",
                     "value_served_option": p.option,
                     "value_served_100_fewer_pcsos": p.fewer,
                     f"value_served_{self.extra_constables}_constables_instead": p.instead,
@@ -247,16 +260,21 @@ class Band:
         if with_status:
             value = "" if self.scenario_value is None else f" = {self.scenario_value:g}"
             out.append(f"  {self.path}{value}: {self.status}")
+        span = f"{self.path} from {self.points[0].value:g} to {self.points[-1].value:g}" if self.points else ""
         if values and max(values) < 0.5:
+            out.append(f"  the last 100 PCSOs add no value at any {span}: they are in post but not deployed")
+        elif values and self.own_role:
             out.append(
-                f"  the last 100 PCSOs serve no need at any {self.path} from {self.points[0].value:g} to "
-                f"{self.points[-1].value:g}: they are in post but not deployed"
+                f"  the last 100 PCSOs add as much value as {min(values):,.0f} to {max(values):,.0f} constables "
+                f"with {span} (PCSOs valued on their own need, constables on need, the two weighed by "
+                f"objective.pcso_effectiveness; their pay buys {self.extra_constables} constables): {marks}  "
+                "[C: constables instead add more; P: PCSOs do]"
             )
         elif values:
             out.append(
-                f"  the last 100 PCSOs serve what {min(values):,.0f} to {max(values):,.0f} constables serve as "
-                f"{self.path} goes from {self.points[0].value:g} to {self.points[-1].value:g} "
-                f"(their pay buys {self.extra_constables}): {marks}  [C: constables instead serve more; P: PCSOs do]"
+                f"  the last 100 PCSOs serve what {min(values):,.0f} to {max(values):,.0f} constables serve with "
+                f"{span} (a PCSO counted as that fraction of a constable; their pay buys "
+                f"{self.extra_constables}): {marks}  [C: constables instead serve more; P: PCSOs do]"
             )
         flip = self.flip
         if flip is not None:
@@ -264,7 +282,8 @@ class Band:
         elif any(p.ok for p in self.points):
             better = next(p.constables_better for p in self.points if p.ok)
             who = f"the {self.extra_constables} constables instead" if better else "the last 100 PCSOs"
-            out.append(f"  the conclusion does not flip over this range: {who} serve more need throughout")
+            what = "add more value" if self.own_role else "serve more need"
+            out.append(f"  the conclusion does not flip over this range: {who} {what} throughout")
         errors = [p for p in self.points if p.error]
         if errors:
             out.append(f"  not computed at {', '.join(f'{p.value:g}' for p in errors)}: {errors[0].error}")
@@ -277,7 +296,7 @@ def assumption_band(scenario: Scenario, spec: BandSpec, extra: int, solve: Calla
     A value that makes the scenario invalid or a plan infeasible is recorded as an error at that
     point; a path the scenario does not have is one error for the whole band.
     """
-    from planner.finance.compare import marginal_changes, value_served
+    from planner.finance.compare import marginal_changes, own_role, value_served
 
     current = _get(scenario.to_dict(), spec.path)
     status = _SOURCES.get(spec.path, _AVAILABILITY if spec.path.endswith(".availability") else _UNSOURCED)
@@ -292,6 +311,7 @@ def assumption_band(scenario: Scenario, spec: BandSpec, extra: int, solve: Calla
             plan = solve(varied, **kw)
             fewer, instead = marginal_changes(varied, plan)
             instead = {k: x for k, x in instead.items() if not k.startswith("_")}
+            band.own_role = band.own_role or own_role(plan)
             point.option = value_served(plan)
             point.fewer = value_served(solve(varied.with_changes(fewer), **kw))
             point.instead = value_served(solve(varied.with_changes(instead), **kw))

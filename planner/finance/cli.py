@@ -187,8 +187,10 @@ def _print_option_basis(opt: Any, listed: list[Any]) -> list[Any]:
     """The option's effectiveness figures (source or assumption; unless the same as the option before)
     and how its conclusion moves. Returns the figures listed."""
     from planner.finance.band import assumptions
+    from planner.finance.compare import value_model_words
 
     figures = assumptions(opt.scenario)
+    print(f"{opt.name}: need served is the planner's value, {value_model_words(opt.plan)}")
     if figures != listed:
         print(f"{opt.name}: costs from the {opt.costs.source}; effectiveness figures:")
         for item in figures:

@@ -12,11 +12,21 @@ and what the same money buys as constables instead (re-solved with 100 fewer
 PCSOs and as many more constables as that money pays for). How that conclusion
 moves with the value assumptions is :mod:`planner.finance.band`.
 
-Need served is the planner's own diminishing-returns value::
+Need served is the planner's own diminishing-returns value of the plan, before
+costs and move penalties (:func:`value_served`). Under the substitution model
+(``objective.pcso_model: substitution``) a PCSO counts as ``alpha`` of a constable::
 
     sum_w need_w * log(1 + (a_c * constables_w + alpha * a_p * pcsos_w) / kappa)
 
-and harm served the same with harm (scaled to mean 1 over the wards) in place of need.
+With a PCSO role of its own (the default, ``own_role``) constables serve need and
+PCSOs their own need (residents, daytime load, volume crime, confidence), weighed
+against the constables' by ``alpha`` (see :func:`planner.rules.registry.value_model`)::
+
+    sum_w need_w * log(1 + a_c * constables_w / kappa) + need_p_w * log(1 + a_p * pcsos_w / kappa_p)
+
+Harm served is the constables' term (and, under the substitution model, the
+PCSOs' share) with harm scaled to mean 1 over the wards in place of need: under
+the own role PCSOs are not valued on harm, so they serve none of it.
 """
 
 from __future__ import annotations
@@ -38,26 +48,46 @@ from planner.scenario import RANKS, Scenario
 MARGINAL_PCSOS = 100
 
 
+def own_role(plan: Any) -> bool:
+    """Whether the plan was solved with a PCSO role of its own (PCSOs valued on their own need)."""
+    problem = getattr(plan, "problem", None)
+    return bool(getattr(problem, "own_role", False))
+
+
 def served(plan: Any, weights: np.ndarray) -> float:
-    """``sum_w weights_w * log(1 + effective_w / kappa)`` for a plan's deployment."""
+    """``sum_w weights_w * log(1 + effective_w / kappa)`` for a plan's deployment; effective officers
+    count PCSOs (as ``alpha`` of a constable) only under the substitution model."""
     sc: Scenario = plan.scenario
     wf, obj = sc.workforce, sc.objective
-    eff = wf.constable.availability * np.asarray(plan.constables, dtype=float) + (
-        obj.pcso_effectiveness * wf.pcso.availability * np.asarray(plan.pcsos, dtype=float)
-    )
+    eff = wf.constable.availability * np.asarray(plan.constables, dtype=float)
+    if not own_role(plan):
+        eff = eff + obj.pcso_effectiveness * wf.pcso.availability * np.asarray(plan.pcsos, dtype=float)
     return float(np.sum(np.asarray(weights, dtype=float) * np.log1p(eff / obj.saturation)))
 
 
 def need_served(plan: Any) -> float:
-    """Need served by a plan (the planner's value, without the cost term)."""
+    """Need served by a plan: the planner's value without costs or move penalties (:func:`value_served`)."""
+    if getattr(plan, "problem", None) is not None:
+        return value_served(plan)
     return served(plan, plan.wards.need)
 
 
 def harm_served(plan: Any) -> float:
-    """Harm served by a plan: as need served, with harm scaled to mean 1 over the wards."""
+    """Harm served by a plan: as need served, with harm scaled to mean 1 over the wards (constables only
+    under a PCSO role of its own)."""
     harm = np.asarray(plan.wards.harm, dtype=float)
     mean = harm.mean()
     return served(plan, harm / mean) if mean > 0 else 0.0
+
+
+def value_model_words(plan: Any) -> str:
+    """How the plan's value counts PCSOs, in plain words."""
+    if own_role(plan):
+        return (
+            "constables valued on need, PCSOs on their own need (residents, daytime load, volume crime), "
+            "weighed against constables by objective.pcso_effectiveness"
+        )
+    return "a PCSO counted as objective.pcso_effectiveness of a constable"
 
 
 _PLAN_ARRAYS = ("constables", "pcsos", "sergeants", "inspectors")
@@ -75,17 +105,19 @@ def _in_post(plan: Any) -> dict[str, int]:
 
 
 def value_served(plan: Any) -> float:
-    """The planner's own value of a plan without its cost tie-breaker: ``objective + cost_weight x cost``.
+    """The planner's own value of a plan: every ward's value summed, before the cost tie-breaker and
+    move penalties (``AllocationProblem.gain``).
 
-    Unlike :func:`need_served` this reads no objective parameter, so it follows whichever value model
-    the scenario's ``objective`` block sets. Falls back to :func:`need_served` for plan-like objects
-    without a solver problem (tests' stand-ins).
+    It follows whichever value model the scenario's ``objective`` block sets (a PCSO role of its own, or
+    substitution). Plan-like objects without a solver problem (tests' stand-ins) are valued by the
+    substitution formula.
     """
     problem = getattr(plan, "problem", None)
-    if problem is None or not hasattr(plan, "objective"):
-        return need_served(plan)
-    cost = problem.annual_cost(plan.constables, plan.pcsos, plan.sergeants, plan.inspectors)
-    return float(plan.objective + problem.cost_weight * cost)
+    if problem is None:
+        return served(plan, plan.wards.need)
+    x = np.asarray(plan.constables, dtype=float)
+    p = np.asarray(plan.pcsos, dtype=float)
+    return float(np.sum(problem.gain(np.arange(len(x)), x, p)))
 
 
 @dataclass
@@ -140,6 +172,7 @@ class OptionCost:
             out[f"real_{y['fy']}"] = y["real"]
         out["horizon_cash"] = float(self.years["cash"].sum())
         out["horizon_real"] = float(self.years["real"].sum())
+        out["pcso_model"] = "own_role" if own_role(self.plan) else "substitution"
         out["need_served"] = self.need
         out["harm_served"] = self.harm
         out["cost_per_need"] = self.costs.total / self.need if self.need > 0 else math.nan
