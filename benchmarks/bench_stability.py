@@ -32,8 +32,9 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 
-def _row(name: str, before: str, after: str, target: str, met: bool) -> str:
-    return f"{name:48s} {before:>22s} {after:>22s} {target:>16s}  {'MET' if met else 'NOT MET'}"
+def _row(name: str, before: str, after: str, target: str, met: bool | None) -> str:
+    mark = "" if met is None else ("MET" if met else "NOT MET")
+    return f"{name:48s} {before:>22s} {after:>22s} {target:>16s}  {mark}".rstrip()
 
 
 def uplift(data_dir: str, repeats: int) -> list[str]:
@@ -95,15 +96,16 @@ def phasing(data_dir: str) -> list[str]:
         from stability_phasing import phasing_targets  # type: ignore[import-not-found]
     except ImportError:
         return ["phasing: benchmarks/stability_phasing.py not present (finance work not merged)"]
+    # stability_phasing's rows: target (the measure), goal, before/after (display strings), met (None: no goal)
     return [
-        _row(r["name"], str(r["before"]), str(r["after"]), str(r["target"]), bool(r["met"]))
+        _row(f"phasing: {r['target']}", str(r["before"]), str(r["after"]), str(r["goal"] or "-"), r["met"])
         for r in phasing_targets(data_dir)
     ]
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data-dir", default=str(REPO.parent / "shared" / "data"))
+    ap.add_argument("--data-dir", default=os.environ.get("PLANNER_DATA_DIR", str(REPO.parent / "shared" / "data")))
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
     if not (Path(args.data_dir) / "london_wards_2022_bng.gpkg").is_file():

@@ -170,6 +170,7 @@ def test_cost_command(tmp_path: Path, capsys) -> None:
     # the shipped default: PCSOs have a role of their own, so the band speaks of value added
     assert "need served is the planner's value, constables valued on need, PCSOs on their own need" in out.out
     assert "the last 100 PCSOs add as much value as" in out.out
+    assert "officers per 1,000 residents in IMD decile" in out.out  # the equity lens, per option
     assert "with objective.pcso_effectiveness from 0.4 to 0.8" in out.out
     assert (tmp_path / "finance.xlsx").is_file()
     band = pd.read_csv(tmp_path / "band.csv")

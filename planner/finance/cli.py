@@ -140,6 +140,8 @@ def run_cost(args: argparse.Namespace) -> int:
         )
     finally:
         bar.close()
+    from planner.finance.equity_lens import equity_line
+
     summary = comp.summary()
     written = write_comparison(comp, args.out, charts=not args.no_charts) if args.out else []
     if args.json:
@@ -154,6 +156,9 @@ def run_cost(args: argparse.Namespace) -> int:
                 who = ", ".join(f"{n:,} {r}s" for r, n in idle.items())
                 print(f"  in post, not deployed: {who}, costing {_money(row['annual_cost_not_deployed'])} a year "
                       "(included above)")  # fmt: skip
+            equity = equity_line(row)
+            if equity:
+                print(equity)
             if row.get("marginal_note"):
                 print(f"  last 100 PCSOs: {row['marginal_note']}")
             elif "marginal_cost_last_100_pcsos" in row:

@@ -42,6 +42,7 @@ import pandas as pd
 
 from planner.errors import InfeasibleError
 from planner.finance.costing import PlanCosts, cost_rates, headcount_by_fy, plan_costs, unit_costs
+from planner.finance.equity_lens import equity_fields
 from planner.progress import SILENT, Progress, step
 from planner.scenario import RANKS, Scenario
 
@@ -190,6 +191,7 @@ class OptionCost:
             out["constables_instead_note"] = c.error or ""
         for band in self.band:
             out.update(band.row_fields())
+        out.update(equity_fields(self.plan))
         return out
 
 
