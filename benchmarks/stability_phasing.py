@@ -39,6 +39,11 @@ RULES_OFF: dict[str, Any] = {
 """The scenario changes that switch the three rules off (today's behaviour)."""
 
 
+def _streams(final: dict[str, int]) -> str:
+    """``mayor 500, turnaround 1,100``: each stream's strength at the end."""
+    return ", ".join(f"{name} {n:,}" for name, n in final.items())
+
+
 def _measures(res: Any) -> dict[str, Any]:
     """Every figure the targets need, from one phasing result."""
     from planner.finance.phasing_rules import moved
@@ -205,8 +210,8 @@ def phasing_targets(data_dir: str | Path, *, time_limit: float = 120.0) -> list[
         row(
             "both funded streams on time (mayor 500 by 2024Q1, turnaround 1,100 by 2025Q1)",
             "yes",
-            f"{'yes' if old['streams_on_time'] else 'no'} {old['streams_final']}",
-            f"{'yes' if new['streams_on_time'] else 'no'} {new['streams_final']}",
+            f"{'yes' if old['streams_on_time'] else 'no'} ({_streams(old['streams_final'])})",
+            f"{'yes' if new['streams_on_time'] else 'no'} ({_streams(new['streams_final'])})",
             old["streams_on_time"],
             new["streams_on_time"],
             "PCSOs in post at the end",
@@ -270,7 +275,7 @@ def format_targets(rows: list[dict[str, Any]]) -> str:
     for r in rows:
         before = f"{r['before']} {mark(r['met_before'])}".strip()
         after = f"{r['after']} {mark(r['met'])}".strip()
-        lines.append(f"{r['target']:<72} {r['goal']:<36} {before:<44} {after:<44}")
+        lines.append(f"{r['target']:<72} {r['goal']:<36} {before:<44} {after:<44}".rstrip())
     return "\n".join(lines)
 
 
