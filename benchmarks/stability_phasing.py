@@ -271,7 +271,7 @@ def format_targets(rows: list[dict[str, Any]]) -> str:
     def mark(x: Any) -> str:
         return "" if x is None else ("met" if x else "MISSED")
 
-    lines = [f"{'target':<72} {'goal':<36} {'today':<44} {'with the rules':<44}"]
+    lines = [f"{'target':<72} {'goal':<36} {'today':<44} {'with the rules'}"]
     for r in rows:
         before = f"{r['before']} {mark(r['met_before'])}".strip()
         after = f"{r['after']} {mark(r['met'])}".strip()
