@@ -62,3 +62,24 @@ def test_no_deprivation_data_gives_no_figures_and_says_why() -> None:
     assert fields["equity_note"] == UNAVAILABLE
     assert all(math.isnan(v) for k, v in fields.items() if k != "equity_note")
     assert equity_line(fields) is None
+
+
+def test_an_option_planned_from_today_is_compared_from_scratch_when_100_fewer_cannot_start_from_today(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Today deploys every PCSO, so 100 fewer in post cannot start from today's deployment (more PCSOs
+    today than in post): the option and both variants are then re-solved from scratch, and it says so."""
+    import planner
+    from planner.finance.compare import need_served, without_today
+
+    monkeypatch.setenv("PLANNER_CACHE_DIR", str(tmp_path))
+    sc = load_scenario(DATA / "small-option-from-today.yaml")
+    opt = compare_options([sc], scenario_dirs=[DATA], time_limit=20).options[0]
+    assert int(opt.plan.current.pcsos.sum()) == 160 and opt.plan.changes() is not None
+    row = opt.row()
+    assert "today's deployment has 160 PCSOs, more than the 60 left in post" in row["marginal_basis"]
+    scratch = planner.solve(without_today(sc), scenario_dir=DATA, time_limit=20)
+    fewer = planner.solve(without_today(sc).with_changes({"workforce.pcso.headcount": 60}), time_limit=20)
+    assert opt.reference_need == pytest.approx(need_served(scratch), rel=1e-9)
+    assert row["marginal_need_last_100_pcsos"] == pytest.approx(need_served(scratch) - need_served(fewer), rel=1e-9)
+    assert row["marginal_note"] == "" and row["constables_instead_note"] == ""

@@ -159,6 +159,8 @@ def run_cost(args: argparse.Namespace) -> int:
             equity = equity_line(row)
             if equity:
                 print(equity)
+            if row.get("marginal_basis"):
+                print(f"  last 100 PCSOs: {row['marginal_basis']}")
             if row.get("marginal_note"):
                 print(f"  last 100 PCSOs: {row['marginal_note']}")
             elif "marginal_cost_last_100_pcsos" in row:

@@ -150,6 +150,11 @@ class OptionCost:
 
     band: list[Any] = field(default_factory=list)
     """:class:`planner.finance.band.Band` per assumption varied."""
+    reference_need: float | None = None
+    """Need served by the option re-solved without today's deployment, when the variants had to be (see
+    :func:`without_today`); None: the variants start from today like the option."""
+    marginal_basis: str = ""
+    """Why the variants were re-solved without today's deployment (empty when they were not)."""
 
     @property
     def heads(self) -> dict[str, int]:
@@ -182,8 +187,10 @@ class OptionCost:
         if f is not None:
             ok = f.error is None and f.cost is not None and f.need is not None
             out["marginal_cost_last_100_pcsos"] = self.costs.total - f.cost if ok else math.nan  # type: ignore[operator]
-            out["marginal_need_last_100_pcsos"] = self.need - f.need if ok else math.nan  # type: ignore[operator]
+            ref = self.need if self.reference_need is None else self.reference_need
+            out["marginal_need_last_100_pcsos"] = ref - f.need if ok else math.nan  # type: ignore[operator]
             out["marginal_note"] = f.error or ""
+            out["marginal_basis"] = self.marginal_basis
         if c is not None:
             out["constables_instead"] = c.changes.get("_extra_constables", math.nan)
             out["constables_instead_cost"] = c.cost if c.error is None else math.nan
@@ -281,15 +288,49 @@ def cost_option(
         need=need_served(plan),
         harm=harm_served(plan),
     )
-    if marginal:
-        opt.fewer_pcsos, opt.constables_instead = marginal_variants(scenario, plan, counted, **kw)
-    if marginal and bands:
+    if not marginal:
+        return opt
+    base = scenario
+    fewer_changes, _ = marginal_changes(scenario, plan)
+    reason = today_above(scenario, plan, fewer_changes)
+    if reason:
+        base = without_today(scenario)
+        opt.marginal_basis = reason
+        opt.reference_need = need_served(counted(base, **kw))
+    opt.fewer_pcsos, opt.constables_instead = marginal_variants(base, plan, counted, **kw)
+    if bands:
         from planner.finance.band import assumption_band
 
         extra = opt.constables_instead.changes.get("_extra_constables") if opt.constables_instead else None
         if isinstance(extra, int):
-            opt.band = [assumption_band(scenario, spec, extra, counted, **kw) for spec in bands]
+            opt.band = [assumption_band(base, spec, extra, counted, **kw) for spec in bands]
     return opt
+
+
+def without_today(scenario: Scenario) -> Scenario:
+    """The scenario planned from scratch: no current deployment, default (inert) stability rules."""
+    return scenario.with_changes({"data.current": None, "rules.stability": {}})
+
+
+def today_above(scenario: Scenario, plan: Any, fewer: dict[str, Any]) -> str:
+    """Why the 100-fewer-PCSOs variant cannot start from today's deployment (empty if it can).
+
+    A scenario planned from today (``data.current``) that deploys all its PCSOs today cannot lose 100 of
+    them and still start from that deployment: today would have more PCSOs than the workforce (the
+    current-deployment check refuses it). The variants, and the option they are compared with, are then
+    all re-solved from scratch, so that like is compared with like.
+    """
+    current = getattr(getattr(plan, "current", None), "pcsos", None)
+    if current is None or scenario.data.current is None:
+        return ""
+    today = int(np.sum(current))
+    after = int(fewer["workforce.pcso.headcount"])
+    if today <= after:
+        return ""
+    return (
+        f"today's deployment has {today:,} PCSOs, more than the {after:,} left in post with 100 fewer, so the "
+        "option and its variants are compared planned from scratch (no current deployment or stability rules)"
+    )
 
 
 def marginal_changes(scenario: Scenario, plan: Any) -> tuple[dict[str, Any], dict[str, Any]]:
