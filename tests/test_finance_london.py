@@ -64,5 +64,5 @@ def test_london_plan_and_finance_export_agree(london_data_dir: Path, tmp_path: P
         wards["cost"].sum() + supervisors + idle,
         pd.read_csv(tmp_path / "summary.csv")["annual_cost"].item(),
     ]
-    assert len({round(f) for f in figures}) == 1, figures
-    assert round(boroughs.loc[boroughs["borough"] == "in post, not deployed", "cost"].item()) == round(idle)
+    assert max(figures) - min(figures) <= 0.02, figures  # to the penny (sums of pence, printed in pounds)
+    assert boroughs.loc[boroughs["borough"] == "in post, not deployed", "cost"].item() == pytest.approx(idle, abs=0.01)
