@@ -168,3 +168,19 @@ def test_the_band_says_which_pcso_model_it_weighs(model: str) -> None:
     assert all(p.ok for p in band.points)
     low, high = (p.equivalent(band.extra_constables) for p in band.points)
     assert low is not None and high is not None and low < high
+
+
+def test_constables_that_cannot_be_deployed_give_no_equivalent_and_say_why() -> None:
+    """When the constables instead add nothing (no supervisors for them), the equivalent is undefined, not
+    a huge number from a near-zero denominator, and the band says why."""
+    from planner.finance.band import Band, BandPoint
+
+    points = [BandPoint(v, option=100.0 + 10 * v, fewer=100.0, instead=100.0 + 1e-9) for v in (0.3, 0.9)]
+    band = Band("objective.pcso_effectiveness", 0.6, 86, points=points)
+    assert all(p.constables_add_nothing and p.equivalent(86) is None for p in points)
+    assert all(p.constables_better is False for p in points)
+    text = "\n".join(band.lines())
+    assert "the 86 constables that the last 100 PCSOs' pay buys add no value" in text
+    assert "566" not in text and "does not flip" in text
+    # a real gain is still an equivalent
+    assert BandPoint(0.6, option=106.0, fewer=100.0, instead=112.0).equivalent(86) == pytest.approx(43.0)

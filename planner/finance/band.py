@@ -46,6 +46,10 @@ import pandas as pd
 from planner.errors import InfeasibleError, ScenarioError
 from planner.scenario import RANKS, Scenario
 
+NO_GAIN = 1e-7
+"""Relative difference in value (against the option's) below which the constables instead add nothing
+over the 100-fewer-PCSOs plan (they cannot be deployed): the constable-equivalent is then undefined."""
+
 _MAX_POINTS = 41
 """Most values one band may try (each costs three solves)."""
 
@@ -178,9 +182,17 @@ class BandPoint:
         if not self.ok:
             return None
         assert self.option is not None and self.fewer is not None and self.instead is not None
-        if self.instead <= self.fewer:
+        if self.constables_add_nothing:
             return None
         return extra * (self.option - self.fewer) / (self.instead - self.fewer)
+
+    @property
+    def constables_add_nothing(self) -> bool:
+        """Whether the constables instead add no value over the fewer-PCSOs plan (they cannot be deployed)."""
+        if not self.ok:
+            return False
+        assert self.option is not None and self.fewer is not None and self.instead is not None
+        return self.instead - self.fewer <= NO_GAIN * max(1.0, abs(self.option))
 
     @property
     def constables_better(self) -> bool | None:
@@ -261,7 +273,14 @@ class Band:
             value = "" if self.scenario_value is None else f" = {self.scenario_value:g}"
             out.append(f"  {self.path}{value}: {self.status}")
         span = f"{self.path} from {self.points[0].value:g} to {self.points[-1].value:g}" if self.points else ""
-        if values and max(values) < 0.5:
+        good = [p for p in self.points if p.ok]
+        if good and all(p.constables_add_nothing for p in good):
+            out.append(
+                f"  the {self.extra_constables} constables that the last 100 PCSOs' pay buys add no value at any "
+                f"{span}: the plan cannot deploy more constables (too few supervisors; see those in post, not "
+                "deployed), so no constable-equivalent is defined"
+            )
+        elif values and max(values) < 0.5:
             out.append(f"  the last 100 PCSOs add no value at any {span}: they are in post but not deployed")
         elif values and self.own_role:
             out.append(

@@ -159,6 +159,8 @@ def run_cost(args: argparse.Namespace) -> int:
             equity = equity_line(row)
             if equity:
                 print(equity)
+            elif row.get("equity_note"):
+                print(f"  deprivation: not shown ({row['equity_note']})")
             if row.get("marginal_basis"):
                 print(f"  last 100 PCSOs: {row['marginal_basis']}")
             if row.get("marginal_note"):
