@@ -175,7 +175,7 @@ def test_constables_that_cannot_be_deployed_give_no_equivalent_and_say_why() -> 
     a huge number from a near-zero denominator, and the band says why."""
     from planner.finance.band import Band, BandPoint
 
-    points = [BandPoint(v, option=100.0 + 10 * v, fewer=100.0, instead=100.0 + 1e-9) for v in (0.3, 0.9)]
+    points = [BandPoint(v, option=100.0 + 10 * v, fewer=100.0, instead=100.0 + 1e-3) for v in (0.3, 0.9)]
     band = Band("objective.pcso_effectiveness", 0.6, 86, points=points)
     assert all(p.constables_add_nothing and p.equivalent(86) is None for p in points)
     assert all(p.constables_better is False for p in points)

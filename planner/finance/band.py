@@ -46,9 +46,10 @@ import pandas as pd
 from planner.errors import InfeasibleError, ScenarioError
 from planner.scenario import RANKS, Scenario
 
-NO_GAIN = 1e-7
+NO_GAIN = 1e-4
 """Relative difference in value (against the option's) below which the constables instead add nothing
-over the 100-fewer-PCSOs plan (they cannot be deployed): the constable-equivalent is then undefined."""
+over the 100-fewer-PCSOs plan (they cannot be deployed): the solver's default certified gap, so a smaller
+difference is within the plans' own tolerance and the constable-equivalent is undefined."""
 
 _MAX_POINTS = 41
 """Most values one band may try (each costs three solves)."""
