@@ -81,5 +81,6 @@ def test_an_option_planned_from_today_is_compared_from_scratch_when_100_fewer_ca
     scratch = planner.solve(without_today(sc), scenario_dir=DATA, time_limit=20)
     fewer = planner.solve(without_today(sc).with_changes({"workforce.pcso.headcount": 60}), time_limit=20)
     assert opt.reference_need == pytest.approx(need_served(scratch), rel=1e-9)
+    assert row["marginal_reference_need"] == opt.reference_need
     assert row["marginal_need_last_100_pcsos"] == pytest.approx(need_served(scratch) - need_served(fewer), rel=1e-9)
     assert row["marginal_note"] == "" and row["constables_instead_note"] == ""

@@ -160,7 +160,7 @@ def run_cost(args: argparse.Namespace) -> int:
             if equity:
                 print(equity)
             elif row.get("equity_note"):
-                print(f"  deprivation: not shown ({row['equity_note']})")
+                print(f"  deprivation: not shown: {row['equity_note']}")
             if row.get("marginal_basis"):
                 print(f"  last 100 PCSOs: {row['marginal_basis']}")
             if row.get("marginal_note"):
@@ -173,8 +173,9 @@ def run_cost(args: argparse.Namespace) -> int:
             if row.get("constables_instead_note"):
                 print(f"  constables instead: {row['constables_instead_note']}")
             elif "constables_instead" in row:
+                ref = row.get("marginal_reference_need", row["need_served"])
                 print(f"  the same money buys {row['constables_instead']} constables instead: need served "
-                      f"{row['constables_instead_need']:.3f} against {row['need_served']:.3f}")  # fmt: skip
+                      f"{row['constables_instead_need']:.3f} against {ref:.3f}")  # fmt: skip
         listed: list[Any] = []
         for opt in comp.options:
             listed = _print_option_basis(opt, listed)

@@ -191,6 +191,7 @@ class OptionCost:
             out["marginal_need_last_100_pcsos"] = ref - f.need if ok else math.nan  # type: ignore[operator]
             out["marginal_note"] = f.error or ""
             out["marginal_basis"] = self.marginal_basis
+            out["marginal_reference_need"] = ref
         if c is not None:
             out["constables_instead"] = c.changes.get("_extra_constables", math.nan)
             out["constables_instead_cost"] = c.cost if c.error is None else math.nan
