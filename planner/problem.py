@@ -306,3 +306,29 @@ class Deployment:
         bx = np.bincount(borough, weights=self.x, minlength=n_boroughs).astype(np.int64)
         bp = np.bincount(borough, weights=self.p, minlength=n_boroughs).astype(np.int64)
         return bx, bp
+
+
+class HoldsDeployment:
+    """Mixin for results that hold a :class:`Deployment` as ``plan``: its arrays as ``x``, ``p``, ``s``, ``i``."""
+
+    plan: Deployment
+
+    @property
+    def x(self) -> np.ndarray:
+        """Constables per ward."""
+        return self.plan.x
+
+    @property
+    def p(self) -> np.ndarray:
+        """PCSOs per ward."""
+        return self.plan.p
+
+    @property
+    def s(self) -> np.ndarray:
+        """Sergeants per borough."""
+        return self.plan.s
+
+    @property
+    def i(self) -> np.ndarray:
+        """Inspectors per borough."""
+        return self.plan.i

@@ -27,7 +27,8 @@ def recompute(out: Path, scenario: Scenario) -> dict[str, object]:
         "ward_officers", "hotspot_constables", "pcsos",
     ]  # fmt: skip
     assert list(boroughs.columns) == [
-        "borough", "bcu", "constables", "flexible_constables", "pcsos", "sergeants", "inspectors", "cost",
+        "borough", "bcu", "constables", "flexible_constables", "pcsos", "sergeants", "inspectors", "sergeant_span",
+        "inspector_span", "cost",
     ]  # fmt: skip
     assert wards["ward_code"].is_unique
     # ward floors and caps
@@ -77,8 +78,19 @@ def recompute(out: Path, scenario: Scenario) -> dict[str, object]:
     # spans of control per borough
     sup = rules.supervision
     heads = b["constables"] + b["pcsos"]
-    assert (heads <= sup.sergeant_span * b["sergeants"] + 1e-9).all()
-    assert (b["sergeants"] <= sup.inspector_span * b["inspectors"] + 1e-9).all()
+    span_s = pd.Series(float(sup.sergeant_span), index=b.index)
+    span_i = pd.Series(float(sup.inspector_span), index=b.index)
+    for key, area in sup.per_bcu.items():  # BCU entries; a borough-code entry is checked by the columns below
+        hit = b["bcu"] == key
+        if area.sergeant_span is not None:
+            span_s[hit] = area.sergeant_span
+        if area.inspector_span is not None:
+            span_i[hit] = area.inspector_span
+    by_code = any(not (b["bcu"] == key).any() for key in sup.per_bcu)
+    if not by_code:
+        assert (b["sergeant_span"] == span_s).all() and (b["inspector_span"] == span_i).all()
+    assert (heads <= b["sergeant_span"] * b["sergeants"] + 1e-9).all()
+    assert (b["sergeants"] <= b["inspector_span"] * b["inspectors"] + 1e-9).all()
     assert (b["sergeants"] >= sup.min_sergeants_per_borough).all()
     assert (b["inspectors"] >= sup.min_inspectors_per_borough).all()
     # cost, to the pound, on the scenario's cost basis (the finance pay model when finance.pay is set)

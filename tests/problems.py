@@ -99,14 +99,15 @@ def flat_unit_prices(prob: AllocationProblem, a: float, b: float, m: float) -> U
 
 @st.composite
 def tiny_problems(draw) -> AllocationProblem:
-    """2-3 wards, 2 boroughs, small headcounts; optional budget, moves limit, share bounds, effective floors."""
+    """2-3 wards, 2 boroughs, small headcounts; optional budget, moves limit, share bounds, effective floors,
+    borough caps or spans that differ by borough."""
     n = draw(st.integers(2, 3))
     need = draw(st.lists(st.floats(0.05, 6.0), min_size=n, max_size=n))
     borough = [k % 2 for k in range(n)]
     hc = (draw(st.integers(4, 9)), draw(st.integers(2, 4)), draw(st.integers(2, 4)), draw(st.integers(2, 3)))
     spans = (draw(st.sampled_from([2.0, 3.0, 2.5])), draw(st.sampled_from([1.0, 2.0])))
     prob = make_problem(need, borough, headcount=hc, floors=(1, 0), spans=spans)
-    extra = draw(st.sampled_from(["none", "budget", "moves", "share", "min_eff", "caps"]))
+    extra = draw(st.sampled_from(["none", "budget", "moves", "share", "min_eff", "caps", "spans"]))
     if extra == "budget":
         prob = dataclasses.replace(prob, budget=draw(st.floats(5e5, 1.2e6)))
     elif extra == "moves":
@@ -122,6 +123,12 @@ def tiny_problems(draw) -> AllocationProblem:
         prob = dataclasses.replace(prob, borough_heads_lo=lo, borough_heads_hi=np.maximum(lo, hi))
     elif extra == "min_eff":
         prob = dataclasses.replace(prob, min_eff=np.array(draw(st.lists(st.floats(0.0, 2.5), min_size=n, max_size=n))))
+    elif extra == "spans":  # a BCU with spans of its own (rules.supervision.per_bcu)
+        prob = dataclasses.replace(
+            prob,
+            span_sergeant=np.array([spans[0], draw(st.sampled_from([2.0, 3.0, 4.0]))]),
+            span_inspector=np.array([spans[1], draw(st.sampled_from([1.0, 1.5, 3.0]))]),
+        )
     elif extra == "caps":
         prob = dataclasses.replace(
             prob,

@@ -304,6 +304,27 @@ def test_tight_city_matches_cpsat(seed) -> None:
     assert PriceSearch(fr, start).run(max_evals=30).value >= optimum - CPSAT_TOL
 
 
+@pytest.mark.parametrize("seed", TIGHT_SEEDS[:2])
+def test_spans_of_their_own_match_cpsat(seed) -> None:
+    """Boroughs (their BCUs) with spans of their own: the certified plan keeps each borough's spans and is the
+    exact optimum within the gap."""
+    base = tight_city(seed)
+    nb = base.n_boroughs
+    prob = dataclasses.replace(
+        base,
+        span_sergeant=np.where(np.arange(nb) == 0, 4.0, 7.0),
+        span_inspector=np.where(np.arange(nb) == 0, 3.0, 6.0),
+    )
+    optimum = cpsat_optimum(prob)
+    res = solve_allocation(prob, gap_target=GAP, time_limit=20)
+    assert_plan_ok(prob, res.x, res.p, res.s, res.i)
+    heads = np.bincount(prob.borough, weights=res.x + res.p, minlength=nb)
+    assert (heads <= prob.span_sergeant * res.s + 1e-9).all() and (res.s <= prob.span_inspector * res.i + 1e-9).all()
+    assert res.bound >= optimum - CPSAT_TOL and res.objective <= optimum + CPSAT_TOL
+    assert relative_gap(res.objective, optimum) <= GAP
+    assert optimum != pytest.approx(cpsat_optimum(base), abs=1e-6)  # the spans mattered
+
+
 def test_borough_bound_closes_what_the_lp_leaves() -> None:
     """On a city where whole inspectors bind, the borough bound is below the column-generation bound."""
     prob = tight_city(18)

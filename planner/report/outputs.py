@@ -28,9 +28,11 @@ WARD_COLUMNS = [
 """allocation.csv: ``ward_officers + hotspot_constables == constables`` (without tiers every constable is a ward
 officer)."""
 BOROUGH_COLUMNS = [
-    "borough", "bcu", "constables", "flexible_constables", "pcsos", "sergeants", "inspectors", "cost",
+    "borough", "bcu", "constables", "flexible_constables", "pcsos", "sergeants", "inspectors", "sergeant_span",
+    "inspector_span", "cost",
 ]  # fmt: skip
-"""boroughs.csv: ``flexible_constables`` is the borough's hotspot-team constables (0 without tiers)."""
+"""boroughs.csv: ``flexible_constables`` is the borough's hotspot-team constables (0 without tiers);
+``sergeant_span`` and ``inspector_span`` the spans that held there (``rules.supervision.per_bcu``)."""
 
 
 def _json_safe(obj: Any) -> Any:

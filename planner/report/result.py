@@ -195,7 +195,8 @@ class Plan:
         )
 
     def borough_table(self) -> pd.DataFrame:
-        """One row per borough: borough, bcu, constables, pcsos, sergeants, inspectors, cost (pounds/year)."""
+        """One row per borough: borough, bcu, constables, pcsos, sergeants, inspectors, the borough's sergeant
+        and inspector spans, cost (pounds/year)."""
         w = self.wards
         nb = w.n_boroughs
         cx = np.bincount(w.borough, weights=self.constables, minlength=nb).astype(np.int64)
@@ -213,6 +214,8 @@ class Plan:
                 "pcsos": cp,
                 "sergeants": self.sergeants,
                 "inspectors": self.inspectors,
+                "sergeant_span": self.problem.span_sergeant,
+                "inspector_span": self.problem.span_inspector,
                 "cost": cost,
                 "need": np.bincount(w.borough, weights=w.need, minlength=nb),
             }
@@ -252,6 +255,21 @@ class Plan:
         tiers = tier_summary(self.problem, self.deployment, self.hotspot_teams())
         if tiers is not None:
             out["tiers"] = tiers
+        sup = self.scenario.rules.supervision
+        if sup.per_bcu:
+            out["spans"] = {
+                "sergeant_span": float(sup.sergeant_span),
+                "inspector_span": float(sup.inspector_span),
+                "areas": [
+                    {
+                        "area": key,
+                        "sergeant_span": float(sup.sergeant_span if a.sergeant_span is None else a.sergeant_span),
+                        "inspector_span": float(sup.inspector_span if a.inspector_span is None else a.inspector_span),
+                        "reason": a.reason,
+                    }
+                    for key, a in sup.per_bcu.items()
+                ],
+            }
         return out
 
     def hotspot_teams(self) -> pd.DataFrame:

@@ -2,9 +2,10 @@
 
 ``rules.supervision``: at most ``sergeant_span`` supervisees per sergeant and
 ``inspector_span`` sergeants per inspector, at least
-``min_sergeants_per_borough`` and ``min_inspectors_per_borough``. Per borough ``b``::
+``min_sergeants_per_borough`` and ``min_inspectors_per_borough``; ``per_bcu``
+gives a BCU (or one borough, by code) spans of its own. Per borough ``b``::
 
-    sum over its wards of (x + p) <= S * s_b,        s_b <= I * i_b
+    sum over its wards of (x + p) <= S_b * s_b,        s_b <= I_b * i_b
 
 Whole supervisors are what makes the problem hard: the LP treats them as
 continuous, the borough bound (:mod:`planner.solve.borough_bound`) keeps them
@@ -17,6 +18,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from planner.errors import Problems, ScenarioError
+from planner.inputs.data import WardData
 from planner.problem import AllocationProblem, Deployment
 from planner.ranks import INSPECTOR, SERGEANT
 from planner.rules.base import (
@@ -30,6 +33,7 @@ from planner.rules.base import (
     fmt_n,
     ward_rows,
 )
+from planner.scenario.rules import Supervision as SupervisionSpec
 from planner.tolerances import FEASIBILITY
 
 
@@ -37,6 +41,38 @@ def span_text(spans: np.ndarray) -> str:
     """A span for people: ``8``, or ``6 to 8`` when boroughs (their BCUs) differ."""
     lo, hi = float(np.min(spans)), float(np.max(spans))
     return f"{lo:g}" if lo == hi else f"{lo:g} to {hi:g}"
+
+
+def area_spans(wards: WardData, sup: SupervisionSpec) -> tuple[np.ndarray, np.ndarray]:
+    """Each borough's sergeant and inspector spans: London's, replaced by its BCU's entry in
+    ``rules.supervision.per_bcu`` and then by its own (keyed by borough code).
+
+    Raises
+    ------
+    ScenarioError
+        Naming every key that is neither a BCU nor a borough code of the data.
+    """
+    nb = wards.n_boroughs
+    span_s, span_i = np.full(nb, float(sup.sergeant_span)), np.full(nb, float(sup.inspector_span))
+    bcus, codes = [str(v) for v in wards.borough_bcu], [str(v) for v in wards.borough_codes]
+    found = Problems("scenario rules", ScenarioError)
+    for key in sup.per_bcu:
+        if key not in codes and key not in bcus:
+            found.add(
+                f"rules.supervision.per_bcu: {key!r} is neither a BCU nor a borough code of the data "
+                f"(BCUs: {', '.join(sorted(set(bcus))[:12])})"
+            )
+    found.raise_if_any()
+    for by_code in (False, True):
+        for key, area in sup.per_bcu.items():
+            if (key in codes) != by_code:
+                continue
+            hit = np.array([codes[b] == key if by_code else bcus[b] == key for b in range(nb)])
+            if area.sergeant_span is not None:
+                span_s[hit] = float(area.sergeant_span)
+            if area.inspector_span is not None:
+                span_i[hit] = float(area.inspector_span)
+    return span_s, span_i
 
 
 def least_supervisors(prob: AllocationProblem) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -58,8 +94,9 @@ class Supervision(Rule):
     def build(self, ctx: BuildContext) -> Built:
         sup = ctx.scenario.rules.supervision
         nb = ctx.n_boroughs
+        span_s, span_i = area_spans(ctx.wards, sup)
         return Built(
-            fields={"span_sergeant": float(sup.sergeant_span), "span_inspector": float(sup.inspector_span)},
+            fields={"span_sergeant": span_s, "span_inspector": span_i},
             supervisors=SupervisorBounds(
                 lo_s=np.full(nb, sup.min_sergeants_per_borough, dtype=np.int64),
                 lo_i=np.full(nb, sup.min_inspectors_per_borough, dtype=np.int64),

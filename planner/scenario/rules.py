@@ -19,15 +19,29 @@ class WardCap(Strict):
     pcso: int | None = Field(None, ge=0)
 
 
+class AreaSpans(Strict):
+    """Spans of control for one BCU or borough, replacing the London-wide ones it names."""
+
+    sergeant_span: float | None = Field(None, ge=1, le=1000)
+    """Supervisees (constables plus PCSOs) per sergeant, at most, in this area."""
+    inspector_span: float | None = Field(None, ge=1, le=1000)
+    """Sergeants per inspector, at most, in this area."""
+    reason: str = Field("", max_length=500)
+    """Why this area differs (shown beside the spans in the summary)."""
+
+
 class Supervision(Strict):
     """Spans of control."""
 
-    sergeant_span: float = Field(8.0, ge=1)
+    sergeant_span: float = Field(8.0, ge=1, le=1000)
     """Supervisees (constables plus PCSOs) per sergeant, at most."""
-    inspector_span: float = Field(6.0, ge=1)
+    inspector_span: float = Field(6.0, ge=1, le=1000)
     """Sergeants per inspector, at most."""
     min_sergeants_per_borough: int = Field(1, ge=0)
     min_inspectors_per_borough: int = Field(1, ge=0)
+    per_bcu: dict[str, AreaSpans] = Field(default_factory=dict, max_length=1000)
+    """Spans for named areas: a key is a BCU as the data names it (e.g. ``Central West BCU``) or a borough
+    code (``E09000033``); a borough's own entry wins over its BCU's. Unknown keys are errors."""
 
 
 class Stability(Strict):

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from ortools.sat.python import cp_model
 
-from planner.problem import AllocationProblem, Deployment
+from planner.problem import AllocationProblem, Deployment, HoldsDeployment
 from planner.ranks import INSPECTOR, SERGEANT
 from planner.rules import rows_of
 from planner.rules.base import TERMS
@@ -196,7 +196,7 @@ def choice_model(
 
 
 @dataclass(frozen=True)
-class CpResult:
+class CpResult(HoldsDeployment):
     """A CP-SAT answer, re-evaluated in floating point."""
 
     status: str
@@ -204,26 +204,6 @@ class CpResult:
     objective: float
     bound: float
     seconds: float
-
-    @property
-    def x(self) -> np.ndarray:
-        """Constables per ward."""
-        return self.plan.x
-
-    @property
-    def p(self) -> np.ndarray:
-        """PCSOs per ward."""
-        return self.plan.p
-
-    @property
-    def s(self) -> np.ndarray:
-        """Sergeants per borough."""
-        return self.plan.s
-
-    @property
-    def i(self) -> np.ndarray:
-        """Inspectors per borough."""
-        return self.plan.i
 
 
 def run(

@@ -39,7 +39,7 @@ from enum import Enum
 
 import numpy as np
 
-from planner.problem import AllocationProblem, Deployment
+from planner.problem import AllocationProblem, Deployment, HoldsDeployment
 from planner.solve.borough_primal import inspectors_bind, polish_plan, refine_with_boroughs
 from planner.solve.columns import RowPrices, choice_lagrangian, lagrangian_bound
 from planner.solve.master import Columns, MasterSolution, solve_master
@@ -69,7 +69,7 @@ class Status(str, Enum):
 
 
 @dataclass(frozen=True)
-class Allocation:
+class Allocation(HoldsDeployment):
     """What the solver returns: the plan plus the certificate."""
 
     status: Status
@@ -86,26 +86,6 @@ class Allocation:
     proven_infeasible: bool = False
     """True when no plan exists by proof (the LP relaxation, or whole supervisors), not a failed heuristic."""
     log: tuple[str, ...] = field(default=())
-
-    @property
-    def x(self) -> np.ndarray:
-        """Constables per ward."""
-        return self.plan.x
-
-    @property
-    def p(self) -> np.ndarray:
-        """PCSOs per ward."""
-        return self.plan.p
-
-    @property
-    def s(self) -> np.ndarray:
-        """Sergeants per borough."""
-        return self.plan.s
-
-    @property
-    def i(self) -> np.ndarray:
-        """Inspectors per borough."""
-        return self.plan.i
 
 
 def relative_gap(objective: float, bound: float) -> float:
