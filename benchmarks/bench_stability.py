@@ -91,19 +91,19 @@ def replan(data_dir: str) -> list[str]:
 
 
 def phasing(data_dir: str) -> list[str]:
+    """Issue 11's phasing targets, as benchmarks/stability_phasing.py measures and prints them (its own
+    wider table: before is the phasing with continuity, additionality and the terminal condition off)."""
     try:
-        from stability_phasing import phasing_targets  # type: ignore[import-not-found]
+        from stability_phasing import format_targets, phasing_targets  # type: ignore[import-not-found]
     except ImportError:
         return ["phasing: benchmarks/stability_phasing.py not present (finance work not merged)"]
-    return [
-        _row(r["name"], str(r["before"]), str(r["after"]), str(r["target"]), bool(r["met"]))
-        for r in phasing_targets(data_dir)
-    ]
+    table = format_targets(phasing_targets(data_dir)).splitlines()
+    return ["", "phasing on london-phasing-2023-25.yaml (benchmarks/stability_phasing.py):", *table]
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data-dir", default=str(REPO.parent / "shared" / "data"))
+    ap.add_argument("--data-dir", default=os.environ.get("PLANNER_DATA_DIR", str(REPO.parent / "shared" / "data")))
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
     if not (Path(args.data_dir) / "london_wards_2022_bng.gpkg").is_file():

@@ -20,7 +20,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from planner.errors import InfeasibleError, PlannerError
 from planner.scenario.base import seconds_argument, seed_argument
@@ -30,6 +30,14 @@ if TYPE_CHECKING:
     from planner.progress_bar import BarProgress
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INFEASIBLE = 0, 1, 2, 3
+
+
+def _idle_words(plan: Any) -> str:
+    """`` (in post, not deployed: 2 sergeants, 10 inspectors)`` or nothing."""
+    from planner.report.plain import count
+
+    idle = [count(n, rank if rank != "pcso" else "PCSO") for rank, n in plan.not_deployed.items() if n > 0]
+    return f" (in post, not deployed: {', '.join(idle)})" if idle else ""
 
 
 def _err(message: str) -> None:
@@ -125,7 +133,8 @@ def run_solve(args: argparse.Namespace) -> int:
         f"(solved in {duration(plan.solve_seconds)}; objective {plan.objective:,.4f}, bound {plan.bound:,.4f})\n"
         f"  deployed: {count(t['constable'], 'constable')}, {count(t['pcso'], 'PCSO')}, "
         f"{count(t['sergeant'], 'sergeant')}, {count(t['inspector'], 'inspector')}\n"
-        f"  pay cost: {money(plan.cost_annual)} a year ({money(plan.cost_annual, exact=True)})\n"
+        f"  pay cost: {money(plan.cost_annual)} a year ({money(plan.cost_annual, exact=True)}) for those deployed; "
+        f"{money(plan.cost_in_post_annual)} a year for everyone in post{_idle_words(plan)}\n"
         f"  wrote {where}: {', '.join(Path(f).name for f in files)}"
     )
     changes = plan.changes()

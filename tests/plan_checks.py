@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from planner.finance.costing import unit_costs
 from planner.scenario import Scenario
 
 
@@ -92,15 +93,23 @@ def recompute(out: Path, scenario: Scenario) -> dict[str, object]:
     assert (b["sergeants"] <= b["inspector_span"] * b["inspectors"] + 1e-9).all()
     assert (b["sergeants"] >= sup.min_sergeants_per_borough).all()
     assert (b["inspectors"] >= sup.min_inspectors_per_borough).all()
-    # cost, to the pound
-    cost = {r: totals[r] * wf.rank(r).annual_cost for r in totals}
+    # cost, to the pound, on the scenario's cost basis (the finance pay model when finance.pay is set)
+    rate = unit_costs(scenario)
+    cost = {r: totals[r] * rate[r] for r in totals}
     row_cost = (
-        b["constables"] * wf.constable.annual_cost + b["pcsos"] * wf.pcso.annual_cost
-        + b["sergeants"] * wf.sergeant.annual_cost + b["inspectors"] * wf.inspector.annual_cost
+        b["constables"] * rate["constable"] + b["pcsos"] * rate["pcso"]
+        + b["sergeants"] * rate["sergeant"] + b["inspectors"] * rate["inspector"]
     )  # fmt: skip
     assert (row_cost.round(2) == b["cost"].round(2)).all()
     assert math.isclose(summary["cost_annual"], sum(cost.values()), abs_tol=0.5)
     assert math.isclose(b["cost"].sum(), summary["cost_annual"], abs_tol=0.5)
+    # everyone in post is paid: those not deployed too
+    if "cost_in_post_annual" in summary:
+        idle = {r: wf.rank(r).headcount - totals[r] for r in totals}
+        assert summary["not_deployed"] == idle
+        in_post = sum(wf.rank(r).headcount * rate[r] for r in totals)
+        assert math.isclose(summary["cost_in_post_annual"], in_post, abs_tol=0.5)
+        assert math.isclose(summary["cost"]["not_deployed_annual"], sum(idle[r] * rate[r] for r in idle), abs_tol=0.5)
     if rules.budget is not None:
         assert summary["cost_annual"] <= rules.budget + 0.5
     # the certificate

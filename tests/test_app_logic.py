@@ -439,6 +439,11 @@ def test_excel_export_has_units_and_the_plan(small):
     assert boroughs["Pay cost (£ a year)"].sum() == pytest.approx(plan.borough_table()["cost"].sum(), abs=len(boroughs))
     summary = book["Summary"].set_index("Figure")
     assert summary.loc["Pay cost", "Unit"] == "£ a year"
+    # one cost basis: everyone in post is paid, those the plan cannot deploy included
+    idle = sum(n * float(plan.workforce.annual_cost[k]) for k, n in enumerate(plan.not_deployed.values()))
+    in_post = summary.loc["Pay cost of everyone in post (those not deployed included)", "Value"]
+    assert float(in_post) == pytest.approx(plan.cost_annual + idle, abs=1)
+    assert int(summary.loc["Sergeants in post, not deployed", "Value"]) == plan.not_deployed["sergeant"]
     assert str(summary.loc["How close to the best plan", "Value"]).startswith("proved")
 
 

@@ -165,6 +165,7 @@ def test_solve_says_how_good_the_plan_is(tmp_path, capsys, monkeypatch):
     err = capsys.readouterr().err
     assert "proved within" in err or "proved the best possible plan" in err
     assert "pay cost: £" in err and " a year (£" in err
+    assert "for those deployed; £" in err and "a year for everyone in post" in err  # one cost basis
     assert "nan" not in err.lower()
     for step_label in ("Loading the engine", "Reading the data", "Solving", "Writing the plan"):
         assert f"{step_label}: " in err  # one line per step (stderr is not a terminal here)

@@ -231,10 +231,15 @@ def test_ward_borough_and_total_reconcile_exactly(counts: list[int], sup: list[i
         expected = to_pence(wards.loc[in_b, "cost"].sum()) + sup[b] * to_pence(rates["sergeant"])
         expected += sup[3 + b] * to_pence(rates["inspector"])
         assert to_pence(boroughs.loc[b, "cost"]) == expected
-    assert to_pence(boroughs["cost"].sum()) == to_pence(pc.total) == to_pence(sum(pc.by_rank.values()))
+    assert to_pence(boroughs["cost"].sum()) == to_pence(pc.deployed_total)
     heads = (c.sum(), p.sum(), sum(sup[:3]), sum(sup[3:]))
-    manual = sum(int(n) * to_pence(rates[r]) for r, n in zip(RANKS, heads))
-    assert to_pence(pc.total) == manual
+    assert to_pence(pc.deployed_total) == sum(int(n) * to_pence(rates[r]) for r, n in zip(RANKS, heads))
+    # everyone in post is paid: the scenario's headcount, or those deployed if more
+    posts = [max(int(n), sc.workforce.rank(r).headcount) for r, n in zip(RANKS, heads)]
+    assert pc.not_deployed == {r: posts[k] - int(heads[k]) for k, r in enumerate(RANKS)}
+    manual = sum(n * to_pence(rates[r]) for r, n in zip(RANKS, posts))
+    assert to_pence(pc.total) == manual == to_pence(sum(pc.by_rank.values()))
+    assert to_pence(pc.total) == to_pence(pc.deployed_total) + to_pence(pc.idle_row()["cost"])
 
 
 def test_plan_costs_match_the_plans_borough_table(hand: Scenario) -> None:
@@ -244,4 +249,22 @@ def test_plan_costs_match_the_plans_borough_table(hand: Scenario) -> None:
         pc = plan_costs(plan)
         theirs = plan.borough_table()["cost"].to_numpy()
         assert np.array_equal(np.round(theirs), np.round(pc.borough_table()["cost"].to_numpy()))
-        assert round(pc.total) == round(theirs.sum())
+        assert round(pc.deployed_total) == round(theirs.sum())
+
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")) + sorted((SCENARIOS / "finance").glob("*.yaml")))
+def test_shipped_scenarios_cost_every_rank_from_the_pay_model(path: Path) -> None:
+    """One cost basis: every shipped scenario has finance.pay; the annual_cost shown in its workforce
+    block (for reading only) is the pay model's figure to the pound."""
+    sc = load_scenario(path)
+    assert sc.finance is not None and sc.finance.pay is not None, path.name
+    costs = annual_cost_per_rank(sc)
+    assert costs is not None
+    assert costs == pytest.approx(
+        {"constable": 62_407.65, "pcso": 53_938.99, "sergeant": 82_748.84, "inspector": 98_549.62}
+    )
+    for rank in RANKS:
+        assert abs(sc.workforce.rank(rank).annual_cost - costs[rank]) <= 0.5, (path.name, rank)

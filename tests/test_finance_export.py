@@ -40,11 +40,13 @@ def test_marginal_pcsos_and_constables_instead_recomputed(comparison: compare_mo
         rates = unit_costs(opt.scenario)
         fewer = simple_solve(opt.scenario.with_changes({"workforce.pcso.headcount": 30}))
         delta = to_pence(plan_costs(opt.plan).total) - to_pence(plan_costs(fewer).total)
-        # 100 PCSOs plus the sergeants and inspectors they needed
+        # everyone in post is paid: 100 fewer PCSOs save their pay; the sergeants who supervised them stay in post
+        assert delta == 100 * to_pence(rates["pcso"])
+        deployed = to_pence(plan_costs(opt.plan).deployed_total) - to_pence(plan_costs(fewer).deployed_total)
         d_sg = int(opt.plan.sergeants.sum() - fewer.sergeants.sum())
         d_in = int(opt.plan.inspectors.sum() - fewer.inspectors.sum())
         hand = 100 * to_pence(rates["pcso"]) + d_sg * to_pence(rates["sergeant"]) + d_in * to_pence(rates["inspector"])
-        assert delta == hand
+        assert deployed == hand and d_sg > 0  # ... and those sergeants are no longer deployed
         row = opt.row()
         assert to_pence(row["marginal_cost_last_100_pcsos"]) == delta
         assert row["marginal_need_last_100_pcsos"] == pytest.approx(need_served(opt.plan) - need_served(fewer))
@@ -74,11 +76,21 @@ def test_workbook_and_csv_reconcile_to_the_pound(comparison: compare_mod.Compari
         boroughs = pd.read_csv(tmp_path / "out" / f"{opt.name}-boroughs.csv")
         rates = unit_costs(opt.scenario)
         supervisors = opt.plan.sergeants.sum() * rates["sergeant"] + opt.plan.inspectors.sum() * rates["inspector"]
-        per_ward = wards["cost"].sum() + supervisors
-        plan_table = opt.plan.borough_table()["cost"].sum()
+        sc = opt.scenario
+        idle = sum(
+            (sc.workforce.rank(r).headcount - int(np.sum(getattr(opt.plan, a)))) * rates[r]
+            for r, a in (("constable", "constables"), ("pcso", "pcsos"), ("sergeant", "sergeants"),
+                         ("inspector", "inspectors"))
+        )  # fmt: skip
+        assert idle > 0  # the simple plan leaves sergeants in post undeployed
+        per_ward = wards["cost"].sum() + supervisors + idle
+        plan_table = opt.plan.borough_table()["cost"].sum() + idle
         export_summary = summary.loc[summary["option"] == opt.name, "annual_cost"].item()
+        idle_row = boroughs[boroughs["borough"] == "in post, not deployed"]["cost"].item()
         figures = [workbook_total, per_ward, boroughs["cost"].sum(), plan_table, export_summary, opt.costs.total]
         assert len({round(f) for f in figures}) == 1, figures
+        in_summary = summary.loc[summary["option"] == opt.name, "annual_cost_not_deployed"].item()
+        assert round(idle_row) == round(idle) == round(in_summary)
 
 
 def test_nothing_half_written(comparison: compare_mod.Comparison, tmp_path: Path, monkeypatch) -> None:
@@ -131,12 +143,15 @@ def test_real_plan_borough_table_and_finance_export_agree(name: str, tmp_path: P
     ward_cost = pd.read_csv(tmp_path / f"{sc.name}-wards.csv")["cost"].sum()
     rates = unit_costs(sc)
     sup = plan.sergeants.sum() * rates["sergeant"] + plan.inspectors.sum() * rates["inspector"]
+    idle = sum(plan.not_deployed[r] * rates[r] for r in rates)
     figures = [
-        plan.cost_annual,
-        plan.borough_table()["cost"].sum(),
+        plan.cost_in_post_annual,
+        plan.cost_annual + plan.cost_not_deployed_annual,
+        plan.borough_table()["cost"].sum() + idle,
         pd.read_csv(tmp_path / f"{sc.name}-boroughs.csv")["cost"].sum(),
-        ward_cost + sup,
+        ward_cost + sup + idle,
         pd.read_csv(tmp_path / "summary.csv")["annual_cost"].item(),
+        plan.summary()["cost"]["in_post_annual"],
     ]
     assert len({round(f) for f in figures}) == 1, figures
     assert np.array_equal(plan.constables, plan_costs(plan).constables)
@@ -146,12 +161,23 @@ def test_real_plan_borough_table_and_finance_export_agree(name: str, tmp_path: P
 def test_cost_command(tmp_path: Path, capsys) -> None:
     from planner.cli import main
 
+    band = ["--band", "objective.pcso_effectiveness=0.4,0.8"]
     code = main(["cost", str(DATA / "small-option.yaml"), str(DATA / "small-option-paid.yaml"), "--out",
-                 str(tmp_path), "--no-charts", "--time-limit", "20"])  # fmt: skip
+                 str(tmp_path), "--no-charts", "--time-limit", "20", *band])  # fmt: skip
     out = capsys.readouterr()
     assert code == 0
     assert "small-option: £" in out.out and "the last 100 PCSOs cost £" in out.out
+    assert "objective.pcso_effectiveness = 0.6: assumption: no published source" in out.out
+    # the shipped default: PCSOs have a role of their own, so the band speaks of value added
+    assert "need served is the planner's value, constables valued on need, PCSOs on their own need" in out.out
+    assert "the last 100 PCSOs add as much value as" in out.out
+    assert "officers per 1,000 residents in IMD decile" in out.out  # the equity lens, per option
+    assert "with objective.pcso_effectiveness from 0.4 to 0.8" in out.out
     assert (tmp_path / "finance.xlsx").is_file()
+    band = pd.read_csv(tmp_path / "band.csv")
+    assert list(band["value"]) == [0.4, 0.8, 0.4, 0.8] and set(band["option"]) == {"small-option", "small-option-paid"}
+    code = main(["cost", str(DATA / "small-option.yaml"), "--band", "objective.pcso_effectiveness=nan:1"])
+    assert code == 2 and "expected finite numbers" in capsys.readouterr().err
 
 
 @pytest.mark.skipif(not _has_core(), reason="planner.solve is not available")
@@ -164,7 +190,7 @@ def test_phase_command_and_exit_codes(tmp_path: Path, capsys) -> None:
     code = main(["phase", str(DATA / "small-phase-too-few-places.yaml"), "--out", str(tmp_path / "no")])
     err = capsys.readouterr().err
     assert code == 3
-    assert "needs" in err and "training places are 5 a quarter" in err
+    assert "needs" in err and "training places left after keeping the base PCSOs at 60 (additionality)" in err
     assert not (tmp_path / "no").exists()
     code = main(["phase", str(DATA / "bad-mix-sum.yaml")])
     assert code == 2

@@ -1,12 +1,15 @@
-"""Phasing: every period respects places, lag, attrition, caps, targets, floors, spans and
-budgets (recomputed here from the result); same seed, same answer; a brute-force oracle on
-a tiny case; infeasible phasings explained with numbers that are themselves checked."""
+"""Phasing: every period respects places, lag, attrition, caps, targets, floors, spans,
+budgets, continuity between boroughs, additionality and the terminal condition (recomputed
+here from the result, independently of planner.finance); same seed, same answer; a
+brute-force oracle on a tiny case; infeasible phasings explained with numbers that are
+themselves checked. The rules' own oracles and explanations: test_finance_phasing_rules.py."""
 
 from __future__ import annotations
 
 import itertools
 import math
 from decimal import ROUND_FLOOR, Decimal
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -24,12 +27,19 @@ from planner.scenario import RANKS, Scenario
 
 WARDS = make_wards()
 
+RULES_OFF: dict[str, Any] = {
+    "continuity": {"max_move_share": None, "borough_move_share": None},
+    "additionality": {"base_floor": None},
+    "terminal": {"hold": None},
+}
+"""The phasing block keys that switch off continuity, additionality and the terminal condition."""
+
 
 def small(**phasing: Any) -> Scenario:
     """3 boroughs x 4 wards; a 12-PCSO stream due in the fourth quarter."""
     ranks = {
         "constable": {"intake": 3, "lag": 2, "attrition": 0.03},
-        "pcso": {"intake": 5, "lag": 1, "attrition": 0.05},
+        "pcso": {"intake": 6, "lag": 1, "attrition": 0.05},
         "sergeant": {"intake": 2, "lag": 1, "attrition": 0.02, "establishment": 10},
         "inspector": {"intake": 1, "lag": 1, "attrition": 0.0},
     }
@@ -57,13 +67,74 @@ def half_up(rate: float, stock: int) -> int:
     return int((Decimal(str(rate)) * stock + Decimal("0.5")).to_integral_value(rounding=ROUND_FLOOR))
 
 
+def half_up_fraction(x: Fraction) -> int:
+    return math.floor(x + Fraction(1, 2))
+
+
+def shares(total: int, weights: list[int]) -> list[int]:
+    """Largest-remainder apportionment with exact fractions (ties to the lower index)."""
+    whole = sum(weights)
+    if whole == 0 or total == 0:
+        return [0] * len(weights)
+    quotas = [Fraction(total * w, whole) for w in weights]
+    out = [math.floor(q) for q in quotas]
+    order = sorted(range(len(weights)), key=lambda i: (-(quotas[i] - out[i]), i))
+    for i in order[: total - sum(out)]:
+        out[i] += 1
+    return out
+
+
+def recheck_rules(sc: Scenario, res: Any, leavers: np.ndarray, stock: np.ndarray) -> None:
+    """Continuity, additionality and the terminal condition, quarter by quarter, from scratch.
+
+    ``leavers`` and ``stock`` are (4, T) per rank, recomputed by the caller.
+    """
+    assert sc.finance is not None and sc.finance.phasing is not None
+    ph = sc.finance.phasing
+    pb, f, d, u = res.problem, res.flows, res.deploy, res.stood_down
+    T, B = pb.n_periods, pb.n_boroughs
+    ranks = [RANKS.index(r) for r in ph.continuity.ranks] if ph.continuity.active else []
+    assert (u >= 0).all()
+    assert not u[[k for k in range(4) if k not in ranks]].any()
+    for k in ranks:
+        for t in range(1, T):
+            before = [int(x) for x in d[k, :, t - 1]]
+            n, post, deployed = int(leavers[k, t]), int(stock[k, t - 1]), sum(before)
+            from_deployed = n if post <= deployed else half_up_fraction(Fraction(n * deployed, post))
+            kept = [a - b for a, b in zip(before, shares(min(from_deployed, deployed), before))]
+            lost = [max(0, kept[b] - int(d[k, b, t])) for b in range(B)]
+            assert all(int(u[k, b, t]) <= lost[b] for b in range(B))
+            assert int(u[k, :, t].sum()) <= int(stock[k, t]) - int(d[k, :, t].sum())  # stood down: not deployed
+            moved = [lost[b] - int(u[k, b, t]) for b in range(B)]
+            if ph.continuity.max_move_share is not None:
+                assert sum(moved) <= math.floor(Fraction(str(ph.continuity.max_move_share)) * deployed)
+            if ph.continuity.borough_move_share is not None:
+                share = Fraction(str(ph.continuity.borough_move_share))
+                assert all(moved[b] <= math.floor(share * before[b]) for b in range(B))
+    streams = {RANKS.index(s.rank) for s in ph.streams}
+    for j, pool in enumerate(pb.pools):
+        k = pool.rank
+        flow = ph.ranks[RANKS[k]]  # type: ignore[index]
+        if not pool.is_stream and k in streams and ph.additionality.base_floor is not None:
+            floor = min(math.ceil(Fraction(str(ph.additionality.base_floor)) * pool.initial), pool.cap)
+            assert (f.stock[j, flow.lag :] >= floor).all(), (pool.name, f.stock[j], floor)
+        if ph.terminal.hold is not None:
+            last = after = int(f.stock[j, -1])
+            for m in range(flow.lag):
+                after = after - half_up(flow.attrition, after) + int(f.recruits[j, T - flow.lag + m])
+                assert Fraction(str(ph.terminal.hold)) * last <= after <= pool.cap, (pool.name, m, after, last)
+
+
 def recheck(sc: Scenario, res: Any) -> None:
-    """Recompute the stock-flow, capacity, lag, targets, deployment rules and costs from scratch."""
+    """Recompute the stock-flow, capacity, lag, targets, deployment rules, costs and the three
+    rules of a phasing a force could run, from scratch."""
     assert sc.finance is not None and sc.finance.phasing is not None
     ranks = {r: flow.model_dump() for r, flow in sc.finance.phasing.ranks.items()}
     pb, f, d = res.problem, res.flows, res.deploy
     T = pb.n_periods
     rates = cost_rates(sc)
+    rank_leavers = np.zeros((4, T), dtype=np.int64)
+    rank_stock = np.zeros((4, T), dtype=np.int64)
     for j, pool in enumerate(pb.pools):
         rank = RANKS[pool.rank]
         rate, lag = ranks[rank]["attrition"], ranks[rank]["lag"]
@@ -80,6 +151,8 @@ def recheck(sc: Scenario, res: Any) -> None:
                 assert stock >= pool.target
             trainees = f.recruits[j, max(0, t - lag + 1) : t + 1].sum()
             assert f.trainees[j, t] == trainees
+            rank_leavers[pool.rank, t] += leavers
+            rank_stock[pool.rank, t] += stock
     start = 2023 * 12 + 3
     for k, rank in enumerate(RANKS):
         js = [j for j, p in enumerate(pb.pools) if p.rank == k]
@@ -99,6 +172,7 @@ def recheck(sc: Scenario, res: Any) -> None:
         assert (8 * d[2, :, t] >= d[0, :, t] + d[1, :, t]).all()
         assert (6 * d[3, :, t] >= d[2, :, t]).all()
         assert (d[2, :, t] >= 1).all() and (d[3, :, t] >= 1).all()
+    recheck_rules(sc, res, rank_leavers, rank_stock)
     assert check_phasing(res) == []
 
 
@@ -171,7 +245,7 @@ def _stock_after(rate: float, lag: int, per_quarter: int, first: int, last: int,
 
 
 def test_too_few_training_places_is_explained_with_checked_numbers() -> None:
-    sc = small(ranks={"pcso": {"intake": 3}})
+    sc = small(ranks={"pcso": {"intake": 3}}, **RULES_OFF)
     with pytest.raises(InfeasibleError) as err:
         plan_phasing(sc, WARDS, seed=0)
     text = str(err.value)
@@ -232,7 +306,7 @@ def test_matches_brute_force_on_a_tiny_case() -> None:
         "gap": 0.0,
         "tangents": 120,
     }
-    sc = Scenario(name="tiny", finance={"periods": 3, "phasing": block}).with_changes(
+    sc = Scenario(name="tiny", finance={"periods": 3, "phasing": {**block, **RULES_OFF}}).with_changes(
         {
             "workforce.constable.headcount": 4,
             "workforce.pcso.headcount": 2,
@@ -288,6 +362,7 @@ def test_random_phasings_respect_every_rule(intake: int, lag: int, attrition: fl
         res = plan_phasing(sc, WARDS, seed=1)
     except InfeasibleError as exc:
         # only the explained kinds of conflict; the training-place arithmetic is checked above
-        assert any(k in str(exc) for k in ("training places", "impossible", "ward floors need"))
+        kinds = ("training places", "impossible", "ward floors need", "continuity cannot be kept")
+        assert any(k in str(exc) for k in kinds)
         return
     recheck(sc, res)

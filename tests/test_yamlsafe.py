@@ -136,3 +136,18 @@ def test_every_yaml_reader_goes_through_the_loader() -> None:
                 ):
                     offenders.append(f"{path.relative_to(REPO)}:{node.lineno}: yaml.{node.attr}")
     assert not offenders, offenders
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("460.0e6", 460e6), ("1e6", 1e6), ("-2.5E-3", -2.5e-3), ("+7e+2", 700.0), (".5e1", 5.0), ("1_000e3", 1e6)],
+)
+def test_numbers_with_an_unsigned_exponent_are_numbers(text: str, value: float) -> None:
+    # YAML 1.1 (PyYAML) reads 460.0e6 as the text "460.0e6"; a budget written that way is a number here
+    assert yaml.safe_load(f"a: {text}")["a"] in (text, value)
+    assert load_yaml_text(f"a: {text}", "x.yaml") == {"a": value}
+
+
+@pytest.mark.parametrize("text", ["e6", "1e", "1e6x", "'1e6'", '"460.0e6"', "1.2.3e4"])
+def test_text_that_only_looks_like_an_exponent_stays_text(text: str) -> None:
+    assert isinstance(load_yaml_text(f"a: {text}", "x.yaml")["a"], str)

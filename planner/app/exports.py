@@ -135,6 +135,11 @@ def summary_sheet(plan: Plan) -> pd.DataFrame:
         ("Sergeants deployed", t["sergeant"], "people"),
         ("Inspectors deployed", t["inspector"], "people"),
         ("Pay cost", round(plan.cost_annual), "£ a year"),
+        ("Pay cost of everyone in post (those not deployed included)", round(plan.cost_in_post_annual), "£ a year"),
+        *(
+            (f"{rank.title() if rank != 'pcso' else 'PCSO'}s in post, not deployed", n, "people")
+            for rank, n in plan.not_deployed.items()
+        ),
         ("Budget", "none" if budget is None else round(float(budget)), "" if budget is None else "£ a year"),
         ("Wards", int(plan.wards.n_wards), "wards"),
         ("Boroughs", int(plan.wards.n_boroughs), "boroughs"),

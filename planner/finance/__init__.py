@@ -2,10 +2,14 @@
 
 Submodules: :mod:`~planner.scenario.finance` (the ``finance:`` scenario block and its
 sourced defaults), :mod:`~planner.finance.costing` (pay and on-costs per rank,
-plan costs by rank, ward and borough), :mod:`~planner.finance.phasing`
-(quarter-by-quarter recruitment and deployment), :mod:`~planner.finance.compare`
-(``planner cost``), :mod:`~planner.finance.export` (XLSX, CSV, charts) and
-:mod:`~planner.finance.cli`. Importing this package does not import OR-Tools.
+plan costs by rank, ward and borough, everyone in post), :mod:`~planner.finance.phasing`
+(quarter-by-quarter recruitment and deployment; :mod:`~planner.finance.flows`,
+:mod:`~planner.finance.deploy`, :mod:`~planner.finance.exchange`,
+:mod:`~planner.finance.phasing_rules` for continuity, additionality and the terminal
+condition, :mod:`~planner.finance.feasibility`, :mod:`~planner.finance.phasing_result`),
+:mod:`~planner.finance.compare` (``planner cost``), :mod:`~planner.finance.band` (how its
+conclusion moves with the value assumptions), :mod:`~planner.finance.export` (XLSX, CSV,
+charts) and :mod:`~planner.finance.cli`. Importing this package does not import OR-Tools.
 """
 
 from planner.finance.costing import (

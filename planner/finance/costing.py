@@ -3,6 +3,10 @@
 Unit costs per rank come from the pay model (:mod:`planner.inputs.pay`). Plan
 totals are summed in whole pence (integers), so the per-ward, per-borough and
 London-wide totals reconcile exactly.
+
+A plan costs everyone *in post*: the people it deploys (by ward and borough) and
+the people it cannot deploy (for want of supervisors, or ward and borough caps),
+who are paid all the same and are shown as "in post, not deployed".
 """
 
 from __future__ import annotations
@@ -112,6 +116,10 @@ class PlanCosts:
         Constables' and PCSOs' cost per ward.
     borough_pence : (B, 4) int
         Cost per borough and rank (constables, PCSOs of its wards; its sergeants, inspectors).
+    in_post : dict[str, int]
+        Headcount in post per rank (deployed or not).
+    idle : (4,) int
+        People in post but not deployed, per rank.
     """
 
     wards: Any
@@ -123,16 +131,49 @@ class PlanCosts:
     ward_pence: np.ndarray
     borough_pence: np.ndarray
     source: str
+    in_post: dict[str, int]
+    idle: np.ndarray
 
     @property
-    def total(self) -> float:
-        """London-wide annual cost, pounds."""
+    def idle_pence(self) -> np.ndarray:
+        """(4,) annual cost of the people in post but not deployed, per rank, pence."""
+        return self.idle * np.array([self.rate_pence[r] for r in RANKS], dtype=np.int64)  # type: ignore[no-any-return]
+
+    @property
+    def deployed_total(self) -> float:
+        """Annual cost of the people deployed, pounds (the sum of the borough table)."""
         return int(self.borough_pence.sum()) / 100
 
     @property
+    def not_deployed_total(self) -> float:
+        """Annual cost of the people in post but not deployed, pounds."""
+        return int(self.idle_pence.sum()) / 100
+
+    @property
+    def total(self) -> float:
+        """London-wide annual cost of everyone in post (deployed or not), pounds."""
+        return int(self.borough_pence.sum() + self.idle_pence.sum()) / 100
+
+    @property
     def by_rank(self) -> dict[str, float]:
-        """Annual cost per rank, pounds."""
-        return {r: int(self.borough_pence[:, k].sum()) / 100 for k, r in enumerate(RANKS)}
+        """Annual cost per rank of everyone in post, pounds."""
+        return {r: int(self.borough_pence[:, k].sum() + self.idle_pence[k]) / 100 for k, r in enumerate(RANKS)}
+
+    @property
+    def not_deployed(self) -> dict[str, int]:
+        """People in post but not deployed, per rank."""
+        return {r: int(self.idle[k]) for k, r in enumerate(RANKS)}
+
+    def idle_row(self) -> dict[str, Any]:
+        """The borough table's "in post, not deployed" row (London-wide; counts and pounds)."""
+        n = self.not_deployed
+        row: dict[str, Any] = {"borough": "in post, not deployed", "bcu": ""}
+        row.update({"constables": n["constable"], "pcsos": n["pcso"], "sergeants": n["sergeant"]})
+        row["inspectors"] = n["inspector"]
+        for k, r in enumerate(RANKS):
+            row[f"cost_{r}"] = int(self.idle_pence[k]) / 100
+        row["cost"] = self.not_deployed_total
+        return row
 
     def ward_table(self) -> pd.DataFrame:
         """Per ward: counts and cost (pounds) of constables and PCSOs."""
@@ -177,8 +218,10 @@ def costs_of_counts(
     pcsos: np.ndarray,
     sergeants: np.ndarray,
     inspectors: np.ndarray,
+    in_post: dict[str, int] | None = None,
 ) -> PlanCosts:
-    """Cost a deployment (per-ward constables and PCSOs, per-borough supervisors)."""
+    """Cost a deployment (per-ward constables and PCSOs, per-borough supervisors) and the people in post
+    it leaves undeployed (``in_post`` per rank; default ``workforce.<rank>.headcount``)."""
     detailed = annual_cost_per_rank(scenario)
     rates = detailed or {r: float(scenario.workforce.rank(r).annual_cost) for r in RANKS}
     pence = {r: to_pence(v) for r, v in rates.items()}
@@ -193,6 +236,9 @@ def costs_of_counts(
     np.add.at(borough[:, 1], wards.borough, ward_pence[:, 1])
     borough[:, 2] = sg * pence["sergeant"]
     borough[:, 3] = ins * pence["inspector"]
+    posts = in_post if in_post is not None else {r: int(scenario.workforce.rank(r).headcount) for r in RANKS}
+    deployed = {"constable": int(c.sum()), "pcso": int(p.sum()), "sergeant": int(sg.sum()), "inspector": int(ins.sum())}
+    idle = np.array([max(0, posts[r] - deployed[r]) for r in RANKS], dtype=np.int64)
     return PlanCosts(
         wards=wards,
         constables=c,
@@ -203,11 +249,14 @@ def costs_of_counts(
         ward_pence=ward_pence,
         borough_pence=borough,
         source="finance pay model" if detailed else "scenario workforce",
+        in_post={r: max(posts[r], deployed[r]) for r in RANKS},
+        idle=idle,
     )
 
 
 def plan_costs(plan: Any) -> PlanCosts:
-    """Recompute the cost of a :class:`planner.report.result.Plan` by rank, ward and borough.
+    """Recompute the cost of a :class:`planner.report.result.Plan` by rank, ward and borough, and of the
+    people in post it does not deploy (the scenario's headcount less those deployed).
 
     Parameters
     ----------

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from planner.finance.band import assumptions, bands_table
 from planner.finance.compare import Comparison, OptionCost
 from planner.finance.costing import rank_breakdown
 from planner.finance.phasing_result import PhasingResult
@@ -137,14 +138,16 @@ def _plt() -> Any:
 
 def option_blocks(opt: OptionCost) -> list[tuple[str | None, pd.DataFrame]]:
     """The tables of one option's sheet: boroughs (with total), years, unit costs, variants."""
-    boroughs = _with_total(opt.costs.borough_table(), "borough")
+    boroughs = _with_total(borough_rows(opt), "borough")
     years = _with_total(opt.years, "fy")
     units = rank_breakdown(opt.scenario).reset_index()
     blocks: list[tuple[str | None, pd.DataFrame]] = [
-        (f"{opt.name}: annual cost by borough (pounds, {opt.costs.source})", boroughs),
-        ("Cost of this deployment per financial year (cash and real terms)", years),
+        (f"{opt.name}: annual cost by borough and of those in post but not deployed (pounds, {opt.costs.source})",
+         boroughs),
+        ("Cost of everyone in post per financial year (cash and real terms)", years),
         ("Cost per person per rank (pounds a year)", units),
-    ]
+        ("Effectiveness figures: source, or labelled an assumption", pd.DataFrame(assumptions(opt.scenario))),
+    ]  # fmt: skip
     variants = [v for v in (opt.fewer_pcsos, opt.constables_instead) if v is not None]
     if variants:
         rows = [
@@ -152,8 +155,19 @@ def option_blocks(opt: OptionCost) -> list[tuple[str | None, pd.DataFrame]]:
              **{f"heads_{r}": v.heads.get(r) for r in RANKS}, "note": v.error or ""}
             for v in variants
         ]  # fmt: skip
-        blocks.append(("Re-solved variants", pd.DataFrame(rows)))
+        blocks.append(("Re-solved variants (annual cost of everyone in post)", pd.DataFrame(rows)))
+    if opt.band:
+        blocks.append(
+            ("How the conclusion moves with each assumption (re-solved at each value)", bands_table(opt.band))
+        )
     return blocks
+
+
+def borough_rows(opt: OptionCost) -> pd.DataFrame:
+    """The borough cost table plus a row for the people in post but not deployed (London-wide), so that
+    its total is the cost of everyone in post."""
+    table = opt.costs.borough_table()
+    return pd.concat([table, pd.DataFrame([opt.costs.idle_row()])], ignore_index=True)
 
 
 def _comparison_charts(comp: Comparison, folder: Path) -> list[str]:
@@ -190,9 +204,9 @@ def _comparison_charts(comp: Comparison, folder: Path) -> list[str]:
 def write_comparison(comp: Comparison, out_dir: str | Path, *, charts: bool = True) -> list[Path]:
     """Write ``finance.xlsx`` (a summary sheet and one sheet per option), CSVs and charts.
 
-    Files: ``finance.xlsx``, ``summary.csv``, ``<option>-boroughs.csv``,
-    ``<option>-wards.csv``, ``<option>-years.csv``, ``cost-by-year.png``,
-    ``headcount.png``. Returns the paths written.
+    Files: ``finance.xlsx``, ``summary.csv``, ``<option>-boroughs.csv`` (with a row for those in
+    post but not deployed), ``<option>-wards.csv``, ``<option>-years.csv``, ``band.csv`` (when
+    assumptions were varied), ``cost-by-year.png``, ``headcount.png``. Returns the paths written.
     """
 
     def write(tmp: Path) -> list[str]:
@@ -206,10 +220,15 @@ def write_comparison(comp: Comparison, out_dir: str | Path, *, charts: bool = Tr
         write_csv(summary, tmp / "summary.csv")
         for o in comp.options:
             s = slug(o.name)
-            write_csv(o.costs.borough_table(), tmp / f"{s}-boroughs.csv")
+            write_csv(borough_rows(o), tmp / f"{s}-boroughs.csv")
             write_csv(o.costs.ward_table(), tmp / f"{s}-wards.csv")
             write_csv(o.years, tmp / f"{s}-years.csv")
             names += [f"{s}-boroughs.csv", f"{s}-wards.csv", f"{s}-years.csv"]
+        bands = bands_table([b for o in comp.options for b in o.band])
+        if not bands.empty:
+            bands.insert(0, "option", [o.name for o in comp.options for b in o.band for _ in b.points])
+            write_csv(bands, tmp / "band.csv")
+            names.append("band.csv")
         if charts:
             names += _comparison_charts(comp, tmp)
         return names

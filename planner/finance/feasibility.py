@@ -1,10 +1,15 @@
 """Why a phasing cannot be done, in numbers.
 
 :func:`precheck` runs before the solver and catches the common conflicts by
-simulation: a stream target that the training places cannot reach in time,
-and ward floors or spans that the stock cannot cover in some period.
-:func:`diagnose` runs after the solver reports infeasible and uses an elastic
-LP relaxation to say which budget is too small, and by how much.
+simulation: a stream target that the training places cannot reach in time
+(after the places that keep the base pool at its floor, when additionality is
+on), a base pool that cannot be kept at its floor, last quarters with too few
+places to replace the leavers after the plan (terminal condition), and ward
+floors or spans that the stock cannot cover in some period. :func:`diagnose`
+runs after the solver reports infeasible and uses an elastic LP relaxation to
+say which budget, base floor or terminal hold cannot be kept, and by how much
+(continuity is kept, or explained, quarter by quarter in the second stage:
+:mod:`planner.finance.exchange`).
 """
 
 from __future__ import annotations
@@ -12,11 +17,14 @@ from __future__ import annotations
 import numpy as np
 from ortools.linear_solver import pywraplp  # type: ignore[attr-defined]
 
-from planner.finance.flows import PhasingProblem, leavers_of
+from planner.finance.flows import PhasingProblem, Pool, leavers_of
+from planner.finance.phasing_rules import after_labels, plural
 from planner.scenario import RANKS
 from planner.scenario.periods import fy_label
 
 _PLURAL = {"constable": "constables", "pcso": "PCSOs", "sergeant": "sergeants", "inspector": "inspectors"}
+_PEOPLE = 0.01
+"""Excess (people) below which an elastic rule counts as kept in the diagnosis."""
 
 
 def _stock_at(initial: int, bp: int, lag: int, recruits: np.ndarray, pipeline: tuple[int, ...], until: int) -> int:
@@ -33,12 +41,86 @@ def _places_text(places: np.ndarray) -> str:
     return f"{lo:,}" if lo == hi else f"{lo:,} to {hi:,}"
 
 
+def base_needs(pb: PhasingProblem, pool: Pool) -> np.ndarray:
+    """(T,) fewest recruits per quarter that keep a base pool at its additionality floor.
+
+    Recruits made in quarter ``t`` graduate in ``t + lag``; each is the shortfall of the
+    graduating quarter's stock (after its leavers, whole people) below the floor. Keeping
+    the pool exactly at its floor needs the fewest places, since leavers grow with the stock.
+    """
+    T, lag, bp = pb.n_periods, int(pb.lag[pool.rank]), int(pb.attrition_bp[pool.rank])
+    need = np.zeros(T, dtype=np.int64)
+    stock = pool.initial
+    for t in range(T):
+        after = stock - leavers_of(bp, stock) + (pool.pipeline[t] if t < len(pool.pipeline) and t < lag else 0)
+        if t >= lag and pool.floor > 0 and t >= pool.floor_from:
+            need[t - lag] = max(0, pool.floor - after)
+        stock = after + (need[t - lag] if t >= lag else 0)
+    return need
+
+
+def _floor_reasons(pb: PhasingProblem) -> list[str]:
+    reasons = []
+    for pool in pb.pools:
+        if pool.floor <= 0:
+            continue
+        k = pool.rank
+        need = base_needs(pb, pool)
+        short = np.nonzero(need > pb.intake[k])[0]
+        if short.size:
+            t = int(short[0])
+            reasons.append(
+                f"keeping the base {plural(k)} at {pool.floor:,} (additionality: funded posts are on top of the "
+                f"base) needs {int(need[t]):,} recruits in {pb.labels[t]} but training places are "
+                f"{int(pb.intake[k, t]):,} (raise finance.phasing.ranks.{RANKS[k]}.intake or lower "
+                "finance.phasing.additionality.base_floor)"
+            )
+    return reasons
+
+
+def _terminal_reasons(pb: PhasingProblem) -> list[str]:
+    """Last quarters with too few places to replace the leavers expected after the plan (a lower bound)."""
+    hold = pb.terminal_hold
+    if hold is None:
+        return []
+    reasons = []
+    T = pb.n_periods
+    for k in range(4):
+        lag, bp = int(pb.lag[k]), int(pb.attrition_bp[k])
+        pools = [p for p in pb.pools if p.rank == k]
+        least = [max(p.floor, p.target if p.by is not None and p.by <= T - 1 else 0) for p in pools]
+        for m, after in enumerate(after_labels(pb, lag)):
+            u = T - lag + m
+            if u < 0:
+                continue
+            need = sum(max(0, leavers_of(bp, n) - int((1 - hold) * n)) for n in least)
+            blocked = [p.name for p, n in zip(pools, least) if p.first_recruit > u and leavers_of(bp, n) > 0]
+            if need > pb.intake[k, u] or blocked:
+                stock = sum(least)
+                why = (
+                    f"training places are {int(pb.intake[k, u]):,}"
+                    if not blocked
+                    else f"{', '.join(blocked)} may not recruit before its start"
+                )
+                reasons.append(
+                    f"keeping the {plural(k)} steady after the plan (terminal condition) needs at least {need:,} "
+                    f"recruits in {pb.labels[u]} to replace the leavers expected in {after} (at least {stock:,} in "
+                    f"post, {bp / 100:g}% attrition a quarter), but {why} (raise finance.phasing.ranks."
+                    f"{RANKS[k]}.intake or set finance.phasing.terminal.hold lower)"
+                )
+                break
+    return reasons
+
+
 def _target_reasons(pb: PhasingProblem) -> list[str]:
     reasons: list[str] = []
     T = pb.n_periods
     for k, rank in enumerate(RANKS):
         streams = [p for p in pb.pools if p.is_stream and p.rank == k and p.by is not None]
         lag, bp = int(pb.lag[k]), int(pb.attrition_bp[k])
+        base = pb.pools[k]
+        kept = base_needs(pb, base) if base.floor > 0 else np.zeros(T, dtype=np.int64)
+        free = np.maximum(0, pb.intake[k] - kept)
         for tau in sorted({p.by for p in streams if p.by is not None}):
             due = [p for p in streams if p.by is not None and p.by <= tau]
             needed = sum(p.target for p in due)
@@ -52,7 +134,7 @@ def _target_reasons(pb: PhasingProblem) -> list[str]:
                     f"{pb.labels[first + lag] if first + lag < T else 'after the plan'}"
                 )
                 continue
-            places = pb.intake[k].copy()
+            places = free.copy()
             places[:first] = 0
             best = _stock_at(0, bp, lag, places, (), tau)
             if best + len(due) - 1 >= needed:
@@ -67,11 +149,16 @@ def _target_reasons(pb: PhasingProblem) -> list[str]:
                 else:
                     lo = mid + 1
             span = pb.labels[first] if first == last else f"{pb.labels[first]} to {pb.labels[last]}"
+            places_text = f"training places are {_places_text(pb.intake[k, first : last + 1])} a quarter"
+            if kept[first : last + 1].any():
+                places_text = (
+                    f"the training places left after keeping the base {_PLURAL[rank]} at {base.floor:,} "
+                    f"(additionality) are {_places_text(free[first : last + 1])} a quarter"
+                )
             reasons.append(
                 f"reaching {needed:,} extra {_PLURAL[rank]} ({names}) by {pb.labels[tau]} needs "
                 f"{lo:,} recruits a quarter in {span} ({lag}-quarter training, {bp / 100:g}% attrition "
-                f"a quarter) but training places are {_places_text(pb.intake[k, first : last + 1])} a "
-                f"quarter: at most {best:,} can be in post by {pb.labels[tau]} "
+                f"a quarter) but {places_text}: at most {best:,} can be in post by {pb.labels[tau]} "
                 f"(raise finance.phasing.ranks.{rank}.intake or move the target later)"
             )
     return reasons
@@ -118,7 +205,7 @@ def min_stock(pb: PhasingProblem) -> np.ndarray:
     return out
 
 
-def _floor_reasons(pb: PhasingProblem) -> list[str]:
+def _cover_reasons(pb: PhasingProblem) -> list[str]:
     reasons: list[str] = []
     top = max_stock(pb)
     need = pb.lo.sum(axis=1)
@@ -171,7 +258,7 @@ def _pipeline_reasons(pb: PhasingProblem) -> list[str]:
 
 def precheck(pb: PhasingProblem) -> list[str]:
     """Conflicts found by simulation before solving (empty when none found)."""
-    return _target_reasons(pb) + _floor_reasons(pb) + _pipeline_reasons(pb)
+    return _floor_reasons(pb) + _target_reasons(pb) + _terminal_reasons(pb) + _cover_reasons(pb) + _pipeline_reasons(pb)
 
 
 def diagnose(pb: PhasingProblem) -> list[str]:
@@ -182,32 +269,58 @@ def diagnose(pb: PhasingProblem) -> list[str]:
     status = model.solve(60.0, 0, 0.0)
     if status != pywraplp.Solver.OPTIMAL:
         return [
-            "the targets, floors and spans cannot all be met in some quarter even ignoring budgets "
-            "and whole-person rounding; check the stream targets against the establishment, training "
-            "places and sergeant numbers: " + "; ".join(_summary(pb))
+            "the targets, floors and spans cannot all be met in some quarter even ignoring budgets, "
+            "additionality, the terminal condition and whole-person rounding; check the "
+            "stream targets against the establishment, training places and sergeant numbers: " + "; ".join(_summary(pb))
         ]
     reasons = []
     for key, var in model.excess.items():
         over = float(var.solution_value())
-        if over > 0.5:
-            what, year = key.rsplit(" ", 1)
-            limit = (
-                pb.budget[int(year)]
-                if what == "budget"
-                else next(p.budget[int(year)] for p in pb.pools if f"stream {p.name}" == what)
-            )
-            name = what.removeprefix("stream ")
-            label = "the budget" if what == "budget" else f"the {name} stream's budget"
-            reasons.append(
-                f"{fy_label(int(year))}: meeting the targets, floors and spans costs at least "
-                f"£{limit + over:,.0f} but {label} is £{limit:,.0f} (£{over:,.0f} short)"
-            )
+        kind = key.split(" ", 1)[0]
+        if kind in ("budget", "stream") and over > 0.5:
+            reasons.append(_budget_reason(pb, key, over))
+        elif kind not in ("budget", "stream") and over > _PEOPLE:
+            reasons.append(_rule_reason(pb, key, over))
     if not reasons:
         reasons.append(
             "the rules can be met only with fractions of people (whole-person attrition and deployment); "
             "loosen a target or a budget slightly: " + "; ".join(_summary(pb))
         )
     return reasons
+
+
+def _budget_reason(pb: PhasingProblem, key: str, over: float) -> str:
+    what, year = key.rsplit(" ", 1)
+    limit = (
+        pb.budget[int(year)]
+        if what == "budget"
+        else next(p.budget[int(year)] for p in pb.pools if f"stream {p.name}" == what)
+    )
+    name = what.removeprefix("stream ")
+    label = "the budget" if what == "budget" else f"the {name} stream's budget"
+    return (
+        f"{fy_label(int(year))}: meeting the targets, floors and spans costs at least "
+        f"£{limit + over:,.0f} but {label} is £{limit:,.0f} (£{over:,.0f} short)"
+    )
+
+
+def _rule_reason(pb: PhasingProblem, key: str, over: float) -> str:
+    """One additionality or terminal excess of the elastic relaxation, in words."""
+    kind, rest = key.split(" ", 1)
+    name, num = rest.rsplit(" ", 1)
+    pool = next(p for p in pb.pools if p.name == name)
+    if kind == "additionality":
+        return (
+            f"{pb.labels[int(num)]}: the base {plural(pool.rank)} fall at least {over:,.1f} below their floor of "
+            f"{pool.floor:,} (additionality) while the targets, floors and budgets are met (lower "
+            "finance.phasing.additionality.base_floor or add training places)"
+        )
+    after = after_labels(pb, int(num) + 1)[-1]
+    return (
+        f"{after}: {pool.name} ({plural(pool.rank)}) falls at least {over:,.1f} below {pb.terminal_hold:.0%} of its "
+        "strength at the end of the plan (terminal condition: the last quarters' places cannot replace its "
+        "leavers; add places or lower finance.phasing.terminal.hold)"
+    )
 
 
 def _summary(pb: PhasingProblem) -> list[str]:

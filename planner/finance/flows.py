@@ -12,11 +12,16 @@ base establishment, plus one pool per funding stream. Each period ``t``
 with ``stock[-1]`` the pool's initial headcount. Attrition is held in basis
 points (0.01 %) so the rounding is exact integer arithmetic:
 ``leavers = (bp * stock + 5000) // 10000``.
+
+The rules that make a phasing one a force could run (continuity between boroughs,
+additionality of funded posts, a steady hand-over after the plan) are carried here as
+plain numbers and explained in :mod:`planner.finance.phasing_rules`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -44,6 +49,9 @@ class Pool:
     budget: dict[int, float]
     funder: str = ""
     is_stream: bool = False
+    floor: int = 0
+    """Least stock from period ``floor_from`` onwards (additionality of a base pool; 0: none)."""
+    floor_from: int = 0
 
 
 @dataclass(frozen=True, eq=False)
@@ -83,6 +91,14 @@ class PhasingProblem:
     borough_names: tuple[str, ...]
     price_index: np.ndarray
     """(T,) price level of each period's financial year relative to the price base."""
+    move_share: float | None = None
+    """London-wide continuity: most of a rank's deployed moved between boroughs a quarter (share)."""
+    borough_move_share: float | None = None
+    """Per-borough continuity: most of a borough's deployed of a rank moved out a quarter (share)."""
+    move_ranks: tuple[int, ...] = ()
+    """Ranks the continuity limits apply to."""
+    terminal_hold: float | None = None
+    """Share of its last-quarter stock each pool keeps in the quarters after the plan; None: no rule."""
 
     @property
     def n_periods(self) -> int:
@@ -138,6 +154,13 @@ def build_phasing(scenario: Scenario, wards: WardData, rates: CostRates | None =
         initial = fl.initial if fl.initial is not None else scenario.workforce.rank(r).headcount
         cap = fl.establishment if fl.establishment is not None else initial
         pools.append(Pool(r, k, initial, max(cap, 0), 0, None, 0, fl.pipeline, {}))
+    floor_share = ph.additionality.base_floor
+    if floor_share is not None:
+        funded = {RANKS.index(s.rank) for s in ph.streams}
+        for k in sorted(funded):
+            base = pools[k]
+            floor = min(math.ceil(floor_share * base.initial - 1e-9), base.cap)
+            pools[k] = replace(base, floor=max(floor, 0), floor_from=int(lag[k]))
     for s in ph.streams:
         where = f"finance.phasing.streams[{s.name}]"
         by = _period_index(s.by, start, T, where + ".by") if s.by else None
@@ -188,6 +211,10 @@ def build_phasing(scenario: Scenario, wards: WardData, rates: CostRates | None =
         tangents=ph.tangents,
         borough_names=tuple(str(n) for n in wards.borough_names),
         price_index=np.array([rates.price_index(int(y)) for y in fy]),
+        move_share=ph.continuity.max_move_share,
+        borough_move_share=ph.continuity.borough_move_share,
+        move_ranks=tuple(sorted({RANKS.index(r) for r in ph.continuity.ranks})) if ph.continuity.active else (),
+        terminal_hold=ph.terminal.hold,
     )
 
 

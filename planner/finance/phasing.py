@@ -17,7 +17,11 @@ whole people (see :mod:`planner.finance.flows`); each pool's cap (the
 establishment, or a stream's funded posts); each stream's target from its
 ``by`` quarter onwards; ward floors and caps summed to boroughs; the sergeant
 and inspector spans and per-borough minima; the budget per financial year and
-each stream's own budget.
+each stream's own budget. Three rules make the phasing one a force could run
+(see :mod:`planner.finance.phasing_rules`): continuity (few people move between
+boroughs from one quarter to the next), additionality (the base pool of a rank
+with funded streams keeps its starting strength) and a terminal condition (the
+last quarters' recruits keep the workforce steady after the plan).
 """
 
 from __future__ import annotations
@@ -33,28 +37,33 @@ from ortools.linear_solver import pywraplp  # type: ignore[attr-defined]
 
 from planner.errors import InfeasibleError
 from planner.finance.costing import cost_rates
-from planner.finance.flows import PhasingProblem, build_phasing, leavers_of, simulate
+from planner.finance.deploy import MIP_SOLVER, ContinuityBreak, deploy_quarters, tangent_points
+from planner.finance.flows import Flows, PhasingProblem, build_phasing, leavers_of, simulate
 from planner.finance.phasing_result import PhasingResult, make_result
+from planner.finance.phasing_rules import rank_totals
 from planner.inputs.data import WardData
-from planner.progress import Progress, step, track
+from planner.progress import Progress, step
 from planner.scenario import Scenario
 
 _BUDGET_MARGIN = 2e-6
 """Budgets are imposed this much tighter (relative) so that solver tolerance never lets
 an exact recomputation exceed them."""
 
-
-MIP_SOLVER = "CBC"
-"""The MIP solver bundled with OR-Tools used for both stages. CBC is single-threaded and
-deterministic here (SCIP 10 through pywraplp was measured to take different search paths on
-repeated identical solves); OR-Tools passes CBC no seed, so ``seed`` is recorded, not used."""
+_BUDGET_WEIGHT = 1e-5
+"""In the elastic diagnosis, a pound over a budget weighs this much against one person short of
+a rule (about one person per £100,000)."""
 
 
 class _Model:
     """The MIP (or, with ``relax=True``, its LP relaxation with elastic budgets)."""
 
     def __init__(
-        self, pb: PhasingProblem, *, relax: bool = False, elastic: bool = False, int_deploy: bool = False
+        self,
+        pb: PhasingProblem,
+        *,
+        relax: bool = False,
+        elastic: bool = False,
+        int_deploy: bool = False,
     ) -> None:
         self.pb = pb
         self.relax = relax
@@ -73,6 +82,15 @@ class _Model:
         if self.relax:
             return self.s.NumVar(lo, hi, name)
         return self.s.IntVar(lo, hi, name)
+
+    def _at_most(self, expr: Any, key: str) -> None:
+        """``expr <= 0``; in an elastic model ``expr - excess[key] <= 0`` with the excess minimised."""
+        if self.elastic:
+            over = self.s.NumVar(0, self.s.infinity(), f"over_{key}")
+            self.excess[key] = over
+            self.s.Add(expr - over <= 0)
+        else:
+            self.s.Add(expr <= 0)
 
     def _build(self) -> None:
         pb, s = self.pb, self.s
@@ -93,16 +111,17 @@ class _Model:
                 if isinstance(prev, int):
                     leave: Any = leavers_of(bp, prev)
                 else:
-                    leave = self._var(0, pool.cap, f"L_{j}_{t}")
-                    # bp * prev - 10000 * leave in [-5000, 4999]  <=>  leave = round_half_up(bp * prev / 1e4)
-                    s.Add(bp * prev - 10_000 * leave >= -5_000)
-                    s.Add(bp * prev - 10_000 * leave <= 4_999)
+                    leave = self._leavers(bp, prev, pool.cap, f"L_{j}_{t}")
                 if t - lag >= 0:
                     grad: Any = self.R[j, t - lag]
                 else:
                     grad = pool.pipeline[t] if t < len(pool.pipeline) else 0
                 s.Add(st == prev - leave + grad)
+                if pool.floor > 0 and t >= pool.floor_from:
+                    self._at_most(pool.floor - st, f"additionality {pool.name} {t}")
                 prev = st
+            if pb.terminal_hold is not None:
+                self._terminal(j)
         for k in range(4):
             for t in range(T):
                 recruits = sum(self.R[j, t] for j, p in enumerate(pb.pools) if p.rank == k)
@@ -133,6 +152,29 @@ class _Model:
         self._budgets()
         self._objective()
 
+    def _leavers(self, bp: int, prev: Any, cap: int, name: str) -> Any:
+        """Whole leavers from a stock expression: ``round_half_up(bp * prev / 1e4)`` (fractional when relaxed)."""
+        leave = self._var(0, cap, name)
+        # bp * prev - 10000 * leave in [-5000, 4999]  <=>  leave = round_half_up(bp * prev / 1e4)
+        self.s.Add(bp * prev - 10_000 * leave >= -5_000)
+        self.s.Add(bp * prev - 10_000 * leave <= 4_999)
+        return leave
+
+    def _terminal(self, j: int) -> None:
+        """Pool j keeps ``hold`` x its last stock in each quarter after the plan in which its trainees graduate."""
+        pb = self.pb
+        pool, T = pb.pools[j], pb.n_periods
+        lag, bp = int(pb.lag[pool.rank]), int(pb.attrition_bp[pool.rank])
+        assert pb.terminal_hold is not None
+        last = self.S[j, T - 1]
+        prev: Any = last
+        for m in range(lag):
+            u = T - lag + m
+            grad: Any = self.R[j, u] if u >= 0 else (pool.pipeline[T + m] if T + m < len(pool.pipeline) else 0)
+            prev = prev - self._leavers(bp, prev, pool.cap, f"LT_{j}_{m}") + grad
+            self.s.Add(prev <= pool.cap)
+            self._at_most(pb.terminal_hold * last - prev, f"terminal {pool.name} {m}")
+
     def _paid_cost(self, j: int, t: int) -> Any:
         """Cost of pool j in period t, pounds (linear in the variables)."""
         pb = self.pb
@@ -143,7 +185,7 @@ class _Model:
         return unit * (self.S[j, t] + trainees) + pb.one_off_pence[k] / 100.0 * self.R[j, t]
 
     def _budgets(self) -> None:
-        pb, s = self.pb, self.s
+        pb = self.pb
         T = pb.n_periods
         self.cost_terms = {(j, t): self._paid_cost(j, t) for j in range(len(pb.pools)) for t in range(T)}
         limits: list[tuple[str, list[int], float]] = []
@@ -159,21 +201,18 @@ class _Model:
                 continue
             total = sum(self.cost_terms[j, t] for j in pools for t in ts)
             cap = amount * (1 - _BUDGET_MARGIN)
-            if self.elastic:
-                over = s.NumVar(0, s.infinity(), f"over_{key}")
-                self.excess[key] = over
-                s.Add(total - over <= cap)
-            else:
-                s.Add(total <= cap)
+            self._at_most(total - cap, key)
 
     def _objective(self) -> None:
         pb, s = self.pb, self.s
         T, B = pb.n_periods, pb.n_boroughs
         if self.elastic:
-            s.Minimize(sum(self.excess.values()) if self.excess else 0)
+            money = ("budget", "stream")
+            weight = {key: _BUDGET_WEIGHT if key.split(" ", 1)[0] in money else 1.0 for key in self.excess}
+            s.Minimize(sum(weight[key] * var for key, var in self.excess.items()) if self.excess else 0)
             return
         a = pb.availability
-        xs = _tangent_points(pb.tangents)
+        xs = tangent_points(pb.tangents)
         self.V: dict[tuple[int, int], Any] = {}
         for b in range(B):
             scale = pb.n_wards[b] * pb.kappa
@@ -207,55 +246,54 @@ def _rounded(values: Mapping[Any, Any], shape: tuple[int, ...]) -> np.ndarray:
     return out
 
 
-def _tangent_points(n: int) -> np.ndarray:
-    """Where the tangents of log(1 + x) touch: 0 and ``n - 1`` points spaced geometrically over [1/8, 64]."""
-    return np.concatenate([[0.0], np.geomspace(0.125, 64.0, n - 1)])
-
-
-def deploy_period(
-    pb: PhasingProblem, stock: np.ndarray, t: int, *, time_limit: float, seed: int, gap: float
-) -> tuple[np.ndarray, float] | None:
-    """Whole-person deployment per rank and borough in period ``t`` given the stock (4,) in post.
-
-    Returns ``(deploy (4, B), bound on the tangent value)``, or None if no deployment fits.
-    """
-    s = pywraplp.Solver.CreateSolver(MIP_SOLVER)
-    B, inf = pb.n_boroughs, s.infinity()
-    D = {}
-    for k in range(4):
-        for b in range(B):
-            hi = pb.hi[k, b] if k < 2 and pb.hi[k, b] >= 0 else inf
-            D[k, b] = s.IntVar(int(pb.lo[k, b]), hi, f"D_{k}_{b}")
-        total = sum(D[k, b] for b in range(B))
-        if pb.deploy_all:
-            s.Add(total == int(stock[k]))
-        else:
-            s.Add(total <= int(stock[k]))
-    a, xs, vs = pb.availability, _tangent_points(pb.tangents), []
-    for b in range(B):
-        s.Add(pb.span_sergeant * D[2, b] >= D[0, b] + D[1, b])
-        s.Add(pb.span_inspector * D[3, b] >= D[2, b])
-        v = s.NumVar(0, inf, f"V_{b}")
-        eff = (a[0] * D[0, b] + pb.pcso_effectiveness * a[1] * D[1, b]) / (pb.n_wards[b] * pb.kappa)
-        for x0 in xs:
-            s.Add(v <= pb.need[b] * (math.log1p(x0) + (eff - x0) / (1 + x0)))
-        vs.append(v)
-    s.Maximize(sum(vs))
-    s.SetTimeLimit(int(max(time_limit, 0.001) * 1000))
-    params = pywraplp.MPSolverParameters()
-    params.SetDoubleParam(params.RELATIVE_MIP_GAP, gap)
-    status = s.Solve(params)
-    if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
-        return None
-    out = np.zeros((4, B), dtype=np.int64)
-    for (k, b), var in D.items():
-        out[k, b] = round(var.solution_value())
-    return out, float(s.Objective().BestBound())
-
-
 def _objective(pb: PhasingProblem, value: np.ndarray, cost_pence: np.ndarray) -> float:
     years = pb.n_periods / 4.0
     return float(value.mean() - pb.cost_weight * cost_pence.sum() / 100 / 1e6 / years)
+
+
+def _stage_one(
+    pb: PhasingProblem, time_limit: float, seed: int, gap: float, limit: float, whole: bool
+) -> tuple[_Model, Flows, bool]:
+    """Stage 1: whole-person recruitment and stock (deployment relaxed unless ``whole``).
+
+    Returns the model, the exact stock-flow and whether the solver proved optimality.
+    """
+    from planner.finance.feasibility import diagnose
+
+    model = _Model(pb, int_deploy=whole)
+    status = model.solve(time_limit, seed, gap)
+    if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+        if status == pywraplp.Solver.INFEASIBLE:
+            raise InfeasibleError(diagnose(pb))
+        raise InfeasibleError(
+            [
+                f"no phasing found within the {limit:g} s time limit (solver status {status}); "
+                "raise finance.phasing.time_limit or loosen the targets"
+            ]
+        )
+    P, T = len(pb.pools), pb.n_periods
+    flows = simulate(pb, _rounded(model.R, (P, T)))
+    if not np.array_equal(_rounded(model.S, (P, T)), flows.stock):  # pragma: no cover - tolerance guard
+        raise RuntimeError("phasing: solver stock differs from the exact stock-flow; please report this")
+    return model, flows, status == pywraplp.Solver.OPTIMAL
+
+
+def _stage_two(pb: PhasingProblem, flows: Flows, time_limit: float, gap: float) -> tuple[np.ndarray, np.ndarray]:
+    """Stage 2: whole-person deployment and stand-downs (4, B, T) of the stock in post, quarter by quarter."""
+    stock, leavers = rank_totals(pb, flows)
+    try:
+        return deploy_quarters(pb, stock, leavers, time_limit=time_limit, gap=gap)
+    except ContinuityBreak as exc:
+        label = pb.labels[exc.t]
+        if exc.reason:
+            before = pb.labels[exc.t - 1] if exc.t > 0 else "the start"
+            raise InfeasibleError(
+                f"{label}: continuity cannot be kept in whole people after {before}'s deployment: {exc.reason} "
+                "(raise finance.phasing.continuity.max_move_share or .borough_move_share, or the intake)"
+            ) from None
+        raise InfeasibleError(  # pragma: no cover - floors are whole-person feasible by construction
+            f"{label}: the stock in post cannot be deployed by the rules within the time limit"
+        ) from None
 
 
 def plan_phasing(
@@ -274,6 +312,10 @@ def plan_phasing(
     reported bound is stage 1's (valid for the combined problem, since it relaxes
     deployment); the objective is recomputed exactly. With ``deploy_all`` a
     single MIP with whole-person deployment is solved instead.
+
+    With continuity, stage 2 deploys quarter by quarter within the limits on moves from the
+    quarter before; people whom the supervisors in post cannot keep in their borough are
+    stood down (in post, not deployed; see :mod:`planner.finance.deploy`).
 
     Parameters
     ----------
@@ -297,7 +339,7 @@ def plan_phasing(
     InfeasibleError
         With the numbers behind the conflict (training capacity, floors, spans, budgets).
     """
-    from planner.finance.feasibility import diagnose, precheck
+    from planner.finance.feasibility import precheck
 
     rates = cost_rates(scenario)
     pb = build_phasing(scenario, wards, rates)
@@ -310,44 +352,25 @@ def plan_phasing(
     if reasons:
         raise InfeasibleError(reasons)
     t0 = time.perf_counter()
-    stage1 = limit * (1.0 if pb.deploy_all else 0.7)
-    with step(progress, f"Recruitment over {pb.n_periods} quarters (up to {stage1:,.0f} s)"):
-        model = _Model(pb, int_deploy=pb.deploy_all)
-        status = model.solve(stage1, seed, gap)
-    if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
-        if status == pywraplp.Solver.INFEASIBLE:
-            raise InfeasibleError(diagnose(pb))
-        raise InfeasibleError(
-            [
-                f"no phasing found within the {limit:g} s time limit (solver status {status}); "
-                "raise finance.phasing.time_limit or loosen the targets"
-            ]
-        )
-    optimal = status == pywraplp.Solver.OPTIMAL
-    P, T, B = len(pb.pools), pb.n_periods, pb.n_boroughs
-    recruits = _rounded(model.R, (P, T))
-    flows = simulate(pb, recruits)
-    if not np.array_equal(_rounded(model.S, (P, T)), flows.stock):  # pragma: no cover - tolerance guard
-        raise RuntimeError("phasing: solver stock differs from the exact stock-flow; please report this")
+    T, B = pb.n_periods, pb.n_boroughs
+    whole = pb.deploy_all and not pb.move_ranks  # one MIP deploys everyone; else stage 2 deploys
+    stage1 = limit * (1.0 if whole else 0.7)
+    with step(progress, f"Recruitment over {T} quarters (up to {stage1:,.0f} s)"):
+        model, flows, optimal = _stage_one(pb, stage1, seed, gap, limit, whole)
     bound = float(model.s.Objective().BestBound())
-    if pb.deploy_all:
+    stood = np.zeros((4, B, T), dtype=np.int64)
+    if whole:
         deploy = _rounded(model.D, (4, B, T))
     else:
-        deploy = np.zeros((4, B, T), dtype=np.int64)
-        stock = np.zeros((4, T), dtype=np.int64)
-        for j, pool in enumerate(pb.pools):
-            stock[pool.rank] += flows.stock[j]
         left = max(limit - (time.perf_counter() - t0), 1.0)
-        for t in track(range(T), progress, "Deploying quarter by quarter"):
-            got = deploy_period(pb, stock[:, t], t, time_limit=left / T, seed=seed, gap=gap)
-            if got is None:  # pragma: no cover - floors are whole-person feasible by construction
-                raise InfeasibleError(f"{pb.labels[t]}: the stock in post cannot be deployed by the rules")
-            deploy[:, :, t] = got[0]
+        with step(progress, f"Deploying {T} quarters in whole people"):
+            deploy, stood = _stage_two(pb, flows, left, gap)
     result = make_result(
         pb,
         rates,
         flows,
         deploy,
+        stood_down=stood,
         status="OPTIMAL" if optimal else "FEASIBLE",
         objective=0.0,
         bound=bound,

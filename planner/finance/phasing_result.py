@@ -11,6 +11,15 @@ import pandas as pd
 
 from planner.finance.costing import CostRates, round_pence
 from planner.finance.flows import Flows, PhasingProblem, leavers_of, pool_cost_pence
+from planner.finance.phasing_rules import (
+    continuity_notes,
+    floor_notes,
+    moved,
+    rule_figures,
+    rule_violations,
+    stand_down_notes,
+    terminal_notes,
+)
 from planner.scenario import RANKS
 from planner.scenario.periods import fy_label
 
@@ -30,6 +39,9 @@ class PhasingResult:
         Cost per pool and period (pay and on-costs of the paid heads, plus one-off).
     value : (T,) float
         Need served per period (exact logarithmic value).
+    stood_down : (4, B, T) int
+        People kept in post but not deployed because the supervisors in post could not keep them in
+        their borough within the continuity limits (see :mod:`planner.finance.deploy`).
     """
 
     problem: PhasingProblem
@@ -44,6 +56,7 @@ class PhasingResult:
     seed: int
     time_limit: float
     price_base: str
+    stood_down: np.ndarray
 
     @property
     def gap(self) -> float:
@@ -59,9 +72,12 @@ class PhasingResult:
         return out
 
     def period_table(self) -> pd.DataFrame:
-        """One row per period and rank: flows, deployed and cost (cash and real, pounds)."""
+        """One row per period and rank: flows, deployed, moved between boroughs since the quarter
+        before (net of that borough's share of leavers; see :mod:`planner.finance.phasing_rules`) and
+        cost (cash and real, pounds)."""
         pb, f = self.problem, self.flows
         rows = []
+        between = moved(pb, self.flows, self.deploy, self.stood_down)
         for t, label in enumerate(pb.labels):
             for k, rank in enumerate(RANKS):
                 js = [j for j, p in enumerate(pb.pools) if p.rank == k]
@@ -77,6 +93,8 @@ class PhasingResult:
                         "stock": int(f.stock[js, t].sum()),
                         "trainees": int(f.trainees[js, t].sum()),
                         "deployed": int(self.deploy[k, :, t].sum()),
+                        "moved_between_boroughs": int(between[k, t]),
+                        "stood_down": int(self.stood_down[k, :, t].sum()),
                         "places": int(pb.intake[k, t]),
                         "cost": cash,
                         "cost_real": round_pence(cash / pb.price_index[t]),
@@ -141,7 +159,8 @@ class PhasingResult:
 
     @property
     def notes(self) -> tuple[str, ...]:
-        """What a reader should know: people in post but not deployed, recruits finishing after the plan."""
+        """What a reader should know: people in post but not deployed, recruits finishing after the plan,
+        and where continuity, additionality and the terminal condition bind (with numbers)."""
         pb, out = self.problem, []
         stock = self.rank_stock()
         for k, rank in enumerate(RANKS):
@@ -155,6 +174,10 @@ class PhasingResult:
         late = self.flows.trainees[:, -1].sum()
         if late:
             out.append(f"{int(late):,} recruits are still in training at the end of the plan")
+        out += continuity_notes(pb, self.flows, self.deploy, self.stood_down) + stand_down_notes(
+            pb, self.flows, self.deploy, self.stood_down
+        )
+        out += floor_notes(pb, self.flows) + terminal_notes(pb, self.flows)
         out.append(
             f"bound {self.bound:,.3f} is the solver's bound on a tangent (upper) approximation of the value; "
             f"the objective {self.objective:,.3f} is exact"
@@ -184,6 +207,7 @@ class PhasingResult:
             },
             "notes": list(self.notes),
             "streams": {p.name: int(self.flows.stock[j, -1]) for j, p in enumerate(pb.pools) if p.is_stream},
+            "rules": rule_figures(pb, self.flows, self.deploy, self.stood_down),
         }
 
 
@@ -207,8 +231,9 @@ def make_result(
     seconds: float,
     seed: int,
     time_limit: float,
+    stood_down: np.ndarray | None = None,
 ) -> PhasingResult:
-    """Assemble a :class:`PhasingResult` from solved flows and deployment."""
+    """Assemble a :class:`PhasingResult` from solved flows and deployment (and stand-downs, default none)."""
     return PhasingResult(
         problem=pb,
         flows=flows,
@@ -222,6 +247,7 @@ def make_result(
         seed=seed,
         time_limit=time_limit,
         price_base=fy_label(rates.price_base),
+        stood_down=np.zeros_like(deploy) if stood_down is None else np.asarray(stood_down, dtype=np.int64),
     )
 
 
@@ -230,7 +256,8 @@ def check_phasing(result: PhasingResult) -> list[str]:
 
     Checks the stock-flow identity, the attrition rounding, the training lag,
     training places, pool caps and stream targets, deployment within stock,
-    borough floors and caps, spans of control, and budgets.
+    borough floors and caps, spans of control, budgets, and the continuity,
+    additionality and terminal rules (:func:`planner.finance.phasing_rules.rule_violations`).
     """
     pb, f, d = result.problem, result.flows, result.deploy
     bad: list[str] = []
@@ -286,4 +313,4 @@ def check_phasing(result: PhasingResult) -> list[str]:
                 bad.append(f"{pool.name} {fy_label(year)}: over its £{amount:,.0f} budget")
     if not math.isfinite(float(result.value.sum())):
         bad.append("need served is not finite")
-    return bad
+    return bad + rule_violations(pb, f, d, result.stood_down)

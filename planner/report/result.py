@@ -113,6 +113,45 @@ class Plan:
         return float(sum(self.cost_by_rank.values()))
 
     @property
+    def in_post(self) -> dict[str, int]:
+        """Headcount in post per rank (the scenario's workforce), deployed or not."""
+        return {rank: int(self.workforce.headcount[k]) for k, rank in enumerate(RANKS)}
+
+    @property
+    def not_deployed(self) -> dict[str, int]:
+        """People in post but not deployed per rank (for want of supervisors, or ward and borough caps)."""
+        return {rank: self.in_post[rank] - self.totals[rank] for rank in RANKS}
+
+    @property
+    def cost_in_post_by_rank(self) -> dict[str, float]:
+        """Annual cost of everyone in post per rank, pounds: the undeployed are paid too."""
+        return {rank: self.in_post[rank] * float(self.workforce.annual_cost[k]) for k, rank in enumerate(RANKS)}
+
+    @property
+    def cost_in_post_annual(self) -> float:
+        """Annual cost of everyone in post, pounds (``cost_annual`` counts only those deployed)."""
+        return float(sum(self.cost_in_post_by_rank.values()))
+
+    @property
+    def cost_not_deployed_annual(self) -> float:
+        """Annual cost of the people in post but not deployed, pounds."""
+        return self.cost_in_post_annual - self.cost_annual
+
+    def cost_summary(self) -> dict[str, Any]:
+        """The ``cost`` block of summary.json: the cost basis, per-person costs, and the annual cost of
+        those deployed, of those in post but not deployed, and of everyone in post (pounds)."""
+        return {
+            "basis": self.workforce.cost_source,
+            "per_person": {rank: float(self.workforce.annual_cost[k]) for k, rank in enumerate(RANKS)},
+            "in_post": self.in_post,
+            "not_deployed": self.not_deployed,
+            "deployed_annual": self.cost_annual,
+            "not_deployed_annual": self.cost_not_deployed_annual,
+            "in_post_annual": self.cost_in_post_annual,
+            "in_post_by_rank": self.cost_in_post_by_rank,
+        }
+
+    @property
     def effective(self) -> np.ndarray:
         """Effective officers per ward (availability and PCSO effectiveness applied)."""
         return self.problem.eff_x * self.constables + self.problem.eff_p * self.pcsos
@@ -204,6 +243,10 @@ class Plan:
             "cost_annual": self.cost_annual,
             "cost_by_rank": self.cost_by_rank,
             "cost_source": self.workforce.cost_source,
+            "in_post": self.in_post,
+            "not_deployed": self.not_deployed,
+            "cost_in_post_annual": self.cost_in_post_annual,
+            "cost": self.cost_summary(),
             "budget": self.problem.budget,
             "wards": int(self.wards.n_wards),
             "boroughs": int(self.wards.n_boroughs),

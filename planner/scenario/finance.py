@@ -47,6 +47,12 @@ approximate planning figures, see ``DEFAULT_PAY``.
 
 Real terms use the GDP deflator growth per financial year in ``inflation``
 (approximate, OBR-style forecasts; ``default_inflation`` for other years).
+
+Phasing rules (``phasing.continuity``, ``phasing.additionality``, ``phasing.terminal``) are
+planning choices, not sourced figures: at most 2 % of a borough's (and of London's) constables
+and PCSOs move between boroughs a quarter (issue 11's default), a funded stream's posts come on
+top of the base establishment, and the last quarters' recruits keep the workforce steady after
+the plan. ``null`` switches each off.
 """
 
 from __future__ import annotations
@@ -261,10 +267,54 @@ def _check_fy_map(v: dict[str, float] | None, positive: bool) -> dict[str, float
     return v
 
 
+RankName = Literal["constable", "pcso", "sergeant", "inspector"]
+
+
+class Continuity(Strict):
+    """How many people may move between boroughs from one quarter to the next.
+
+    A borough whose deployed strength of a rank falls by more than its share of the
+    quarter's leavers (the rank's attrition times its strength the quarter before) has
+    lost the difference to other boroughs: those are the people *moved*.
+    """
+
+    max_move_share: Rate | None = 0.02
+    """Most of a rank's deployed people, London-wide, moved between boroughs in a quarter, as a
+    share of those deployed the quarter before; None: no London-wide limit."""
+    borough_move_share: Rate | None = 0.02
+    """Most of one borough's deployed people of a rank moved out to other boroughs in a quarter,
+    as a share of its strength the quarter before (rounded down to whole people); None: no
+    per-borough limit."""
+    ranks: tuple[Literal["constable", "pcso"], ...] = ("constable", "pcso")
+    """Ranks the limits apply to (sergeants and inspectors follow the spans of control)."""
+
+    @property
+    def active(self) -> bool:
+        return bool(self.ranks) and (self.max_move_share is not None or self.borough_move_share is not None)
+
+
+class Additionality(Strict):
+    """A funded stream's posts are on top of the base establishment."""
+
+    base_floor: Rate | None = 1.0
+    """Share of its starting strength (``ranks.<rank>.initial``, at most its establishment) that
+    the base pool of every rank with a funding stream keeps in post, from the first quarter a
+    recruit can reach (after ``lag`` quarters) to the end; None: the base pool may shrink."""
+
+
+class Terminal(Strict):
+    """Recruitment in the last quarters keeps the workforce steady after the plan."""
+
+    hold: Rate | None = 1.0
+    """Share of its last-quarter strength that every pool keeps in each quarter after the plan in
+    which this plan's recruits are still graduating (the rank's ``lag`` quarters), leavers
+    replaced by recruits made before the end; None: recruitment may stop before the end."""
+
+
 class PhasingSpec(Strict):
     """Multi-period phasing of the uplift."""
 
-    ranks: dict[Literal["constable", "pcso", "sergeant", "inspector"], RankFlow] = Field(default_factory=dict)
+    ranks: dict[RankName, RankFlow] = Field(default_factory=dict)
     streams: tuple[Stream, ...] = Field((), max_length=100)
     budget: dict[str, Money] | None = None
     """Most the four ranks may cost per financial year, pounds (pay, on-costs, one-off)."""
@@ -279,6 +329,13 @@ class PhasingSpec(Strict):
     value is itself about 0.3 %, so closing further buys little; budgets make closing slow)."""
     tangents: Integer = Field(24, ge=2, le=200)
     """Tangent lines approximating each borough's concave value."""
+    continuity: Continuity = Continuity()
+    """Moves between boroughs from one quarter to the next (default: at most 2 % of a borough's and of
+    London's constables and PCSOs)."""
+    additionality: Additionality = Additionality()
+    """The base pool of a rank with funding streams keeps its starting strength (default on)."""
+    terminal: Terminal = Terminal()
+    """The last quarters' recruits replace the leavers expected after the plan (default on)."""
 
     @field_validator("budget")
     @classmethod

@@ -16,6 +16,9 @@ On top of PyYAML's safe loader (no Python objects) it refuses:
   ``<<: *anchor`` may still be overridden, as YAML intends;
 * values the loader cannot build (an integer of 5,000 digits).
 
+It reads numbers as YAML 1.2 does where YAML 1.1 reads text: an exponent
+without a sign (``460e6``, ``1.5e9``) is a number, not the string "460e6".
+
 Every refusal is an :class:`~planner.errors.InputError` (a
 :class:`~planner.errors.ScenarioError` unless the caller chooses another class)
 naming the file, and the line and column where one is known.
@@ -23,6 +26,7 @@ naming the file, and the line and column where one is known.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +103,11 @@ class _BoundedLoader(yaml.SafeLoader):
             else:
                 self.duplicates.append((line, f"line {line}: key {key_node.value!r} repeats the key of line {first}"))
         return super().construct_mapping(node, deep=deep)
+
+
+_EXPONENT_FLOAT = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$")
+"""A number with an exponent (``460e6``, ``1.5E+9``); PyYAML's YAML 1.1 rules read the unsigned form as text."""
+_BoundedLoader.add_implicit_resolver("tag:yaml.org,2002:float", _EXPONENT_FLOAT, list("-+0123456789."))
 
 
 def _expanded_size(root: Node) -> int:
