@@ -277,18 +277,17 @@ class Fairness(Rule):
             for g in range(fp.n_groups):
                 need_g = fp.share[g] * need_total
                 own = f"the plan gives it {fmt_n(per[g])} ({per[g] / max(need_g, 1e-300):.2f} per unit of need)"
-                least = fp.lo_factor[g] * total
-                if fp.lo_factor[g] > 0 and per[g] - least < 1.0:
-                    out.append(
-                        f"{fp.labels[g]} needs at least {fmt_n(np.ceil(least - 1e-9))} {words} to stay within {pct} "
-                        f"of London's {rate:.2f} {words} per unit of need; {own}"
-                    )
-                most = fp.hi_factor[g] * total
-                if fp.hi_factor[g] < 1 and most - per[g] < 1.0:
-                    out.append(
-                        f"{fp.labels[g]} may have at most {fmt_n(np.floor(most + 1e-9))} {words} to stay within {pct} "
-                        f"of London's {rate:.2f} {words} per unit of need; {own}"
-                    )
+                least, most = fp.lo_factor[g] * total, fp.hi_factor[g] * total
+                at_floor = fp.lo_factor[g] > 0 and per[g] - least < 1.0
+                at_ceiling = fp.hi_factor[g] < 1 and most - per[g] < 1.0
+                fewest, largest = fmt_n(np.ceil(least - 1e-9)), fmt_n(np.floor(most + 1e-9))
+                band = f"to stay within {pct} of London's {rate:.2f} {words} per unit of need; {own}"
+                if at_floor and at_ceiling:
+                    out.append(f"{fp.labels[g]} may have only {fewest} to {largest} {words} {band}")
+                elif at_floor:
+                    out.append(f"{fp.labels[g]} needs at least {fewest} {words} {band}")
+                elif at_ceiling:
+                    out.append(f"{fp.labels[g]} may have at most {largest} {words} {band}")
         return out
 
     def row_title(self, name: str) -> str:
