@@ -294,6 +294,7 @@ def test_rows_hold_exactly_when_the_check_passes(prob, data) -> None:
     assert np.allclose(state.act, fresh.act)
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None)
 @given(prob=fair_problems())
 def test_solver_is_certified_against_brute_force(prob) -> None:
