@@ -56,8 +56,8 @@ def main() -> None:
     t = time.perf_counter()
     free = solve(base, args.data_dir, inputs=inputs, scenario_dir=scenarios)
     free_seconds = time.perf_counter() - t
-    print(f"London, {free.wards.n_wards} wards; unconstrained plan: objective {free.objective:,.4f}, gap {free.gap:.1e}, "
-          f"{free_seconds:.1f} s")  # fmt: skip
+    print(f"London, {free.wards.n_wards} wards; unconstrained plan: objective {free.objective:,.4f}, "
+          f"gap {free.gap:.1e}, {free_seconds:.1f} s")  # fmt: skip
     columns = {"all": "officers", "constables": "constables"}
     per_decile: dict[str, pd.Series] = {}
     rows = []
