@@ -107,6 +107,7 @@ def run_solve(args: argparse.Namespace) -> int:
     from planner.progress import step
 
     bar = progress()
+    price = None
     try:
         with step(bar, "Loading the engine"):
             from planner.api import solve
@@ -120,6 +121,11 @@ def run_solve(args: argparse.Namespace) -> int:
             inputs = load_inputs(scenario, args.data_dir, scenario_dir=args.scenario.parent, cache=not args.no_cache)
         with step(bar, "Solving"):
             plan = solve(scenario, args.data_dir, inputs=inputs, scenario_dir=args.scenario.parent)
+        if scenario.rules.fairness.tolerance is not None:
+            from planner.report.fairness import price_of_fairness
+
+            with step(bar, "Solving without the fairness rule"):
+                price = price_of_fairness(plan)
         with step(bar, "Writing the plan"):
             files = write_plan(plan, args.out, inputs.layer)
     finally:
@@ -140,6 +146,8 @@ def run_solve(args: argparse.Namespace) -> int:
     changes = plan.changes()
     if changes is not None:
         _err(f"  {changes.sentence()}")
+    if scenario.rules.fairness.tolerance is not None and price is not None:
+        _err(f"  {price.sentence()}")
     failed = [k for k, ok in plan.check().items() if not ok]
     if failed:  # a bug, not a user error: say so loudly
         _err(f"internal error: the plan breaks {', '.join(failed)}; please report this")

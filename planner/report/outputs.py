@@ -21,6 +21,7 @@ import pandas as pd
 
 from planner.files import read_bytes
 from planner.report.equity import equity_outputs
+from planner.report.fairness import price_of_fairness
 from planner.report.result import Plan
 from planner.report.staging import check_out_dir, commit_folder
 from planner.textsafe import safe_frame
@@ -104,6 +105,9 @@ def plan_writers(plan: Plan, layer: Any | None, extra_summary: Mapping[str, Any]
     boroughs = plan.borough_table()
     summary = plan.summary()
     summary["equity"], equity_csv = equity_outputs(plan.wards, plan.constables, plan.pcsos)
+    price = price_of_fairness(plan)  # the plan solved again without the fairness rule (only when it is on)
+    if price is not None:
+        summary["equity"]["fairness"] = price.summary()
     if extra_summary:
         summary.update(extra_summary)
 

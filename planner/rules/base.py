@@ -52,6 +52,7 @@ class RuleKey(str, Enum):
     BOROUGH_SHARE = "borough_share"
     BOROUGH_CAPS = "borough_caps"
     MIN_EFFECTIVE = "min_effective"
+    FAIRNESS = "fairness"
 
 
 TERMS: tuple[str, ...] = ("x", "p", "under_x", "over_x", "under_p", "over_p")

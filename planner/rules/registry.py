@@ -30,6 +30,7 @@ from planner.rules.borough_caps import BoroughCaps
 from planner.rules.borough_share import BoroughShare
 from planner.rules.budget import Budget
 from planner.rules.damping import BoroughDamping
+from planner.rules.fairness import Fairness
 from planner.rules.headcount import Headcount
 from planner.rules.min_effective import MinEffective
 from planner.rules.overrides import OverridesRule
@@ -50,6 +51,7 @@ REGISTRY: tuple[Rule, ...] = (
     BoroughShare(),
     BoroughCaps(),
     MinEffective(),
+    Fairness(),
 )
 """Every rule, in the order their rows are stacked and their checks reported."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -105,6 +105,28 @@ class BoroughShare(Strict):
     max_ratio: Ratio | None = None
 
 
+class Fairness(Strict):
+    """Officers per unit of need in every group of wards (IMD decile) within a band around London's rate.
+
+    With ``N_g`` a group's share of London's need and ``X`` the officers the plan deploys, each group ``g``
+    gets between ``(1 - tolerance) * N_g * X`` and ``(1 + tolerance) * N_g * X`` officers: its officers per
+    unit of need (``need_index`` in ``equity.csv``) within ``tolerance`` of London's. Off unless
+    ``tolerance`` is given; the plan's summary then reports the price of fairness (value lost against
+    the plan solved without this rule).
+    """
+
+    tolerance: float | None = Field(None, ge=0, le=1)
+    """Largest relative distance of a group's officers per unit of need from London's (0.1: within 10 %);
+    None: no fairness rule."""
+    by: str = Field("imd_decile", pattern=r"^(imd_decile|[a-z]{1,20}_share_quintile)$", max_length=40)
+    """The grouping of wards: ``imd_decile`` (national IMD decile, needs ``data.deprivation``) or
+    ``<group>_share_quintile`` (quintile of an ethnic group's share of residents, needs ``data.ethnicity``)."""
+    officers: Literal["all", "constables", "separately"] = "all"
+    """What is counted: ``all`` constables plus PCSOs (the equity lens's officers, so the rule bounds
+    ``equity.csv``'s need index), ``constables`` warranted constables only, ``separately`` constables and
+    PCSOs each within the band."""
+
+
 class RulesSpec(Strict):
     ward_floor: WardFloor = WardFloor()
     ward_cap: WardCap = WardCap()
@@ -115,3 +137,4 @@ class RulesSpec(Strict):
     tiers: Tiers = Tiers()
     borough_damping: BoroughDamping = BoroughDamping()
     borough_share: BoroughShare = BoroughShare()
+    fairness: Fairness = Fairness()
