@@ -115,7 +115,7 @@ class Fairness(Strict):
     the plan solved without this rule).
     """
 
-    tolerance: float | None = Field(None, ge=0, le=1)
+    tolerance: Rate | None = None
     """Largest relative distance of a group's officers per unit of need from London's (0.1: within 10 %);
     None: no fairness rule."""
     by: str = Field("imd_decile", pattern=r"^(imd_decile|[a-z]{1,20}_share_quintile)$", max_length=40)
