@@ -12,6 +12,7 @@ from planner.app import state
 from planner.app.area import ALL_WARDS, Area, area_totals, areas, reference_totals, ward_mask
 from planner.app.layers import TOOLTIP_HTML, LayerView, PlanView, classes_count
 from planner.app.metrics import london_standard, need_covered, same_wards, unused_headcount
+from planner.app.today import current_view
 from planner.inputs.data import WardData
 from planner.report.plain import money, percent, signed, status_words
 
@@ -57,9 +58,9 @@ def area_picker(wards: WardData, *, container: Any = None) -> Area:
 
 def today(entry: state.Entry) -> PlanView | None:
     """What "change from today" is measured against: the baseline file, else the plan of the scenario as filed."""
-    if entry.inputs.baseline is not None:
-        bx, bp = entry.inputs.baseline
-        return PlanView("today's deployment (baseline file)", bx, bp)
+    own = current_view(entry.plan)
+    if own is not None:
+        return own
     ref = state.session().kept.get(state.session().reference or "")
     if ref is None or ref is entry or not same_wards(ref.plan, entry.plan):
         return None

@@ -23,7 +23,7 @@ ss = st.session_state
 MAP_LAYERS = {"change": "Constables + PCSOs", "change_constables": "Constables", "change_pcsos": "PCSOs"}
 
 
-def _ward_columns(a: str, b: str) -> dict[str, Any]:
+def ward_columns(a: str, b: str) -> dict[str, Any]:
     """Plain headers of the ward difference table (A and B named)."""
     n = st.column_config.NumberColumn
     return {
@@ -139,7 +139,7 @@ def render() -> None:
         keep = (diff["constables_change"].ne(0) | diff["pcsos_change"].ne(0)) & diff["ward_code"].isin(
             set(b.plan.wards.codes[inside])
         )
-        st.dataframe(diff[keep], hide_index=True, width="stretch", column_config=_ward_columns("A", "B"))
+        st.dataframe(diff[keep], hide_index=True, width="stretch", column_config=ward_columns("A", "B"))
     with tab2:
         bd = borough_difference(a.plan, b.plan)
         if not area.is_all:
