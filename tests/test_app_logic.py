@@ -428,7 +428,12 @@ def test_excel_export_has_units_and_the_plan(small):
     _sc, _inputs, plan, _more = small
     data = exports.xlsx_bytes(plan, months=24, harm_unit="CCHI days")
     book = pd.read_excel(io.BytesIO(data), sheet_name=None)
-    assert list(book) == ["Summary", "Boroughs", "Wards"]
+    assert list(book)[:3] == ["Summary", "Boroughs", "Wards"]
+    hot = int(plan.ward_table()["hotspot_constables"].sum())
+    assert ("Hotspot teams" in book) == (hot > 0)  # the second tier of constables, when the plan has one
+    if hot:
+        assert int(book["Hotspot teams"]["Constables (people)"].sum()) == hot
+        assert int(book["Boroughs"]["Flexible constables in hotspot teams (people)"].sum()) == hot
     wards = book["Wards"]
     assert int(wards["Constables (people)"].sum()) == int(plan.constables.sum())
     assert wards["Recorded crime (offences a year)"].sum() == pytest.approx(
