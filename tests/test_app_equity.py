@@ -59,8 +59,9 @@ def test_set_a_wards_priorities_and_see_what_moves(monkeypatch):
     assert s.priorities["priority"].tolist() == ["violence", "drugs"]
     assert "multiply its need by" in texts(at)
     effect = at.dataframe[1].value.set_index("Figure")
-    before, after = float(effect.loc["Need (average ward = 1)", "Without the change"]), float(
-        effect.loc["Need (average ward = 1)", "With it"]
+    before, after = (
+        float(effect.loc["Need (average ward = 1)", "Without the change"]),
+        float(effect.loc["Need (average ward = 1)", "With it"]),
     )
     assert after > before
     ranks = at.dataframe[2].value.set_index("Rank")
