@@ -168,7 +168,11 @@ def test_equity_layers_and_table_on_the_generated_city(small):
     officers = table["Constables (people)"] + table["PCSOs (people)"]
     rate = 1000 * officers / table["Residents (people)"]
     assert table["Officers per 1,000 residents"].to_numpy() == pytest.approx(rate.to_numpy(), abs=0.01)
-    assert "Officers per 1,000 CCHI days a year" in table.columns
+    # harm per group, recomputed from the wards: officers per 100,000 units of harm a year (24 months of crime)
+    decile = plan.wards.equity.imd_decile
+    harm_year = np.array([plan.wards.harm[decile == d].sum() / 2 for d in sorted(set(decile))])
+    expected = 100_000 * officers.to_numpy() / harm_year
+    assert table["Officers per 100,000 CCHI days a year"].to_numpy() == pytest.approx(expected, abs=0.006)
 
 
 def test_missing_figures_shown_grey_and_said(small):

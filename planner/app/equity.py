@@ -143,6 +143,8 @@ def groupings(plan: Plan) -> dict[str, str]:
 def group_table(plan: Plan, grouping: str, months: int = 12, harm_unit: str = "harm") -> pd.DataFrame:
     """One row per group of ``grouping`` (all wards): wards, residents, need, officers and their rates, with units.
 
+    Harm rates are per 100,000 units of harm a year (harm a year is large: CCHI days run to about 100,000 a ward).
+
     Officers are constables + PCSOs (head count); the rows add up to the totals of all wards.
     """
     table = plan_equity(plan)
@@ -160,7 +162,7 @@ def group_table(plan: Plan, grouping: str, months: int = 12, harm_unit: str = "h
             "PCSOs (people)": t["pcsos"],
             "Officers per 1,000 residents": t["officers_per_1000_residents"].round(2),
             "Officers per unit of need": t["officers_per_need"].round(2),
-            f"Officers per 1,000 {harm_unit} a year": (t["officers_per_1000_harm"] / per_year).round(2),
+            f"Officers per 100,000 {harm_unit} a year": (100.0 * t["officers_per_1000_harm"] / per_year).round(2),
             "Officers per unit of need against all wards (1.00 = same)": t["need_index"].round(2),
             "Officers per resident against all wards (1.00 = same)": t["residents_index"].round(2),
         }
