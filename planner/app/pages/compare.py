@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from planner.app import state, view
+from planner.app import routes, state, view
 from planner.app.area import ward_mask
 from planner.app.layers import PlanView, change_note, layer_view, tooltip_fields
 from planner.app.metrics import (
@@ -93,6 +93,7 @@ def render() -> None:
             column_config={"_index": st.column_config.TextColumn("Figure", width="large")},
         )
 
+    routes.link("today", "What the current plan changes from today: moved, added and removed, ward by ward")
     st.markdown("#### What changes between two plans")
     names = list(plans)
     if len(names) < 2:

@@ -51,6 +51,8 @@ def render() -> None:
         view.failure_box(s.failure)
         st.stop()
     plan = entry.plan
+    if ss.get("pr_start") != s.start:  # another starting scenario (other wards, other priorities): start again
+        s.priorities, ss.pr_start, ss.pr_result = None, s.start, None
     if s.priorities is None:
         try:
             s.priorities = scenario_table(plan.scenario, entry.scenario_dir, entry.data_dir)
@@ -137,7 +139,8 @@ def _show_result(
     codes = set(a.wards.codes[inside])
     changed = diff[(diff["constables_change"].ne(0) | diff["pcsos_change"].ne(0)) & diff["ward_code"].isin(codes)]
     st.markdown(f"**Wards that change{' in ' + where if where else ''}**")
-    st.dataframe(changed, hide_index=True, width="stretch", column_config=ward_columns("without", "with"))
+    headers = ward_columns("the current plan", "the plan with priorities")
+    st.dataframe(changed, hide_index=True, width="stretch", column_config=headers)
     if st.button("Keep the plan with these priorities (for Compare and Export)", key="pr_keep"):
         label = state.keep(after, f"{entry.label} + community priorities")
         st.success(f"Kept as “{label}”.")
