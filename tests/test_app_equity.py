@@ -83,3 +83,17 @@ def test_bad_priorities_are_refused_with_the_line(monkeypatch):
     assert_ok(at)
     assert "line 2: weight 0 is outside (0, 1]" in texts(at)
     assert at.session_state["planner"].priorities.empty  # nothing kept from a refused edit
+
+
+def test_equity_page_on_real_london(monkeypatch, london_data_dir):
+    at = start_app(monkeypatch, data_dir=str(london_data_dir), scenario="london-2022.yaml")
+    goto(at, "equity").run()
+    assert_ok(at)
+    plan = at.session_state["planner"].current.plan
+    table = at.dataframe[0].value
+    assert table["Wards"].sum() == plan.wards.n_wards == 679
+    assert table["Constables (people)"].sum() == plan.totals["constable"]
+    assert "generated" not in texts(at)  # real figures: IMD 2025, Census 2021
+    at.selectbox(key="e_layer").set_value("confidence").run()
+    assert_ok(at)
+    assert "suppressed" in texts(at)  # blank survey cells are said to be suppressed, shown grey, never zero
