@@ -222,3 +222,16 @@ def test_bad_priorities_named_by_line(small):
     bad = priorities.set_ward(priorities.empty_table(), code, [("not an offence", 0.5)])
     with pytest.raises(DataError, match="line 2: priority 'not an offence' is not an offence group"):
         priorities.check(bad, plan.wards.codes, inputs.geography.crime)
+
+
+def test_workbook_has_the_change_from_today(from_today):
+    plan, x = from_today
+    book = pd.read_excel(io.BytesIO(exports.xlsx_bytes(plan)), sheet_name=None)
+    changes = book["Changes from today"]
+    assert changes["Constables today (people)"].tolist() == x.tolist()
+    _reconciles(changes, "Constables ")
+    _reconciles(changes, "PCSOs ")
+    summary = book["Summary"].set_index("Figure")
+    hot = int(plan.ward_table()["hotspot_constables"].sum())
+    if hot:
+        assert int(summary.loc["of the constables: in hotspot teams", "Value"]) == hot
