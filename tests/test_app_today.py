@@ -13,7 +13,7 @@ def test_nothing_changes_before_a_change(monkeypatch):
     at = start_app(monkeypatch)
     goto(at, "today").run()
     assert_ok(at)
-    assert "has no current deployment" in texts(at)
+    assert "gives no current deployment" in texts(at)
 
 
 def test_from_the_plan_as_filed_after_the_uplift(monkeypatch):

@@ -103,7 +103,10 @@ def render() -> None:
         ss.pr_result = (plan.input_hash, ward, after, failure, float(effect.factor[codes.index(ward)]))
 
     st.markdown("#### Priorities set (all wards)")
-    shown = s.priorities.rename(columns={"ward_code": "Ward code", "priority": "Priority", "weight": "Weight (0-1)"})
+    name_of = {c: str(wards.names[i]) for i, c in enumerate(codes)}
+    shown = s.priorities.assign(ward=s.priorities["ward_code"].astype(str).map(name_of))[
+        ["ward_code", "ward", "priority", "weight"]
+    ].rename(columns={"ward_code": "Ward code", "ward": "Ward", "priority": "Priority", "weight": "Weight (0-1)"})
     if shown.empty:
         st.caption("No ward has priorities yet.")
     else:

@@ -33,16 +33,16 @@ def render() -> None:
     view.stale_note()
     if today is None:
         st.info(
-            "This scenario has no current deployment (`data.current` in the scenario file), and the plan of the "
+            "This scenario gives no current deployment (today's people per ward), and the plan of the "
             "scenario as filed is the one shown, so nothing changes yet. Change a figure in the sidebar to see what "
             "it changes, or start from a scenario that plans from today."
         )
         st.stop()
     if not today.own:
         st.caption(
-            "This scenario has no current deployment of its own (`data.current`), so change is counted from the plan "
-            "of the scenario as filed. Give a current deployment (a CSV of people per ward, or another scenario's "
-            "plan) to count from today."
+            "This scenario gives no current deployment of its own (today's people per ward), so change is counted "
+            "from the plan of the scenario as filed. Give a current deployment (a CSV of people per ward, or "
+            "another scenario's plan) to count from today."
         )
     inside = ward_mask(plan.wards, area)
     binside = borough_mask(plan.wards, area)
