@@ -11,6 +11,7 @@ scale centred on zero, officers per need one centred on the London average.
 
 from __future__ import annotations
 
+import html
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -481,16 +482,35 @@ def value_text(key: str, v: float) -> str:
 
 # --------------------------------------------------------------------------- tooltips
 #: Hover template of the ward map; the map fills each {field} from :func:`tooltip_fields` (as text, escaped).
+#: The words and units are in the template, once, and each ward carries only its short figures: the whole deck is sent
+#: to the browser on every redraw (and parsed there), so every byte per ward counts 700 times.
 TOOLTIP_HTML = (
     "<b>{ward_name}</b> <span style='opacity:.65'>{ward_code}</span><br/>"
-    "<span style='opacity:.75'>{area}</span><br/>"
+    "<span style='opacity:.75'>{borough_name} · {bcu}</span><br/>"
     "<b>{layer}: {value}</b><br/>"
-    "Need {need} (average ward = 1)<br/>"
-    "Crime {crime} offences a year · harm {harm}<br/>"
-    "Residents {residents}<br/>"
-    "{deployed}<br/>"
-    "{change}"
+    "Need {nd} (average ward = 1)<br/>"
+    "Crime {cr} offences a year · harm {hm} <<harm unit>><br/>"
+    "Residents {rs}"
 )
+_DEPLOYED_HTML = "<br/>Constables {x}{t} · PCSOs {p} · {o} officers per need"
+_CHANGE_HTML = "<br/>Against <<reference>>: {dx} constables, {dq} PCSOs"
+
+
+def _plain(text: str) -> str:
+    """Text safe inside the hover template: HTML escaped, no template braces."""
+    return html.escape(text).replace("{", "(").replace("}", ")")
+
+
+def tooltip_template(ctx: Context = Context(), plan: bool = True, reference: PlanView | None = None) -> str:
+    """The hover template for :func:`tooltip_fields` of the same plan and reference (units and names filled in)."""
+    out = TOOLTIP_HTML.replace("<<harm unit>>", _plain(ctx.harm_unit))
+    if plan:
+        out += _DEPLOYED_HTML
+        if reference is not None:
+            out += _CHANGE_HTML.replace("<<reference>>", _plain(reference.label))
+    else:
+        out += "<br/>no plan"
+    return out
 
 
 def tooltip_fields(
@@ -499,37 +519,47 @@ def tooltip_fields(
     reference: PlanView | None,
     ctx: Context = Context(),
 ) -> list[dict[str, str]]:
-    """Per ward, the plain-text figures :data:`TOOLTIP_HTML` shows on hover."""
+    """Per ward, the short figures :func:`tooltip_template` shows on hover (``nd`` need, ``cr`` crime a year, ``hm``
+    harm a year, ``rs`` residents; with a plan ``x``, ``p`` constables and PCSOs, ``t`` their tiers, ``o`` officers
+    per need; with a reference ``dx``, ``dq`` the change in constables and PCSOs)."""
     per_year = 12.0 / max(ctx.months, 1)
-    borough = wards.borough_names[wards.borough]
-    bcu = wards.ward_bcu
     opn = officers_per_need(plan) if plan is not None else None
     hot = split_constables(plan.problem, plan.constables)[1] if plan is not None else None
     out = []
     for w in range(wards.n_wards):
         row = {
-            "area": str(borough[w]) + (f" · {bcu[w]}" if str(bcu[w]) else ""),
-            "need": f"{wards.need[w]:.2f}",
-            "crime": f"{wards.demand[w] * per_year:,.0f}",
-            "harm": f"{wards.harm[w] * per_year:,.0f} {ctx.harm_unit}",
-            "residents": f"{wards.population[w]:,.0f}",
-            "deployed": "no plan",
-            "change": "",
+            "nd": f"{wards.need[w]:.2f}",
+            "cr": f"{wards.demand[w] * per_year:,.0f}",
+            "hm": f"{wards.harm[w] * per_year:,.0f}",
+            "rs": f"{wards.population[w]:,.0f}",
         }
-        if plan is not None and opn is not None:
-            tiers = ""
-            if hot is not None and hot[w] > 0:
-                tiers = f" ({int(plan.constables[w] - hot[w])} ward officers, {int(hot[w])} in hotspot teams)"
-            row["deployed"] = (
-                f"Constables {int(plan.constables[w])}{tiers} · PCSOs {int(plan.pcsos[w])} · "
-                f"{opn[w]:.2f} officers per need"
+        if plan is not None and opn is not None and hot is not None:
+            row["x"] = str(int(plan.constables[w]))
+            row["p"] = str(int(plan.pcsos[w]))
+            row["o"] = f"{opn[w]:.2f}"
+            row["t"] = (
+                f" ({int(plan.constables[w] - hot[w])} ward officers, {int(hot[w])} in hotspot teams)"
+                if hot[w] > 0
+                else ""
             )
             if reference is not None:
-                dx = int(plan.constables[w] - reference.constables[w])
-                dp = int(plan.pcsos[w] - reference.pcsos[w])
-                row["change"] = f"Against {reference.label}: {dx:+d} constables, {dp:+d} PCSOs"
+                row["dx"] = f"{int(plan.constables[w] - reference.constables[w]):+d}"
+                row["dq"] = f"{int(plan.pcsos[w] - reference.pcsos[w]):+d}"
         out.append(row)
     return out
+
+
+@dataclass(frozen=True)
+class Hover:
+    """What the map shows on hover: the template and each ward's figures (see :func:`hover`)."""
+
+    fields: list[dict[str, str]]
+    html: str
+
+
+def hover(wards: WardData, plan: Plan | None, reference: PlanView | None, ctx: Context = Context()) -> Hover:
+    """:func:`tooltip_fields` with the matching :func:`tooltip_template`."""
+    return Hover(tooltip_fields(wards, plan, reference, ctx), tooltip_template(ctx, plan is not None, reference))
 
 
 def change_note(plan: Plan, reference: PlanView, mask: np.ndarray | None = None) -> str:

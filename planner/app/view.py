@@ -10,7 +10,7 @@ import streamlit as st
 from geo.webmap import ALL, BaseMap, view_for, ward_map
 from planner.app import state
 from planner.app.area import ALL_WARDS, Area, area_totals, areas, reference_totals, ward_mask
-from planner.app.layers import TOOLTIP_HTML, LayerView, PlanView, classes_count
+from planner.app.layers import Hover, LayerView, PlanView, classes_count
 from planner.app.metrics import london_standard, need_covered, same_wards, unused_headcount
 from planner.app.today import current_view
 from planner.inputs.data import WardData
@@ -183,7 +183,7 @@ def is_phone() -> bool:
 def draw_map(
     base: BaseMap,
     view: LayerView,
-    fields: list[dict[str, str]],
+    tips: Hover,
     *,
     area: Area,
     selected: int | None,
@@ -200,7 +200,7 @@ def draw_map(
     deck = ward_map(
         base,
         fill,
-        fields,
+        tips.fields,
         view=view_for(bounds, 360, 420) if phone else view_for(bounds),
         selected=selected,
         show_boroughs=options.get("boroughs", True),
@@ -209,7 +209,7 @@ def draw_map(
         basemap=options.get("basemap", False),
         value_text=view.text,
         layer_label=view.legend.title,
-        tooltip_html=TOOLTIP_HTML,
+        tooltip_html=tips.html,
     )
     st.pydeck_chart(
         deck,

@@ -8,7 +8,7 @@ import streamlit as st
 
 from planner.app import routes, state, view
 from planner.app.area import ward_mask
-from planner.app.layers import PlanView, change_note, layer_view, tooltip_fields
+from planner.app.layers import PlanView, change_note, hover, layer_view
 from planner.app.metrics import (
     borough_difference,
     change_summary,
@@ -125,7 +125,7 @@ def render() -> None:
     left, right = st.columns([3.2, 1.3])
     with left:
         view.draw_map(
-            base, lv, tooltip_fields(b.plan.wards, b.plan, ref, ctx), area=area, selected=None, key="cmap",
+            base, lv, hover(b.plan.wards, b.plan, ref, ctx), area=area, selected=None, key="cmap",
             options={"boroughs": True, "bcus": True}, wards=b.plan.wards,
         )  # fmt: skip
     with right:

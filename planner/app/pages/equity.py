@@ -7,7 +7,7 @@ import streamlit as st
 from planner.app import routes, state, view
 from planner.app.area import ward_mask
 from planner.app.equity import data_notes, equity_layers, equity_view, group_table, groupings
-from planner.app.layers import tooltip_fields
+from planner.app.layers import hover
 
 ss = st.session_state
 
@@ -43,7 +43,7 @@ def render() -> None:
         left, right = st.columns([3.2, 1.3])
         with left:
             view.draw_map(
-                state.cached_base_map(entry.inputs), lv, tooltip_fields(plan.wards, plan, None, ctx), area=area,
+                state.cached_base_map(entry.inputs), lv, hover(plan.wards, plan, None, ctx), area=area,
                 selected=None, key="emap", options={"boroughs": True, "bcus": True}, wards=plan.wards,
             )  # fmt: skip
         with right:

@@ -7,7 +7,7 @@ import streamlit as st
 
 from planner.app import routes, state, view
 from planner.app.area import area_figures, ward_mask
-from planner.app.layers import LAYERS, Context, PlanView, available_layers, change_note, layer_view, tooltip_fields
+from planner.app.layers import LAYERS, Context, PlanView, available_layers, change_note, hover, layer_view
 from planner.app.tiers import has_tiers, with_tier_rows
 from planner.app.wardinfo import explain_ward
 from planner.inputs.data import WardData
@@ -73,7 +73,7 @@ def render() -> None:
     mask = inside if ss.get("m_fit", False) else None
     pool = state.comparable_plans(entry)
     lv = layer_view(layer, wards, plan, ref, ctx, mask=mask, pool=pool)
-    tips = tooltip_fields(wards, plan, ref, ctx)
+    tips = hover(wards, plan, ref, ctx)
     codes = [str(c) for c in wards.codes]
     index_of = {c: i for i, c in enumerate(codes)}
     if s.selected_ward not in index_of:

@@ -6,7 +6,7 @@ import streamlit as st
 
 from planner.app import state, view
 from planner.app.area import borough_mask, ward_mask
-from planner.app.layers import PlanView, tooltip_fields
+from planner.app.layers import PlanView, hover
 from planner.app.today import MEASURES, rank_table, sentence, today_layer, today_of, ward_table
 
 ss = st.session_state
@@ -63,7 +63,7 @@ def render() -> None:
     left, right = st.columns([3.2, 1.3])
     with left:
         view.draw_map(
-            state.cached_base_map(entry.inputs), lv, tooltip_fields(plan.wards, plan, before, ctx), area=area,
+            state.cached_base_map(entry.inputs), lv, hover(plan.wards, plan, before, ctx), area=area,
             selected=None, key="tmap", options={"boroughs": True, "bcus": True}, wards=plan.wards,
         )  # fmt: skip
     with right:
