@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import re
 import zipfile
 
 import numpy as np
@@ -120,12 +121,19 @@ def test_layer_view_every_ward_coloured_and_counted(small):
 
 def test_tooltips_name_the_figures(small):
     _sc, inputs, plan, more = small
-    fields = layers.tooltip_fields(inputs.wards, more, layers.PlanView.of(plan, "before"))
-    assert len(fields) == 24
-    assert fields[0]["deployed"].startswith(f"Constables {more.constables[0]} · PCSOs {more.pcsos[0]}")
-    assert fields[0]["change"].startswith("Against before:")
-    for name in ("area", "need", "crime", "harm", "residents", "deployed", "change"):
-        assert "{" + name + "}" in layers.TOOLTIP_HTML
+    tips = layers.hover(inputs.wards, more, layers.PlanView.of(plan, "before"), layers.Context(24, "CCHI <days>"))
+    assert len(tips.fields) == 24
+    # the template names every figure once, with its words and units; each ward carries only its figures
+    shown = tips.html
+    for name, value in tips.fields[0].items():
+        shown = shown.replace("{" + name + "}", value)
+    assert f"Constables {more.constables[0]}" in shown and f"PCSOs {more.pcsos[0]}" in shown
+    assert f"Against before: {int(more.constables[0] - plan.constables[0]):+d} constables" in shown
+    assert f"{inputs.wards.harm[0] / 2:,.0f} CCHI &lt;days&gt;" in shown  # a year, the unit escaped
+    left = set(re.findall(r"\{(\w+)\}", shown))
+    assert left == {"ward_name", "ward_code", "borough_name", "bcu", "layer", "value"}  # filled by the map itself
+    bare = layers.hover(inputs.wards, None, None)
+    assert "no plan" in bare.html and set(bare.fields[0]) == {"nd", "cr", "hm", "rs"}
 
 
 # ------------------------------------------------------------------------ controls
@@ -428,7 +436,12 @@ def test_excel_export_has_units_and_the_plan(small):
     _sc, _inputs, plan, _more = small
     data = exports.xlsx_bytes(plan, months=24, harm_unit="CCHI days")
     book = pd.read_excel(io.BytesIO(data), sheet_name=None)
-    assert list(book) == ["Summary", "Boroughs", "Wards"]
+    assert list(book)[:3] == ["Summary", "Boroughs", "Wards"]
+    hot = int(plan.ward_table()["hotspot_constables"].sum())
+    assert ("Hotspot teams" in book) == (hot > 0)  # the second tier of constables, when the plan has one
+    if hot:
+        assert int(book["Hotspot teams"]["Constables (people)"].sum()) == hot
+        assert int(book["Boroughs"]["Flexible constables in hotspot teams (people)"].sum()) == hot
     wards = book["Wards"]
     assert int(wards["Constables (people)"].sum()) == int(plan.constables.sum())
     assert wards["Recorded crime (offences a year)"].sum() == pytest.approx(

@@ -49,7 +49,7 @@ def test_match_supervisors_then_all_pcsos_deployed(at):
 
 @pytest.mark.parametrize(
     "layer",
-    ["need", "demand", "harm", "population", "pcsos", "officers_per_need"],
+    ["need", "demand", "harm", "population", "pcsos", "officers_per_need", "ward_officers", "hotspot_constables"],
 )
 def test_every_layer_draws_with_a_legend(at, layer):
     before = ward_fills(at)
@@ -99,7 +99,7 @@ def test_my_borough_turns_every_figure_into_its_own(at):
     assert_ok(at)
     boroughs = at.dataframe[0].value
     assert boroughs["borough"].tolist() == [row["borough"]]
-    wards = at.dataframe[1].value
+    wards = next(d.value for d in at.dataframe if "ward_name" in d.value.columns)
     assert set(wards["borough"]) == {row["borough"]}
 
 

@@ -87,7 +87,7 @@ def ward_sheet(plan: Plan, months: int = 12, harm_unit: str = "harm") -> pd.Data
             "Residents (people)": t["population"].round(0),
             "Need (index, average ward = 1)": t["need"].round(4),
             "Constables (people)": t["constables"],
-            "Ward officers (people)": t["ward_officers"],
+            "Ward officers (ring-fenced constables, people)": t["ward_officers"],
             "Hotspot-team constables (people)": t["hotspot_constables"],
             "PCSOs (people)": t["pcsos"],
             "Override": t["override"],
@@ -107,6 +107,7 @@ def borough_sheet(plan: Plan) -> pd.DataFrame:
             "Borough": b["borough"],
             "BCU": b["bcu"],
             "Constables (people)": b["constables"],
+            "Flexible constables in hotspot teams (people)": b["flexible_constables"],
             "PCSOs (people)": b["pcsos"],
             "Sergeants (people)": b["sergeants"],
             "Inspectors (people)": b["inspectors"],
@@ -132,6 +133,7 @@ def summary_sheet(plan: Plan) -> pd.DataFrame:
         ("Constables available", int(avail[0]), "people"),
         ("PCSOs deployed", t["pcso"], "people"),
         ("PCSOs available", int(avail[1]), "people"),
+        *_tier_summary(plan),
         ("Sergeants deployed", t["sergeant"], "people"),
         ("Inspectors deployed", t["inspector"], "people"),
         ("Pay cost", round(plan.cost_annual), "£ a year"),
@@ -171,13 +173,61 @@ def _text_not_formulas(ws: Any) -> None:
                 cell.quotePrefix = True  # and Excel keeps it text when the cell is edited
 
 
+def team_sheet(plan: Plan) -> pd.DataFrame:
+    """One row per hotspot team (empty without tiers), every header with its unit."""
+    t = plan.hotspot_teams()
+    return pd.DataFrame(
+        {
+            "Team": t["team"],
+            "Borough": t["borough"],
+            "BCU": t["bcu"],
+            "Ward codes": t["wards"].astype(str).str.replace(";", "; "),
+            "Wards": t["ward_names"].astype(str).str.replace(";", "; "),
+            "Constables (people)": t["constables"],
+            "Sergeants (people)": t["sergeants"],
+            "Inspectors (people)": t["inspectors"],
+        }
+    )
+
+
+def changes_sheet(plan: Plan) -> pd.DataFrame | None:
+    """changes.csv with plain headers (people): moved, added and removed per ward from today; None without today."""
+    from planner.app.today import WARD_HEADERS
+
+    changes = plan.changes()
+    if changes is None:
+        return None
+    w = plan.wards
+    table = changes.ward_table(w.codes, w.names, w.borough_names[w.borough])
+    return table.rename(columns=WARD_HEADERS)
+
+
+def _tier_summary(plan: Plan) -> list[tuple[str, object, str]]:
+    teams = plan.hotspot_teams()
+    if not len(teams):
+        return []
+    hot = int(teams["constables"].sum())
+    return [
+        ("of the constables: ward officers (ring-fenced)", int(plan.totals["constable"]) - hot, "people"),
+        ("of the constables: in hotspot teams", hot, "people"),
+        ("Hotspot teams", len(teams), "teams"),
+    ]
+
+
 def xlsx_bytes(plan: Plan, months: int = 12, harm_unit: str = "harm") -> bytes:
-    """An Excel workbook: Summary, Boroughs and Wards sheets, every header with its unit."""
+    """An Excel workbook: Summary, Boroughs and Wards sheets (then Hotspot teams and Changes from today when the
+    plan has them), every header with its unit."""
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:
         _xlsx_frame(summary_sheet(plan)).to_excel(xw, sheet_name="Summary", index=False)
         _xlsx_frame(borough_sheet(plan)).to_excel(xw, sheet_name="Boroughs", index=False)
         _xlsx_frame(ward_sheet(plan, months, harm_unit)).to_excel(xw, sheet_name="Wards", index=False)
+        teams = team_sheet(plan)
+        if len(teams):
+            _xlsx_frame(teams).to_excel(xw, sheet_name="Hotspot teams", index=False)
+        changes = changes_sheet(plan)
+        if changes is not None:
+            _xlsx_frame(changes).to_excel(xw, sheet_name="Changes from today", index=False)
         for ws in xw.book.worksheets:
             _text_not_formulas(ws)
             for col in ws.columns:

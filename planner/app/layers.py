@@ -11,6 +11,7 @@ scale centred on zero, officers per need one centred on the London average.
 
 from __future__ import annotations
 
+import html
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ import numpy as np
 
 from planner.inputs.data import WardData
 from planner.report.result import Plan
+from planner.rules.tiers import split_constables
 
 RGB = tuple[int, int, int]
 
@@ -71,6 +73,16 @@ LAYERS: dict[str, LayerSpec] = {
         LayerSpec("population", "Residents", False, False, "resident population (Census 2021 in London)"),
         LayerSpec("constables", "Constables", True, False, "dedicated ward constables in the plan"),
         LayerSpec("pcsos", "PCSOs", True, False, "police community support officers in the plan"),
+        LayerSpec(
+            "ward_officers", "Ward officers", True, False, "constables ring-fenced to the ward (up to the ceiling)"
+        ),
+        LayerSpec(
+            "hotspot_constables",
+            "Hotspot-team constables",
+            True,
+            False,
+            "constables of the borough's hotspot teams working in the ward",
+        ),
         LayerSpec(
             "officers_per_need",
             "Officers per need",
@@ -148,9 +160,21 @@ class LayerView:
     text: list[str] = field(default_factory=list)
 
 
-def available_layers(has_plan: bool, has_reference: bool) -> list[str]:
-    """Keys of the layers that can be drawn now."""
-    return [k for k, s in LAYERS.items() if (has_plan or not s.needs_plan) and (has_reference or not s.needs_reference)]
+#: Layers that count people (whole numbers, blue).
+PEOPLE_LAYERS: tuple[str, ...] = ("constables", "pcsos", "ward_officers", "hotspot_constables")
+#: Layers shown only when the plan has the two tiers of constables (ward officers and hotspot teams).
+TIER_LAYERS: tuple[str, ...] = ("ward_officers", "hotspot_constables")
+
+
+def available_layers(has_plan: bool, has_reference: bool, *, tiers: bool = False) -> list[str]:
+    """Keys of the layers that can be drawn now (the tier layers only when the plan has tiers)."""
+    return [
+        k
+        for k, s in LAYERS.items()
+        if (has_plan or not s.needs_plan)
+        and (has_reference or not s.needs_reference)
+        and (tiers or k not in TIER_LAYERS)
+    ]
 
 
 # --------------------------------------------------------------------------- values
@@ -190,6 +214,9 @@ def layer_values(
         return np.asarray(plan.constables, dtype=float)
     if key == "pcsos":
         return np.asarray(plan.pcsos, dtype=float)
+    if key in ("ward_officers", "hotspot_constables"):
+        ward, hot = split_constables(plan.problem, plan.constables)
+        return np.asarray(ward if key == "ward_officers" else hot, dtype=float)
     if key == "officers_per_need":
         return officers_per_need(plan)
     assert reference is not None
@@ -208,6 +235,8 @@ def layer_unit(key: str, ctx: Context = Context(), reference: PlanView | None = 
         "population": "residents",
         "constables": "constables (headcount)",
         "pcsos": "PCSOs (headcount)",
+        "ward_officers": "ward officers (constables, headcount)",
+        "hotspot_constables": "hotspot-team constables (headcount)",
         "officers_per_need": "effective officers per unit of need",
         "change": f"change in constables + PCSOs (headcount){against}",
         "change_constables": f"change in constables (headcount){against}",
@@ -410,21 +439,32 @@ def layer_view(
         breaks, cols, labels = ratio_classes(centre)
         note = f"Average of the wards shown: {fmt_number(centre)} effective officers per unit of need."
     else:
-        integer = key in ("constables", "pcsos")
-        palette = SEQ_BLUE if key in ("constables", "pcsos", "population") else SEQ_HEAT
+        integer = key in PEOPLE_LAYERS
+        palette = SEQ_BLUE if key in (*PEOPLE_LAYERS, "population") else SEQ_HEAT
         breaks, cols, labels = sequential_classes(basis, palette, integer)
         if not integer or len(labels) == len(palette):
             note = "Each class holds about the same number of wards."
         if spec.needs_plan and len(pool) > 1:
             note += " The classes are the same for every plan kept, so a colour means the same number in each."
+    legend = Legend(spec.label, layer_unit(key, ctx, reference), tuple(cols), tuple(labels), note)
+    return painted(spec, values, breaks, legend, [value_text(key, v) for v in values], alpha)
+
+
+def painted(
+    spec: LayerSpec, values: np.ndarray, breaks: np.ndarray, legend: Legend, text: list[str], alpha: int = 200
+) -> LayerView:
+    """A layer ready to draw: each ward coloured by its class of ``breaks`` (grey where the value is missing).
+
+    For layers made outside :data:`LAYERS` (change from today, equity figures) as well as :func:`layer_view`.
+    """
+    cols = legend.colours
     cls = classify(values, breaks)
     table = np.array([*cols, NO_DATA], dtype=np.uint8)
     idx = np.where((cls >= 0) & (cls < len(cols)), cls, len(cols))
     rgba = np.empty((len(values), 4), dtype=np.uint8)
     rgba[:, :3] = table[idx]
     rgba[:, 3] = alpha
-    legend = Legend(spec.label, layer_unit(key, ctx, reference), tuple(cols), tuple(labels), note)
-    return LayerView(spec, values, rgba, legend, [value_text(key, v) for v in values])
+    return LayerView(spec, values, rgba, legend, text)
 
 
 def value_text(key: str, v: float) -> str:
@@ -433,7 +473,7 @@ def value_text(key: str, v: float) -> str:
         return "–" if np.isnan(v) else "no need recorded"
     if key.startswith("change"):
         return f"{round(v):+,}" if v else "0"
-    if key in ("constables", "pcsos", "population", "demand"):
+    if key in (*PEOPLE_LAYERS, "population", "demand"):
         return f"{round(v):,}"
     if key == "harm":
         return f"{v:,.0f}"
@@ -442,16 +482,35 @@ def value_text(key: str, v: float) -> str:
 
 # --------------------------------------------------------------------------- tooltips
 #: Hover template of the ward map; the map fills each {field} from :func:`tooltip_fields` (as text, escaped).
+#: The words and units are in the template, once, and each ward carries only its short figures: the whole deck is sent
+#: to the browser on every redraw (and parsed there), so every byte per ward counts 700 times.
 TOOLTIP_HTML = (
     "<b>{ward_name}</b> <span style='opacity:.65'>{ward_code}</span><br/>"
-    "<span style='opacity:.75'>{area}</span><br/>"
+    "<span style='opacity:.75'>{borough_name} · {bcu}</span><br/>"
     "<b>{layer}: {value}</b><br/>"
-    "Need {need} (average ward = 1)<br/>"
-    "Crime {crime} offences a year · harm {harm}<br/>"
-    "Residents {residents}<br/>"
-    "{deployed}<br/>"
-    "{change}"
+    "Need {nd} (average ward = 1)<br/>"
+    "Crime {cr} offences a year · harm {hm} <<harm unit>><br/>"
+    "Residents {rs}"
 )
+_DEPLOYED_HTML = "<br/>Constables {x}{t} · PCSOs {p} · {o} officers per need"
+_CHANGE_HTML = "<br/>Against <<reference>>: {dx} constables, {dq} PCSOs"
+
+
+def _plain(text: str) -> str:
+    """Text safe inside the hover template: HTML escaped, no template braces."""
+    return html.escape(text).replace("{", "(").replace("}", ")")
+
+
+def tooltip_template(ctx: Context = Context(), plan: bool = True, reference: PlanView | None = None) -> str:
+    """The hover template for :func:`tooltip_fields` of the same plan and reference (units and names filled in)."""
+    out = TOOLTIP_HTML.replace("<<harm unit>>", _plain(ctx.harm_unit))
+    if plan:
+        out += _DEPLOYED_HTML
+        if reference is not None:
+            out += _CHANGE_HTML.replace("<<reference>>", _plain(reference.label))
+    else:
+        out += "<br/>no plan"
+    return out
 
 
 def tooltip_fields(
@@ -460,32 +519,47 @@ def tooltip_fields(
     reference: PlanView | None,
     ctx: Context = Context(),
 ) -> list[dict[str, str]]:
-    """Per ward, the plain-text figures :data:`TOOLTIP_HTML` shows on hover."""
+    """Per ward, the short figures :func:`tooltip_template` shows on hover (``nd`` need, ``cr`` crime a year, ``hm``
+    harm a year, ``rs`` residents; with a plan ``x``, ``p`` constables and PCSOs, ``t`` their tiers, ``o`` officers
+    per need; with a reference ``dx``, ``dq`` the change in constables and PCSOs)."""
     per_year = 12.0 / max(ctx.months, 1)
-    borough = wards.borough_names[wards.borough]
-    bcu = wards.ward_bcu
     opn = officers_per_need(plan) if plan is not None else None
+    hot = split_constables(plan.problem, plan.constables)[1] if plan is not None else None
     out = []
     for w in range(wards.n_wards):
         row = {
-            "area": str(borough[w]) + (f" · {bcu[w]}" if str(bcu[w]) else ""),
-            "need": f"{wards.need[w]:.2f}",
-            "crime": f"{wards.demand[w] * per_year:,.0f}",
-            "harm": f"{wards.harm[w] * per_year:,.0f} {ctx.harm_unit}",
-            "residents": f"{wards.population[w]:,.0f}",
-            "deployed": "no plan",
-            "change": "",
+            "nd": f"{wards.need[w]:.2f}",
+            "cr": f"{wards.demand[w] * per_year:,.0f}",
+            "hm": f"{wards.harm[w] * per_year:,.0f}",
+            "rs": f"{wards.population[w]:,.0f}",
         }
-        if plan is not None and opn is not None:
-            row["deployed"] = (
-                f"Constables {int(plan.constables[w])} · PCSOs {int(plan.pcsos[w])} · {opn[w]:.2f} officers per need"
+        if plan is not None and opn is not None and hot is not None:
+            row["x"] = str(int(plan.constables[w]))
+            row["p"] = str(int(plan.pcsos[w]))
+            row["o"] = f"{opn[w]:.2f}"
+            row["t"] = (
+                f" ({int(plan.constables[w] - hot[w])} ward officers, {int(hot[w])} in hotspot teams)"
+                if hot[w] > 0
+                else ""
             )
             if reference is not None:
-                dx = int(plan.constables[w] - reference.constables[w])
-                dp = int(plan.pcsos[w] - reference.pcsos[w])
-                row["change"] = f"Against {reference.label}: {dx:+d} constables, {dp:+d} PCSOs"
+                row["dx"] = f"{int(plan.constables[w] - reference.constables[w]):+d}"
+                row["dq"] = f"{int(plan.pcsos[w] - reference.pcsos[w]):+d}"
         out.append(row)
     return out
+
+
+@dataclass(frozen=True)
+class Hover:
+    """What the map shows on hover: the template and each ward's figures (see :func:`hover`)."""
+
+    fields: list[dict[str, str]]
+    html: str
+
+
+def hover(wards: WardData, plan: Plan | None, reference: PlanView | None, ctx: Context = Context()) -> Hover:
+    """:func:`tooltip_fields` with the matching :func:`tooltip_template`."""
+    return Hover(tooltip_fields(wards, plan, reference, ctx), tooltip_template(ctx, plan is not None, reference))
 
 
 def change_note(plan: Plan, reference: PlanView, mask: np.ndarray | None = None) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from planner.app.pages import compare, data, explain, export, plan
+from planner.app.pages import compare, data, equity, explain, export, plan, priorities, today
 from planner.app.pages import map as map_page
 
 
@@ -42,6 +42,9 @@ ROUTES: tuple[Route, ...] = (
     Route("map", "Map", map_page.render, default=True),
     Route("plan", "Plan", plan.render),
     Route("compare", "Compare", compare.render),
+    Route("today", "From today", today.render),
+    Route("equity", "Equity", equity.render),
+    Route("priorities", "Priorities", priorities.render),
     Route("explain", "Explain", explain.render),
     Route("data", "Data", data.render),
     Route("export", "Export", export.render),

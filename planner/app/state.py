@@ -26,6 +26,7 @@ from planner.app.controls import ScenarioFile, harm_unit, list_scenarios
 from planner.app.exports import write_baseline_csv
 from planner.app.layers import Context, PlanView
 from planner.app.metrics import same_wards
+from planner.app.today import current_view
 from planner.errors import InfeasibleError, PlannerError
 from planner.inputs.loader import Inputs
 from planner.report.result import Plan
@@ -92,6 +93,8 @@ class Session:
     by_key: dict[str, Entry] = field(default_factory=dict)
     stale: bool = False
     area_key: str = "all"
+    priorities: Any = None
+    """Community priorities edited in this session (a ``ward_code, priority, weight`` table), or None."""
 
 
 def env_data_dir() -> str | None:
@@ -242,10 +245,9 @@ def solve_key(scenario: Scenario) -> str:
     return f"{scenario.digest()}|{session().data_dir}"
 
 
-def solve(scenario: Scenario, scenario_dir: str | None, label: str) -> Entry | None:
-    """Solve ``scenario`` with the cached data; keep the result (or the failure) as current."""
+def _attempt(scenario: Scenario, scenario_dir: str | None, label: str) -> tuple[Entry | None, Failure | None]:
+    """Solve ``scenario`` with the cached data: the plan, or why there is none."""
     s = session()
-    s.solved_key = solve_key(scenario)
     t0 = time.perf_counter()
     try:
         missing = needs_data_message(scenario)
@@ -256,23 +258,38 @@ def solve(scenario: Scenario, scenario_dir: str | None, label: str) -> Entry | N
         start_base_map(inputs)
         plan = planner.solve(scenario, s.data_dir, inputs=inputs, scenario_dir=scenario_dir)
     except InfeasibleError as exc:
-        s.current, s.failure = None, Failure("infeasible", list(exc.reasons), scenario, time.perf_counter() - t0)
-        return None
+        return None, Failure("infeasible", list(exc.reasons), scenario, time.perf_counter() - t0)
     except PlannerError as exc:
         problems = list(getattr(exc, "problems", ()) or [str(exc)])
         src = getattr(exc, "source", None)
         msgs = [f"{src}: {p}" if src else p for p in problems]
-        s.current, s.failure = None, Failure("input", msgs, scenario, time.perf_counter() - t0)
-        return None
+        return None, Failure("input", msgs, scenario, time.perf_counter() - t0)
     seconds = time.perf_counter() - t0
     entry = Entry(label, plan, inputs, seconds, s.data_dir, scenario_dir)
-    s.current, s.failure = entry, None
-    s.by_key[s.solved_key] = entry
+    s.by_key[solve_key(scenario)] = entry
     while len(s.by_key) > 30:
         s.by_key.pop(next(iter(s.by_key)))
     s.timings.append(Timing(f"solve {label}", seconds))
     del s.timings[:-50]
+    return entry, None
+
+
+def solve(scenario: Scenario, scenario_dir: str | None, label: str) -> Entry | None:
+    """Solve ``scenario`` with the cached data; keep the result (or the failure) as current."""
+    s = session()
+    s.solved_key = solve_key(scenario)
+    entry, failure = _attempt(scenario, scenario_dir, label)
+    s.current, s.failure = entry, failure
     return entry
+
+
+def solve_aside(scenario: Scenario, scenario_dir: str | None, label: str) -> tuple[Entry | None, Failure | None]:
+    """Solve a what-if (e.g. other community priorities) without making it the current plan; reuses a plan of the
+    same scenario solved before in the session."""
+    found = session().by_key.get(solve_key(scenario))
+    if found is not None:
+        return found, None
+    return _attempt(scenario, scenario_dir, label)
 
 
 def keep(entry: Entry, label: str | None = None) -> str:
@@ -317,9 +334,9 @@ def references(entry: Entry | None) -> dict[str, PlanView]:
     out: dict[str, PlanView] = {}
     if entry is None:
         return out
-    if entry.inputs.baseline is not None:
-        bx, bp = entry.inputs.baseline
-        out["current deployment (baseline file)"] = PlanView("the current deployment", bx, bp)
+    own = current_view(entry.plan)
+    if own is not None:
+        out[own.label] = own
     for name, e in session().kept.items():
         if e is not entry and same_wards(e.plan, entry.plan):
             out[name] = e.deployment

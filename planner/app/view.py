@@ -10,8 +10,9 @@ import streamlit as st
 from geo.webmap import ALL, BaseMap, view_for, ward_map
 from planner.app import state
 from planner.app.area import ALL_WARDS, Area, area_totals, areas, reference_totals, ward_mask
-from planner.app.layers import TOOLTIP_HTML, LayerView, PlanView, classes_count
+from planner.app.layers import Hover, LayerView, PlanView, classes_count
 from planner.app.metrics import london_standard, need_covered, same_wards, unused_headcount
+from planner.app.today import current_view
 from planner.inputs.data import WardData
 from planner.report.plain import money, percent, signed, status_words
 from planner.textsafe import markdown_text
@@ -58,9 +59,9 @@ def area_picker(wards: WardData, *, container: Any = None) -> Area:
 
 def today(entry: state.Entry) -> PlanView | None:
     """What "change from today" is measured against: the baseline file, else the plan of the scenario as filed."""
-    if entry.inputs.baseline is not None:
-        bx, bp = entry.inputs.baseline
-        return PlanView("today's deployment (baseline file)", bx, bp)
+    own = current_view(entry.plan)
+    if own is not None:
+        return own
     ref = state.session().kept.get(state.session().reference or "")
     if ref is None or ref is entry or not same_wards(ref.plan, entry.plan):
         return None
@@ -183,7 +184,7 @@ def is_phone() -> bool:
 def draw_map(
     base: BaseMap,
     view: LayerView,
-    fields: list[dict[str, str]],
+    tips: Hover,
     *,
     area: Area,
     selected: int | None,
@@ -200,7 +201,7 @@ def draw_map(
     deck = ward_map(
         base,
         fill,
-        fields,
+        tips.fields,
         view=view_for(bounds, 360, 420) if phone else view_for(bounds),
         selected=selected,
         show_boroughs=options.get("boroughs", True),
@@ -209,7 +210,7 @@ def draw_map(
         basemap=options.get("basemap", False),
         value_text=view.text,
         layer_label=view.legend.title,
-        tooltip_html=TOOLTIP_HTML,
+        tooltip_html=tips.html,
     )
     st.pydeck_chart(
         deck,

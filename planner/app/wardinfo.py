@@ -17,6 +17,7 @@ import pandas as pd
 
 from planner.app.layers import Context, PlanView, effective_officers
 from planner.report.result import Plan
+from planner.rules.tiers import split_constables, tier_params
 
 
 @dataclass(frozen=True)
@@ -197,6 +198,7 @@ def explain_ward(
             ("Harm", f"{wd.harm[w] * per_year:,.0f} {ctx.harm_unit} a year"),
             ("Residents", f"{wd.population[w]:,.0f}"),
             ("Constables (floor)", f"{int(plan.constables[w])} ({int(plan.problem.lo_x[w])})"),
+            *_tier_facts(plan, w),
             ("PCSOs (floor)", f"{int(plan.pcsos[w])} ({int(plan.problem.lo_p[w])})"),
             ("Effective officers", f"{eff[w]:.2f}"),
             ("Effective officers per unit of need (all wards)", f"{opn:.2f} ({avg:.2f})"),
@@ -206,3 +208,11 @@ def explain_ward(
         columns=["figure", "value"],
     )
     return WardStory(ward_code, str(wd.names[w]), borough, bcu, facts, sentences)
+
+
+def _tier_facts(plan: Plan, w: int) -> list[tuple[str, str]]:
+    """The ward's constables by tier: ward officers and hotspot-team constables (none without tiers)."""
+    if tier_params(plan.problem) is None:
+        return []
+    ward, hot = split_constables(plan.problem, plan.constables)
+    return [("of which ward officers · in hotspot teams", f"{int(ward[w])} · {int(hot[w])}")]

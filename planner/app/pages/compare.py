@@ -6,9 +6,9 @@ from typing import Any
 
 import streamlit as st
 
-from planner.app import state, view
+from planner.app import routes, state, view
 from planner.app.area import ward_mask
-from planner.app.layers import PlanView, change_note, layer_view, tooltip_fields
+from planner.app.layers import PlanView, change_note, hover, layer_view
 from planner.app.metrics import (
     borough_difference,
     change_summary,
@@ -24,7 +24,7 @@ ss = st.session_state
 MAP_LAYERS = {"change": "Constables + PCSOs", "change_constables": "Constables", "change_pcsos": "PCSOs"}
 
 
-def _ward_columns(a: str, b: str) -> dict[str, Any]:
+def ward_columns(a: str, b: str) -> dict[str, Any]:
     """Plain headers of the ward difference table (A and B named)."""
     n = st.column_config.NumberColumn
     return {
@@ -94,6 +94,7 @@ def render() -> None:
             column_config={"_index": st.column_config.TextColumn("Figure", width="large")},
         )
 
+    routes.link("today", "What the current plan changes from today: moved, added and removed, ward by ward")
     st.markdown("#### What changes between two plans")
     names = list(plans)
     if len(names) < 2:
@@ -125,7 +126,7 @@ def render() -> None:
     left, right = st.columns([3.2, 1.3])
     with left:
         view.draw_map(
-            base, lv, tooltip_fields(b.plan.wards, b.plan, ref, ctx), area=area, selected=None, key="cmap",
+            base, lv, hover(b.plan.wards, b.plan, ref, ctx), area=area, selected=None, key="cmap",
             options={"boroughs": True, "bcus": True}, wards=b.plan.wards,
         )  # fmt: skip
     with right:
@@ -140,7 +141,7 @@ def render() -> None:
         keep = (diff["constables_change"].ne(0) | diff["pcsos_change"].ne(0)) & diff["ward_code"].isin(
             set(b.plan.wards.codes[inside])
         )
-        st.dataframe(diff[keep], hide_index=True, width="stretch", column_config=_ward_columns("A", "B"))
+        st.dataframe(diff[keep], hide_index=True, width="stretch", column_config=ward_columns("A", "B"))
     with tab2:
         bd = borough_difference(a.plan, b.plan)
         if not area.is_all:

@@ -7,7 +7,8 @@ import streamlit as st
 
 from planner.app import routes, state, view
 from planner.app.area import area_figures, ward_mask
-from planner.app.layers import LAYERS, Context, PlanView, available_layers, change_note, layer_view, tooltip_fields
+from planner.app.layers import LAYERS, Context, PlanView, available_layers, change_note, hover, layer_view
+from planner.app.tiers import has_tiers, with_tier_rows
 from planner.app.wardinfo import explain_ward
 from planner.inputs.data import WardData
 from planner.report.result import Plan
@@ -40,7 +41,7 @@ def render() -> None:
     c0, c1, c2, c3 = st.columns([3, 3, 3, 1.4], vertical_alignment="bottom")
     area = view.area_picker(wards, container=c0)
     refs = state.references(entry)
-    keys = available_layers(plan is not None, bool(refs))
+    keys = available_layers(plan is not None, bool(refs), tiers=plan is not None and has_tiers(plan))
     if ss.get("m_layer") not in keys:
         ss.m_layer = "constables" if "constables" in keys else "need"
     layer = c1.selectbox("Colour wards by", keys, format_func=lambda k: LAYERS[k].label, key="m_layer")
@@ -73,7 +74,7 @@ def render() -> None:
     mask = inside if ss.get("m_fit", False) else None
     pool = state.comparable_plans(entry)
     lv = layer_view(layer, wards, plan, ref, ctx, mask=mask, pool=pool)
-    tips = tooltip_fields(wards, plan, ref, ctx)
+    tips = hover(wards, plan, ref, ctx)
     codes = [str(c) for c in wards.codes]
     index_of = {c: i for i, c in enumerate(codes)}
     if s.selected_ward not in index_of:
@@ -97,7 +98,8 @@ def render() -> None:
         if plan is not None:
             today = view.today(entry) if entry is not None else None
             st.markdown(f"**{'All wards' if area.is_all else markdown_text(area.name)}**")
-            figures = area_figures(plan, area, today, months=ctx.months, harm_unit=ctx.harm_unit)
+            figures = with_tier_rows(area_figures(plan, area, today, months=ctx.months, harm_unit=ctx.harm_unit),
+                                     plan, area)  # fmt: skip
             view.figures_table(figures, against=today.label if today is not None else None)
         view.legend(lv)
         if ref is not None and plan is not None:

@@ -7,6 +7,7 @@ import streamlit as st
 
 from planner.app import state, view
 from planner.app.area import borough_mask, ward_mask
+from planner.app.tiers import has_tiers, team_table, tier_note
 from planner.app.words import rule_words
 from planner.report.result import Plan
 from planner.rules.overrides import override_summary
@@ -29,6 +30,11 @@ def render() -> None:
     st.markdown("#### By borough")
     boroughs = plan.borough_table()[borough_mask(plan.wards, area)].drop(columns=["borough_code"])
     boroughs["cost"] = boroughs["cost"] / 1e6
+    tiers = has_tiers(plan)
+    if not tiers:
+        boroughs = boroughs.drop(columns=["flexible_constables"])
+    else:
+        st.caption(tier_note(plan))
     bcu_filter: list[str] = []
     if area.is_all:
         bcu_filter = st.multiselect("Basic Command Units", sorted(boroughs["bcu"].unique()), placeholder="All BCUs")
@@ -41,7 +47,7 @@ def render() -> None:
             "borough": "Borough",
             "bcu": "BCU",
             "constables": st.column_config.NumberColumn("Constables", format="%d"),
-            "flexible_constables": st.column_config.NumberColumn("Of which in hotspot teams", format="%d"),
+            "flexible_constables": st.column_config.NumberColumn("of which in hotspot teams", format="%d"),
             "pcsos": st.column_config.NumberColumn("PCSOs", format="%d"),
             "sergeants": st.column_config.NumberColumn("Sergeants", format="%d"),
             "inspectors": st.column_config.NumberColumn("Inspectors", format="%d"),
@@ -50,8 +56,18 @@ def render() -> None:
         },
     )
 
+    if tiers:
+        st.markdown("#### Hotspot teams")
+        teams = team_table(plan, area)
+        if teams.empty:
+            st.caption("No hotspot team works in this area: every constable here is a ward officer.")
+        else:
+            st.dataframe(teams, hide_index=True, width="stretch")
+
     st.markdown("#### By ward")
     wards = plan.ward_table()[ward_mask(plan.wards, area)]
+    if not tiers:
+        wards = wards.drop(columns=["ward_officers", "hotspot_constables"])
     if bcu_filter:
         wards = wards[wards["bcu"].isin(bcu_filter)]
     query = st.text_input("Find a ward or borough", placeholder="type part of a name")
@@ -78,7 +94,7 @@ def render() -> None:
             "population": st.column_config.NumberColumn("Residents", format="%.0f"),
             "need": st.column_config.NumberColumn("Need", format="%.2f"),
             "constables": st.column_config.NumberColumn("Constables", format="%d"),
-            "ward_officers": st.column_config.NumberColumn("Ward officers", format="%d"),
+            "ward_officers": st.column_config.NumberColumn("Ward officers (ring-fenced constables)", format="%d"),
             "hotspot_constables": st.column_config.NumberColumn("Hotspot-team constables", format="%d"),
             "pcsos": st.column_config.NumberColumn("PCSOs", format="%d"),
             "override": "Override",
