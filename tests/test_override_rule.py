@@ -213,7 +213,8 @@ def test_app_ward_sheet_shows_overrides_and_tiers(solved) -> None:
         assert sheet.loc[code, "Reason for the override"] == reason
         assert sheet.loc[code, "Override"]
     assert (
-        sheet["Ward officers (people)"] + sheet["Hotspot-team constables (people)"] == sheet["Constables (people)"]
+        sheet["Ward officers (ring-fenced constables, people)"] + sheet["Hotspot-team constables (people)"]
+        == sheet["Constables (people)"]
     ).all()
 
 

@@ -28,6 +28,7 @@ from planner.inputs.priorities import (
 )
 from planner.report.result import Plan
 from planner.scenario import Scenario
+from planner.textsafe import safe_frame
 
 COLUMNS: list[str] = ["ward_code", "priority", "weight"]
 
@@ -104,7 +105,7 @@ def write_table(table: pd.DataFrame, path: str | Path) -> Path:
     """Write the table as a ``data.priorities`` CSV (atomically: a temporary file, then renamed)."""
     target = Path(path)
     tmp = target.with_name(f".{target.name}.tmp")
-    table[COLUMNS].to_csv(tmp, index=False)
+    safe_frame(table[COLUMNS]).to_csv(tmp, index=False)
     tmp.replace(target)
     return target
 
