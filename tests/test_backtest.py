@@ -194,3 +194,11 @@ def test_london_backtest_optimised_beats_every_simple_rule(london_data_dir: Path
     assert table.loc["optimised", "gain_share_pct"] > 99.0
     assert result.earlier_months[0] == 202112 and result.later_months[0] == 202404  # 202403 is partial
     assert table.loc["optimised", "constables"] == table.loc["equal_per_ward", "constables"] == 4200
+
+
+def test_broken_rules_are_said_in_words() -> None:
+    from planner.backtest.cli import rule_in_words
+
+    assert rule_in_words("headcount_sergeant") == "more sergeants than are in post"
+    assert rule_in_words("headcount_pcso") == "more PCSOs than are in post"
+    assert rule_in_words("ward_floor") == "breaks the rule 'ward floor'"

@@ -49,9 +49,18 @@ def add_backtest_parser(subparsers: Any) -> argparse.ArgumentParser:
     return p  # type: ignore[no-any-return]
 
 
+def rule_in_words(rule: str) -> str:
+    """A broken rule's key in words: ``headcount_sergeant`` -> "more sergeants than are in post"."""
+    family, _, rank = rule.partition("_")
+    if family == "headcount" and rank:
+        return f"more {'PCSO' if rank == 'pcso' else rank}s than are in post"
+    return f"breaks the rule {rule.replace('_', ' ')!r}"
+
+
 def format_table(table: pd.DataFrame) -> str:
-    """The main columns of the backtest table as aligned text."""
+    """The main columns of the backtest table as aligned text (methods in words)."""
     shown = table[list(SHOWN)].rename(columns=SHOWN)
+    shown["method"] = shown["method"].str.replace("_", " ")
     return shown.to_string(
         index=False,
         formatters={
@@ -88,5 +97,7 @@ def run_backtest_command(args: argparse.Namespace) -> int:
     )
     broken = result.table.loc[result.table["rules_broken"] != "", ["method", "rules_broken"]]
     for method, rules in broken.itertuples(index=False):
-        print(terminal_text(f"note: {method} breaks {rules}"), file=sys.stderr)
+        words = "; ".join(rule_in_words(r.strip()) for r in str(rules).split(",") if r.strip())
+        print(terminal_text(f"note: {method.replace('_', ' ')}: {words} (the planner's own plans never do)"),
+              file=sys.stderr)  # fmt: skip
     return 0
