@@ -165,7 +165,8 @@ def solve(
     with threadpool_limits(limits=1, user_api="blas"):
         alloc = _run_solver(scenario, problem, time_limit, seed)
     if alloc.status is Status.INFEASIBLE:
-        raise InfeasibleError([describe_rows(problem, alloc.violated_rules)])
+        proven = alloc.proven_infeasible
+        raise InfeasibleError([describe_rows(problem, alloc.violated_rules, proven=proven)], proven=proven)
     return Plan(
         status=alloc.status,
         objective=alloc.objective,

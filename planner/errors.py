@@ -59,16 +59,20 @@ class InfeasibleError(PlannerError):
         Plain-language statements naming the smallest set of conflicting rules,
         with numbers, e.g. "ward floors need 1,358 constables but only 1,200
         are available".
+    proven : bool
+        Whether no plan exists (proved); False: the solver found none, and says so.
     """
 
     exit_code = 3
 
-    def __init__(self, reasons: Iterable[str] | str) -> None:
+    def __init__(self, reasons: Iterable[str] | str, proven: bool = True) -> None:
         if isinstance(reasons, str):
             reasons = [reasons]
         self.reasons: tuple[str, ...] = tuple(reasons)
+        self.proven = proven
         listed = "\n".join(f"  - {r}" for r in self.reasons)
-        super().__init__(f"no plan satisfies every rule:\n{listed}")
+        head = "no plan satisfies every rule" if proven else "no plan satisfying every rule was found"
+        super().__init__(f"{head}:\n{listed}")
 
 
 class Problems:

@@ -327,3 +327,72 @@ def test_london_fair_plan_is_certified(london_data_dir, scenarios_dir, tmp_path)
     assert fair["unconstrained"]["gap"] <= 1e-4
     rows = pd.read_csv(tmp_path / "equity.csv").query("grouping == 'imd_decile'")
     assert ((rows.need_index >= 0.95 - 1e-9) & (rows.need_index <= 1.05 + 1e-9)).all()
+
+
+# ----------------------------------------------------------------- when repair finds no plan
+
+
+def _rounded_state(prob, **params):
+    from planner.solve import pipeline
+
+    st_ = pipeline.SolveState(prob, pipeline.SolveParams(**params))
+    for _, stage in pipeline.STAGES[:3]:  # seed, column generation, round and repair
+        stage(st_)
+    assert st_.rounding is not None
+    return st_
+
+
+@pytest.mark.parametrize("tol", [0.02, 0.05, 0.1, 0.3])
+def test_search_finds_the_nearest_plan_that_keeps_every_rule(tiny, tol) -> None:
+    """CP-SAT's search (the stage after a failed repair) against brute force: every plan of the tiny city
+    within the radius of the rounded LP, the fewest people moved from it among those keeping every rule."""
+    from planner.solve.pipeline import stage_search
+
+    _, scenario, inputs = tiny
+    _, _, prob = prepare(with_fairness(scenario, tol), inputs=inputs)
+    radius = 2
+    st_ = _rounded_state(prob, search_radius=radius)
+    cx, cp = st_.rounding
+    st_.plan = None  # as if repair had failed
+    stage_search(st_)
+    # brute force: every plan within the radius, its supervisors the fewest its heads need
+    lo_x, hi_x = np.maximum(prob.lo_x, cx - radius), np.minimum(prob.hi_x, cx + radius)
+    lo_p, hi_p = np.maximum(prob.lo_p, cp - radius), np.minimum(prob.hi_p, cp + radius)
+    best = None
+    for x in bounded_vectors(lo_x, hi_x, int(prob.headcount[0])):
+        for p in bounded_vectors(lo_p, hi_p, int(prob.headcount[1])):
+            state = PlanState(prob, x, p)
+            if state.violations() or not all(check_plan(prob, x, p, state.s, state.i).values()):
+                continue
+            moved = int(np.abs(x - cx).sum() + np.abs(p - cp).sum())
+            best = moved if best is None else min(best, moved)
+    if best is None:
+        assert st_.plan is None
+        return
+    assert st_.plan is not None
+    plan = st_.plan
+    assert all(check_plan(prob, plan.x, plan.p, plan.s, plan.i).values())
+    assert int(np.abs(plan.x - cx).sum() + np.abs(plan.p - cp).sum()) == best
+
+
+def test_no_plan_found_is_not_called_impossible(tiny, monkeypatch) -> None:
+    """When repair and the search find no plan and nothing proves there is none, the words say so."""
+    from planner.solve import pipeline
+    from planner.solve.params import SolveParams
+
+    _, scenario, inputs = tiny
+    _, _, prob = prepare(with_fairness(scenario, 0.3), inputs=inputs)
+    assert np.isfinite(brute_force(prob)[0])  # a plan exists
+    monkeypatch.setattr(pipeline, "repair", lambda *a, **k: False)
+    skipped = ("borough bound", "CP-SAT search")  # the two other ways to a plan
+    monkeypatch.setattr(pipeline, "STAGES", tuple((n, s) for n, s in pipeline.STAGES if n not in skipped))
+    alloc = solve_allocation(prob, SolveParams(polish=False))
+    assert alloc.status.value == "infeasible" and not alloc.proven_infeasible
+    from planner.rules import describe_rows
+
+    err = InfeasibleError([describe_rows(prob, alloc.violated_rules, proven=False)], proven=False)
+    text = str(err)
+    assert text.startswith("no plan satisfying every rule was found:")
+    assert "none was proved impossible" in text and "cannot all hold together" not in text
+    proven = InfeasibleError([describe_rows(prob, alloc.violated_rules)])
+    assert str(proven).startswith("no plan satisfies every rule:") and "cannot all hold together" in str(proven)

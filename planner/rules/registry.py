@@ -169,8 +169,12 @@ def binding(prob: AllocationProblem, plan: Deployment) -> dict[str, list[str]]:
     return out
 
 
-def describe_rows(prob: AllocationProblem, names: Sequence[str]) -> str:
-    """Name rows the LP found in conflict (by their rules' plain titles), for when no simple check explains it."""
+def describe_rows(prob: AllocationProblem, names: Sequence[str], proven: bool = True) -> str:
+    """Name rows the LP found in conflict (by their rules' plain titles), for when no simple check explains it.
+
+    ``proven``: whether the solver proved that no plan keeps them together; if not, the words say
+    only that none was found (the rules' continuous relaxation may still have one).
+    """
     from planner.rules.rows import rows_of
 
     rows = rows_of(prob)
@@ -182,4 +186,10 @@ def describe_rows(prob: AllocationProblem, names: Sequence[str]) -> str:
             continue
         block = rows.blocks[int(rows.block_of[k])]
         named.append(rule(block.key).row_title(block.name))
-    return "these rules cannot all hold together: " + ", ".join(sorted(set(named)))
+    listed = ", ".join(sorted(set(named)))
+    if proven:
+        return "these rules cannot all hold together: " + listed
+    return (
+        "no plan was found that keeps these rules together, though none was proved impossible (a looser "
+        f"setting or a longer time limit may find one): {listed}"
+    )

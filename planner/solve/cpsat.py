@@ -142,6 +142,19 @@ def change_terms(model: cp_model.CpModel, prob: AllocationProblem, xs: list[Any]
     return out
 
 
+def _ward_value(model: cp_model.CpModel, prob: AllocationProblem, w: int, x: Any, p: Any,
+                box: tuple[int, int, int, int]) -> Any:  # fmt: skip
+    """Ward ``w``'s value (scaled to whole numbers) by table lookup over ``box`` = (lx, ux, lp, up)."""
+    lx, ux, lp, up = box
+    gx, gp = np.meshgrid(np.arange(lx, ux + 1), np.arange(lp, up + 1), indexing="ij")
+    table = np.round(prob.choice_value(np.full(gx.shape, w), gx, gp) * SCALE).astype(np.int64).ravel()
+    idx = model.new_int_var(0, len(table) - 1, f"k{w}")
+    model.add(idx == (x - lx) * (up - lp + 1) + (p - lp))
+    val = model.new_int_var(int(table.min()), int(table.max()), f"v{w}")
+    model.add_element(idx, table.tolist(), val)
+    return val
+
+
 def plain_model(prob: AllocationProblem, hi_x: np.ndarray, hi_p: np.ndarray) -> tuple[cp_model.CpModel, CpVars]:
     """The generic formulation: integer counts, value by table lookup over ``[lo, hi]``."""
     model = cp_model.CpModel()
@@ -151,15 +164,9 @@ def plain_model(prob: AllocationProblem, hi_x: np.ndarray, hi_p: np.ndarray) -> 
         lp, up = int(prob.lo_p[w]), int(min(prob.hi_p[w], hi_p[w]))
         x = model.new_int_var(lx, ux, f"x{w}")
         p = model.new_int_var(lp, up, f"p{w}")
-        gx, gp = np.meshgrid(np.arange(lx, ux + 1), np.arange(lp, up + 1), indexing="ij")
-        table = np.round(prob.choice_value(np.full(gx.shape, w), gx, gp) * SCALE).astype(np.int64).ravel()
-        idx = model.new_int_var(0, len(table) - 1, f"k{w}")
-        model.add(idx == (x - lx) * (up - lp + 1) + (p - lp))
-        val = model.new_int_var(int(table.min()), int(table.max()), f"v{w}")
-        model.add_element(idx, table.tolist(), val)
         xs.append(x)
         ps.append(p)
-        vals.append(val)
+        vals.append(_ward_value(model, prob, w, x, p, (lx, ux, lp, up)))
     terms: dict[str, list[Any]] = {"x": xs, "p": ps}
     if needs_change_terms(prob):
         terms.update(change_terms(model, prob, xs, ps))
@@ -167,6 +174,48 @@ def plain_model(prob: AllocationProblem, hi_x: np.ndarray, hi_p: np.ndarray) -> 
     v = CpVars(terms, s, i)
     add_rule_rows(model, prob, v)
     model.maximize(sum(vals) - _supervisor_objective(prob, v))
+    return model, v
+
+
+def feasibility_model(
+    prob: AllocationProblem, centre_x: np.ndarray, centre_p: np.ndarray, radius: int
+) -> tuple[cp_model.CpModel, CpVars]:
+    """A plan keeping every rule, as close as possible to ``centre`` (each count within ``radius`` of it).
+
+    The centre is a rounded LP, near-optimal but breaking some rows; the model
+    minimises the people moved from it (sum of absolute differences), a linear
+    objective CP-SAT handles fast where the concave value would not be
+    (:func:`plain_model` finds no London plan in 10 s). Each ward's minimum
+    effective officers is stated in thousandths, rounded so that a plan keeping
+    the scaled row keeps the real one (the caller checks the plan again).
+    """
+    model = cp_model.CpModel()
+    xs: list[Any] = []
+    ps: list[Any] = []
+    moved: list[Any] = []
+    for w in range(prob.n_wards):
+        for lo, hi, c, out, name in (
+            (prob.lo_x[w], prob.hi_x[w], centre_x[w], xs, "x"),
+            (prob.lo_p[w], prob.hi_p[w], centre_p[w], ps, "p"),
+        ):
+            c = min(max(int(c), int(lo)), int(hi))
+            var = model.new_int_var(max(int(lo), c - radius), min(int(hi), c + radius), f"{name}{w}")
+            model.add_hint(var, c)
+            d = model.new_int_var(0, radius, f"d{name}{w}")
+            model.add(d >= var - c)
+            model.add(d >= c - var)
+            out.append(var)
+            moved.append(d)
+        if prob.min_eff is not None and prob.min_eff[w] > 0:
+            ex, ep = int(np.floor(prob.eff_x * 1000)), int(np.floor(prob.eff_p * 1000))
+            model.add(ex * xs[w] + ep * ps[w] >= int(np.ceil(prob.min_eff[w] * 1000 - 1e-6)))
+    terms: dict[str, list[Any]] = {"x": xs, "p": ps}
+    if needs_change_terms(prob):
+        terms.update(change_terms(model, prob, xs, ps))
+    s, i = add_supervisor_vars(model, prob)
+    v = CpVars(terms, s, i)
+    add_rule_rows(model, prob, v)
+    model.minimize(sum(moved))
     return model, v
 
 

@@ -57,6 +57,10 @@ class SolveParams:
         Choices within this many of the incumbent (per rank) are offered to CP-SAT polish.
     repair_steps, repair_patience : int
         Most repair steps, and steps without progress before repair gives up.
+    search_radius : int
+        When repair finds no plan: CP-SAT looks for one within this many of the rounded LP (per ward and rank).
+    search_seconds, search_work : float
+        That search's wall-clock cap and deterministic time limit (CP-SAT work units: repeatable).
     improve_candidates : int
         Best additions and removals tried against each other per round of marginal analysis.
     boroughs : BoroughParams
@@ -75,6 +79,9 @@ class SolveParams:
     cpsat_radius: int = 2
     repair_steps: int = 200_000
     repair_patience: int = 400
+    search_radius: int = 3
+    search_seconds: float = 10.0
+    search_work: float = 3.0
     improve_candidates: int = 6
     boroughs: BoroughParams = field(default_factory=BoroughParams)
 

@@ -18,9 +18,12 @@ over wards, coupled by the rules' rows). :data:`STAGES`, in order:
    over whole supervisors; its answers are turned into plans
    (:mod:`planner.solve.borough_primal`); the reported bound is the smaller valid one;
    if it builds no plan, the rounded LP kept aside is repaired (**fallback repair**);
-5. **proof**: with no plan, whole supervisors may be what makes the rules
+5. **CP-SAT search**: if repair (greedy) still found no plan, CP-SAT looks for the plan keeping every
+   rule row exactly that moves the fewest people from the rounded LP, within a few officers of it per
+   ward (:func:`planner.solve.cpsat.feasibility_model`);
+6. **proof**: with no plan, whole supervisors may be what makes the rules
    conflict: the borough bound with a zero objective looks for a proof;
-6. **CP-SAT polish**: if the gap is still above target, CP-SAT
+7. **CP-SAT polish**: if the gap is still above target, CP-SAT
    (:mod:`planner.solve.polish`) searches the few choices per ward that the
    Lagrangian prices have not ruled out.
 
@@ -117,6 +120,8 @@ class SolveState:
     broken: tuple[str, ...] = ()
     rounded: tuple[np.ndarray, np.ndarray] | None = None
     """The rounded LP, kept unrepaired when whole inspectors bind (repaired only if the borough plans fail)."""
+    rounding: tuple[np.ndarray, np.ndarray] | None = None
+    """The rounded LP, whatever became of it (the centre of the CP-SAT search when repair finds no plan)."""
     answer: Allocation | None = None
     """Set by a stage that ends the solve early (no plan)."""
 
@@ -207,6 +212,7 @@ def stage_round_and_repair(st: SolveState) -> None:
     prob = st.prob
     assert st.master is not None
     rounded = round_lp(prob, st.cols.ward, st.cols.x, st.cols.p, st.master.weights)
+    st.rounding = rounded
     if inspectors_bind(prob, st.master.sergeants):
         st.rounded = rounded
         st.log.append("whole inspectors bind: the borough bound's plans come first")
@@ -256,6 +262,34 @@ def stage_borough_bound(st: SolveState) -> None:
             st.method.append("(borough bound with whole supervisors)")
 
 
+def stage_search(st: SolveState) -> None:
+    """With no plan yet from a feasible LP: ask CP-SAT for a plan keeping every rule, nearest the rounded LP.
+
+    Repair is greedy and can fail where a plan exists (tight rows over many wards
+    at once, such as a narrow fairness band); CP-SAT states every rule row exactly.
+    Its deterministic time limit keeps the answer the same on any machine.
+    """
+    params = st.params
+    if st.plan is not None or st.rounding is None or st.time_left() <= 0:
+        return
+    from planner.solve.cpsat import feasibility_model, run
+
+    model, v = feasibility_model(st.prob, *st.rounding, radius=params.search_radius)
+    seconds = max(0.1, min(params.search_seconds, st.time_left()))
+    found = run(model, v, st.prob, time_limit=seconds, seed=params.seed, workers=params.workers,
+                deterministic_time=params.search_work)  # fmt: skip
+    if found is None or found.status == "infeasible":
+        st.log.append(f"CP-SAT found no plan within {params.search_radius} of the rounded LP")
+        return
+    plan = PlanState(st.prob, found.plan.x, found.plan.p)
+    if plan.violations() or not st.prob.meets_min_eff(np.arange(st.prob.n_wards), plan.x, plan.p).all():
+        st.log.append(f"CP-SAT's plan breaks {', '.join(plan.violations()) or 'a minimum of effective officers'}")
+        return
+    st.plan = plan
+    st.method.append("CP-SAT search")
+    st.log.append(f"CP-SAT search: plan {st.objective():.6f}, gap {st.gap():.3e}")
+
+
 def stage_proof(st: SolveState) -> None:
     """With no plan: look for a proof that none exists with whole supervisors, and end the solve."""
     if st.plan is not None:
@@ -301,6 +335,7 @@ STAGES: tuple[tuple[str, Stage], ...] = (
     ("round and repair", stage_round_and_repair),
     ("borough bound", stage_borough_bound),
     ("fallback repair", stage_fallback_repair),
+    ("CP-SAT search", stage_search),
     ("proof", stage_proof),
     ("marginal analysis", stage_marginal_analysis),
     ("CP-SAT polish", stage_cpsat_polish),
