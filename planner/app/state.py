@@ -123,7 +123,7 @@ def session() -> Session:
             start=default_start(data_dir),
             workdir=tempfile.mkdtemp(prefix="planner-app-"),
         )
-    return ss["planner"]  # type: ignore[no-any-return]
+    return ss["planner"]
 
 
 # --------------------------------------------------------------------------- scenarios

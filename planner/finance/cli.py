@@ -53,7 +53,7 @@ def add_cost_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--no-charts", action="store_true", help="no PNG charts")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=run_cost)
-    return p  # type: ignore[no-any-return]
+    return p
 
 
 def add_phase_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -72,7 +72,7 @@ def add_phase_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--no-charts", action="store_true", help="no PNG charts")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=run_phase)
-    return p  # type: ignore[no-any-return]
+    return p
 
 
 def _money(x: Any) -> str:

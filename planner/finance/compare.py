@@ -206,7 +206,7 @@ class OptionCost:
 def _default_solve() -> Callable[..., Any]:
     import planner
 
-    return planner.solve  # type: ignore[attr-defined,no-any-return]
+    return planner.solve
 
 
 def _variant(base: Scenario, label: str, changes: dict[str, Any], solve: Callable[..., Any], **kw: Any) -> Variant:
@@ -276,7 +276,7 @@ def cost_option(
     if solve is None:  # planner.solve: the data are read once for every re-solve
         import planner
 
-        kw["inputs"] = planner.load_inputs(scenario, data_dir, scenario_dir=scenario_dir)  # type: ignore[attr-defined]
+        kw["inputs"] = planner.load_inputs(scenario, data_dir, scenario_dir=scenario_dir)
     plan = counted(scenario, **kw)
     costs = plan_costs(plan)
     rates = cost_rates(scenario)

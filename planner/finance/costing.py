@@ -137,7 +137,7 @@ class PlanCosts:
     @property
     def idle_pence(self) -> np.ndarray:
         """(4,) annual cost of the people in post but not deployed, per rank, pence."""
-        return self.idle * np.array([self.rate_pence[r] for r in RANKS], dtype=np.int64)  # type: ignore[no-any-return]
+        return self.idle * np.array([self.rate_pence[r] for r in RANKS], dtype=np.int64)
 
     @property
     def deployed_total(self) -> float:

@@ -216,7 +216,7 @@ def need_value(pb: PhasingProblem, deploy: np.ndarray) -> np.ndarray:
     a = pb.availability
     eff = a[0] * deploy[0] + pb.pcso_effectiveness * a[1] * deploy[1]  # (B, T)
     scale = (pb.n_wards * pb.kappa)[:, None]
-    return (pb.need[:, None] * np.log1p(eff / scale)).sum(axis=0)  # type: ignore[no-any-return]
+    return (pb.need[:, None] * np.log1p(eff / scale)).sum(axis=0)
 
 
 def make_result(

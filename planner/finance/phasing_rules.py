@@ -76,7 +76,7 @@ def apportion(total: int, weights: np.ndarray) -> np.ndarray:
     rest = exact - out * whole
     order = np.lexsort((np.arange(len(w)), -rest))
     out[order[: int(total) - int(out.sum())]] += 1
-    return out  # type: ignore[no-any-return]
+    return out
 
 
 def expected_kept(before: np.ndarray, leavers: np.ndarray, in_post: np.ndarray) -> np.ndarray:
@@ -97,7 +97,7 @@ def expected_kept(before: np.ndarray, leavers: np.ndarray, in_post: np.ndarray) 
         deployed, post, n = int(d[k].sum()), int(in_post[k]), int(leavers[k])
         from_deployed = n if post <= deployed else (2 * n * deployed + post) // (2 * post)  # pro rata, half up
         out[k] -= apportion(min(from_deployed, deployed), d[k])
-    return out  # type: ignore[no-any-return]
+    return out
 
 
 def kept_all(pb: PhasingProblem, flows: Flows, deploy: np.ndarray) -> np.ndarray:
@@ -115,17 +115,17 @@ def lost(pb: PhasingProblem, flows: Flows, deploy: np.ndarray) -> np.ndarray:
     d = np.asarray(deploy, dtype=np.int64)
     out = np.maximum(0, kept_all(pb, flows, d) - d)
     out[:, :, 0] = 0
-    return out  # type: ignore[no-any-return]
+    return out
 
 
 def moved_by_borough(pb: PhasingProblem, flows: Flows, deploy: np.ndarray, stood_down: np.ndarray) -> np.ndarray:
     """(4, B, T) people moved out of each borough into others since the quarter before (0 in the first)."""
-    return lost(pb, flows, deploy) - np.asarray(stood_down, dtype=np.int64)  # type: ignore[no-any-return]
+    return lost(pb, flows, deploy) - np.asarray(stood_down, dtype=np.int64)
 
 
 def moved(pb: PhasingProblem, flows: Flows, deploy: np.ndarray, stood_down: np.ndarray) -> np.ndarray:
     """(4, T) people of each rank moved between boroughs into each quarter (0 in the first)."""
-    return moved_by_borough(pb, flows, deploy, stood_down).sum(axis=1)  # type: ignore[no-any-return]
+    return moved_by_borough(pb, flows, deploy, stood_down).sum(axis=1)
 
 
 def supervisors_to_keep(pb: PhasingProblem, kept: np.ndarray) -> tuple[int, int]:

@@ -411,7 +411,7 @@ class FinanceSpec(Strict):
     @field_validator("national_insurance")
     @classmethod
     def _ni(cls, v: tuple[NIBand, ...]) -> tuple[NIBand, ...]:
-        return _sorted(v, "national_insurance")  # type: ignore[no-any-return]
+        return _sorted(v, "national_insurance")
 
     @model_validator(mode="after")
     def _references(self) -> FinanceSpec:
