@@ -152,10 +152,12 @@ class AllocationProblem:
         """
         with np.errstate(invalid="ignore", divide="ignore"):  # below-floor probes are masked by callers
             if self.need_p is None:
-                return self.need[ward] * np.log1p((self.eff_x * x + self.eff_p * p) / self.kappa)
-            return self.need[ward] * np.log1p(self.eff_x * x / self.kappa) + self.need_p[ward] * np.log1p(
-                self.eff_pp * p / self.kappa_p
-            )
+                value: np.ndarray = self.need[ward] * np.log1p((self.eff_x * x + self.eff_p * p) / self.kappa)
+            else:
+                value = self.need[ward] * np.log1p(self.eff_x * x / self.kappa) + self.need_p[ward] * np.log1p(
+                    self.eff_pp * p / self.kappa_p
+                )
+            return value
 
     def x_stationary(self, ward: np.ndarray, p: np.ndarray, price: np.ndarray) -> np.ndarray:
         """Continuous maximiser over constables of ``gain - price * x`` with ``p`` PCSOs (inf where price <= 0)."""
@@ -199,7 +201,8 @@ class AllocationProblem:
             lo, hi = -k / ex, c / ep
 
             def inside(r: np.ndarray) -> np.ndarray:
-                return np.isfinite(r) & (r > lo) & (r < hi)
+                ok: np.ndarray = np.isfinite(r) & (r > lo) & (r < hi)
+                return ok
 
             return np.where(inside(r1), r1, np.where(inside(r2), r2, np.nan))
 
@@ -217,7 +220,7 @@ class AllocationProblem:
     def choice_value(self, ward: np.ndarray, x: np.ndarray, p: np.ndarray) -> np.ndarray:
         """Objective contribution of ward ``ward[k]`` holding ``x[k]`` constables and ``p[k]`` PCSOs: its value,
         less the cost weight's share of pay, less ``move_cost`` per person below today's count."""
-        value = self.gain(ward, x, p) - self.cost_weight * (self.cost[CONSTABLE] * x + self.cost[PCSO] * p)
+        value: np.ndarray = self.gain(ward, x, p) - self.cost_weight * (self.cost[CONSTABLE] * x + self.cost[PCSO] * p)
         if self.move_cost and self.base_x is not None and self.base_p is not None:
             short = np.maximum(self.base_x[ward] - x, 0) + np.maximum(self.base_p[ward] - p, 0)
             value = value - self.move_cost * short
@@ -227,15 +230,17 @@ class AllocationProblem:
         """Whether each choice gives its ward at least its minimum effective officers."""
         if self.min_eff is None:
             return np.ones(np.broadcast(ward, x, p).shape, dtype=bool)
-        return self.eff_x * x + self.eff_p * p >= self.min_eff[ward] - 1e-9
+        meets: np.ndarray = self.eff_x * x + self.eff_p * p >= self.min_eff[ward] - 1e-9
+        return meets
 
     def min_x_for(self, ward: np.ndarray, p: np.ndarray) -> np.ndarray:
         """Fewest constables a ward may hold alongside ``p`` PCSOs (floor and minimum effective officers)."""
-        lo = self.lo_x[ward]
+        lo: np.ndarray = self.lo_x[ward]
         if self.min_eff is None:
             return lo
         need = np.ceil((self.min_eff[ward] - self.eff_p * p) / self.eff_x - 1e-9).astype(np.int64)
-        return np.maximum(lo, need)
+        fewest: np.ndarray = np.maximum(lo, need)
+        return fewest
 
     def supervisor_penalty(self, s: np.ndarray, i: np.ndarray) -> float:
         """Cost term of the sergeants and inspectors in the objective."""
@@ -248,12 +253,14 @@ class AllocationProblem:
     def sergeants_needed(self, heads: np.ndarray) -> np.ndarray:
         """Fewest sergeants per borough for ``heads`` supervisees (respecting minimums)."""
         need = np.ceil(heads / self.span_sergeant - CEIL).astype(np.int64)
-        return np.maximum(need, self.min_sergeants)
+        fewest: np.ndarray = np.maximum(need, self.min_sergeants)
+        return fewest
 
     def inspectors_needed(self, sergeants: np.ndarray) -> np.ndarray:
         """Fewest inspectors per borough for ``sergeants`` (respecting minimums)."""
         need = np.ceil(sergeants / self.span_inspector - CEIL).astype(np.int64)
-        return np.maximum(need, self.min_inspectors)
+        fewest: np.ndarray = np.maximum(need, self.min_inspectors)
+        return fewest
 
     def annual_cost(self, x: np.ndarray, p: np.ndarray, s: np.ndarray, i: np.ndarray) -> float:
         """Annual pay cost of a plan in pounds."""

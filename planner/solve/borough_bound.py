@@ -109,12 +109,14 @@ class Frame:
     @property
     def can_rise(self) -> np.ndarray:
         """(P,) prices that may be positive (rows with an upper limit)."""
-        return np.isfinite(self.hi)
+        rise: np.ndarray = np.isfinite(self.hi)
+        return rise
 
     @property
     def can_fall(self) -> np.ndarray:
         """(P,) prices that may be negative (rows with a lower limit)."""
-        return np.isfinite(self.lo)
+        fall: np.ndarray = np.isfinite(self.lo)
+        return fall
 
     def clamp(self, v: np.ndarray) -> np.ndarray:
         """Prices with the right signs."""
@@ -193,7 +195,9 @@ def make_frame(prob: AllocationProblem) -> Frame:
     )  # fmt: skip
 
 
-def _least_heads(prob: AllocationProblem, lo_x, hi_x, lo_p, hi_p) -> np.ndarray:
+def _least_heads(
+    prob: AllocationProblem, lo_x: np.ndarray, hi_x: np.ndarray, lo_p: np.ndarray, hi_p: np.ndarray
+) -> np.ndarray:
     """Fewest heads per ward meeting the floors and the minimum effective officers."""
     assert prob.min_eff is not None
     h = lo_x + lo_p
@@ -205,10 +209,20 @@ def _least_heads(prob: AllocationProblem, lo_x, hi_x, lo_p, hi_p) -> np.ndarray:
             break
         h = np.where(bad & (h < hi_x + hi_p), h + 1, h)
     xl, xu = _split_range(prob, w, h, lo_x, hi_x, lo_p, hi_p)
-    return np.where(xl <= xu, h, hi_x + hi_p + 1)  # past the ward's most heads when no count works
+    heads: np.ndarray = np.where(xl <= xu, h, hi_x + hi_p + 1)  # past the ward's most heads when no count works
+    return heads
 
 
-def _split_range(prob, w, h, lo_x, hi_x, lo_p, hi_p, real: bool = False):
+def _split_range(
+    prob: AllocationProblem,
+    w: np.ndarray,
+    h: np.ndarray,
+    lo_x: np.ndarray,
+    hi_x: np.ndarray,
+    lo_p: np.ndarray,
+    hi_p: np.ndarray,
+    real: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
     """Range ``[xl, xu]`` of constables with ``h`` heads in ward ``w`` (whole numbers, or real), as floats."""
     xl = np.maximum(lo_x[w], h - hi_p[w]).astype(float)
     xu = np.minimum(hi_x[w], h - lo_p[w]).astype(float)
@@ -269,7 +283,7 @@ def unit_prices(fr: Frame, v: np.ndarray) -> UnitPrices:
 def _lag(prob: AllocationProblem, u: UnitPrices, w: np.ndarray, x: np.ndarray, h: np.ndarray) -> np.ndarray:
     """Priced value of ward ``w`` holding ``x`` constables and ``h - x`` PCSOs (broadcasts; reals allowed)."""
     p = h - x
-    val = prob.gain(w, x, p) - u.a[w] * x - u.b[w] * p
+    val: np.ndarray = prob.gain(w, x, p) - u.a[w] * x - u.b[w] * p
     if u.moves and prob.base_x is not None and prob.base_p is not None:
         bx, bp = prob.base_x[w], prob.base_p[w]
         val = val - (
@@ -459,7 +473,8 @@ def inspectors_for(fr: Frame, s: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Fewest inspectors borough ``b`` needs for ``s`` sergeants."""
     prob = fr.prob
     need = np.ceil(s / prob.span_inspector[b] - 1e-9).astype(np.int64)
-    return np.maximum(need, prob.min_inspectors[b])
+    fewest: np.ndarray = np.maximum(need, prob.min_inspectors[b])
+    return fewest
 
 
 @dataclass
@@ -498,7 +513,7 @@ class Tables:
         when ``extension``, else nothing)."""
         b, kk = self.option_b, self.option_steps
         hmin_b = np.bincount(self.fr.prob.borough, weights=self.fr.h_min, minlength=len(self.base))
-        g = self.base[b] + self.prefix[self.seg[b] + b + kk]
+        g: np.ndarray = self.base[b] + self.prefix[self.seg[b] + b + kk]
         if extension:
             g = g + self.theta[b] * np.maximum(self.option_heads - hmin_b[b] - kk, 0)
         return g
@@ -509,7 +524,8 @@ class Tables:
         b, kk = self.option_b, self.option_steps
         c = self.fr.prob.cost
         heads = self.base_pay[b] + self.prefix_pay[self.seg[b] + b + kk]
-        return heads + c[SERGEANT] * self.option_s + c[INSPECTOR] * self.option_i
+        pay: np.ndarray = heads + c[SERGEANT] * self.option_s + c[INSPECTOR] * self.option_i
+        return pay
 
     def ward_choices(self, steps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each ward's heads and best whole split when borough ``b`` takes its ``steps[b]`` largest steps."""
@@ -539,7 +555,8 @@ def _theta(prob: AllocationProblem, u: UnitPrices) -> np.ndarray:
     c_s, c_i = np.maximum(u.c_s, 0.0), np.maximum(u.c_i, 0.0)
     one = c_s / np.ceil(s_span - 1e-9)
     block = (k * c_s + c_i) / np.ceil(s_span * k - 1e-9)
-    return np.maximum(one, block)
+    theta: np.ndarray = np.maximum(one, block)
+    return theta
 
 
 def tables(fr: Frame, v: np.ndarray, reach: float = 1.0) -> Tables | float:

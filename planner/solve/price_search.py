@@ -30,10 +30,13 @@ def price_scale(fr: Frame, v0: np.ndarray) -> np.ndarray:
     head = float(np.max(np.abs(v0) / weights)) if len(v0) else 0.0
     if head <= 1e-9:
         head = float(np.median(prob.need)) * prob.max_slope() / (float(prob.need.max()) * 10.0 + 1e-12) + 1e-9
-    return head * weights
+    scale: np.ndarray = head * weights
+    return scale
 
 
-def _kelley_step(cuts: list[BoroughSolution], centre: np.ndarray, box: np.ndarray, fr: Frame):
+def _kelley_step(
+    cuts: list[BoroughSolution], centre: np.ndarray, box: np.ndarray, fr: Frame
+) -> tuple[np.ndarray, float] | None:
     """Minimise the cutting-plane model of ``L`` in a box around ``centre``. Returns (prices, model value)."""
     model = mb.Model()
     lo = np.where(fr.can_fall, centre - box, np.maximum(centre - box, 0.0))

@@ -118,7 +118,7 @@ class PlanState:
             self.__dict__["_cols"] = cols
         return cols
 
-    def _row_change(self, seen: dict[int, tuple[int, int]], dsup: dict[int, tuple[int, int]]):
+    def _row_change(self, seen: dict[int, tuple[int, int]], dsup: dict[int, tuple[int, int]]) -> dict[int, float]:
         """Rows touched by ward changes ``seen`` and borough supervisor changes ``dsup``, and their change."""
         prob, cols = self.prob, self._columns()
         acc: dict[int, float] = {}
@@ -167,7 +167,9 @@ class PlanState:
             out.append((before, after, weight[r]))
         return out
 
-    def _plan_change(self, changes: list[tuple[int, int, int]]):
+    def _plan_change(
+        self, changes: list[tuple[int, int, int]]
+    ) -> tuple[dict[int, tuple[int, int]], dict[int, tuple[int, int]]] | None:
         """Net ward changes, new borough supervisors, or None when a ward or supervisor bound breaks."""
         prob = self.prob
         seen: dict[int, tuple[int, int]] = {}
@@ -214,7 +216,8 @@ class PlanState:
                    for w, (dx, dp) in seen.items())  # fmt: skip
         ds = sum(v[0] for v in dsup.values())
         di = sum(v[1] for v in dsup.values())
-        return dval - prob.cost_weight * (prob.cost[SERGEANT] * ds + prob.cost[INSPECTOR] * di)
+        dobj: float = dval - prob.cost_weight * (prob.cost[SERGEANT] * ds + prob.cost[INSPECTOR] * di)
+        return dobj
 
     def excess_change(self, changes: list[tuple[int, int, int]]) -> tuple[float, float] | None:
         """Change of :func:`excess` if ``changes`` were applied, and the part of it that is new or larger
@@ -545,7 +548,8 @@ def _addable(state: PlanState) -> np.ndarray:
     slack = np.floor(prob.span_sergeant * state.s + 1e-9) - (state.bx + state.bp)
     spare = state.s.sum() < prob.headcount[SERGEANT]
     roomy = (slack >= 1) | (spare & (state.s < prob.max_sergeants))
-    return roomy[prob.borough]
+    wards: np.ndarray = roomy[prob.borough]
+    return wards
 
 
 def _best_single_improving(state: PlanState) -> bool:
@@ -647,7 +651,9 @@ def improve(state: PlanState, k: int = 6, max_rounds: int = 100_000, tol: float 
     return moves
 
 
-def round_lp(prob: AllocationProblem, ward: np.ndarray, x: np.ndarray, p: np.ndarray, weights: np.ndarray):
+def round_lp(
+    prob: AllocationProblem, ward: np.ndarray, x: np.ndarray, p: np.ndarray, weights: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Per ward, the floor of the LP's weighted mean choice (a start for repair)."""
     n = prob.n_wards
     wx = np.bincount(ward, weights=weights * x, minlength=n)
