@@ -241,7 +241,7 @@ def test_cache_dir_follows_the_environment(tmp_path, monkeypatch):
 def test_planner_app_starts_streamlit_on_the_package_entry(monkeypatch, tmp_path):
     seen: dict[str, object] = {}
 
-    def fake_exec(path, cmd, env):  # type: ignore[no-untyped-def]
+    def fake_exec(path, cmd, env):
         seen["cmd"], seen["env"] = cmd, env
 
     monkeypatch.setattr(os, "execve", fake_exec)

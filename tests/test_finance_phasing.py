@@ -114,7 +114,7 @@ def recheck_rules(sc: Scenario, res: Any, leavers: np.ndarray, stock: np.ndarray
     streams = {RANKS.index(s.rank) for s in ph.streams}
     for j, pool in enumerate(pb.pools):
         k = pool.rank
-        flow = ph.ranks[RANKS[k]]  # type: ignore[index]
+        flow = ph.ranks[RANKS[k]]
         if not pool.is_stream and k in streams and ph.additionality.base_floor is not None:
             floor = min(math.ceil(Fraction(str(ph.additionality.base_floor)) * pool.initial), pool.cap)
             assert (f.stock[j, flow.lag :] >= floor).all(), (pool.name, f.stock[j], floor)
@@ -129,7 +129,7 @@ def recheck(sc: Scenario, res: Any) -> None:
     """Recompute the stock-flow, capacity, lag, targets, deployment rules, costs and the three
     rules of a phasing a force could run, from scratch."""
     assert sc.finance is not None and sc.finance.phasing is not None
-    ranks = {r: flow.model_dump() for r, flow in sc.finance.phasing.ranks.items()}
+    ranks: dict[str, dict[str, Any]] = {r: flow.model_dump() for r, flow in sc.finance.phasing.ranks.items()}
     pb, f, d = res.problem, res.flows, res.deploy
     T = pb.n_periods
     rates = cost_rates(sc)

@@ -95,7 +95,7 @@ def test_failure_between_the_renames_is_rolled_back(
     real_rename = os.rename
     calls = []
 
-    def flaky(src: object, dst: object) -> None:
+    def flaky(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
         calls.append((src, dst))
         if len(calls) == 2:
             raise OSError("the disk went away")
