@@ -274,7 +274,7 @@ def continuous_relaxation(prob, tol: float = 1e-9, max_rounds: int = 200, time_l
             status = f"LP failed ({solver.status_string})"
             break
         # the whole-array accessor on OR-Tools' private solve helper, as planner.solve.lp reads it
-        values = np.asarray(solver._Solver__solve_helper.variable_values())  # type: ignore[attr-defined]
+        values = np.asarray(solver._Solver__solve_helper.variable_values())  # type: ignore[attr-defined]  # noqa: SLF001
         ub = float(solver.objective_value)
         xv, pv = values[at["x"] : at["x"] + w], values[at["p"] : at["p"] + w]
         tv, qv = values[at["t"] : at["t"] + w], values[at["tq"] : at["tq"] + w]

@@ -118,7 +118,7 @@ def test_small_data_is_shipped_to_a_worker_and_loaded_from_its_own_folder(tmp_pa
     files = {name: path.read_bytes() for name, path in found.items()}
     ctx = WorkerContext("b", scenario, "/not/on/this/worker", 1, solve=standin.solve, load=_load_seeing_files)
     plugin = BatchWorkerPlugin("planner-batch-test", ctx, files)
-    error, used = plugin._load()
+    error, used = plugin._load()  # noqa: SLF001 (what setup runs on a worker, without a Dask worker)
     try:
         assert error is None and used.data_dir is not None and used.data_dir != ctx.data_dir
         assert (Path(used.data_dir) / "wards.gpkg").read_bytes() == b"ward geometry"

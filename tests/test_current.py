@@ -104,7 +104,7 @@ def test_any_earlier_plan_reads_back(tiny, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "name, fragments",
+    ("name", "fragments"),
     [
         ("unknown_ward.csv", ["line 6: ward 'E05000001' is not one of the 4 planned wards"]),
         ("missing_ward.csv", ["1 planned wards have no row: E05999993 (Test Ward 3)"]),
@@ -146,7 +146,7 @@ def test_every_problem_at_once(wards):
 
 
 @pytest.mark.parametrize(
-    "name, fragments",
+    ("name", "fragments"),
     [
         ("boroughs_unknown.csv", ["line 3: borough 'North Testborough' is not one of the 2 planned boroughs",
                                   "1 planned boroughs have no row: East Testborough (E09999992)"]),
@@ -245,7 +245,7 @@ def test_scenario_forms_round_trip():
 
 
 @pytest.mark.parametrize(
-    "form, fragment",
+    ("form", "fragment"),
     [
         ({"path": "a.csv", "scenario": "s.yaml"}, "data.current: give either a CSV (path) or a scenario"),
         ({}, "data.current: give either a CSV (path) or a scenario"),

@@ -199,7 +199,7 @@ def test_period_labels() -> None:
     assert fy_of_month(parse_month("2024-03")) == 2023 and fy_of_month(parse_month("2024-04")) == 2024
     assert fy_label(parse_fy("2023/24")) == "2023/24"
     assert fy_label(1999) == "1999/00"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="expected a financial year as YYYY/YY"):
         parse_fy("2023/25")
 
 

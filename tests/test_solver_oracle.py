@@ -52,7 +52,7 @@ def assert_certified(prob, res, optimum: float) -> None:
 
 
 @pytest.mark.parametrize(
-    "need,borough,headcount",
+    ("need", "borough", "headcount"),
     [
         ([1.0, 2.0, 0.5], [0, 0, 1], (10, 5, 4, 2)),
         ([3.0, 0.2, 1.0], [0, 1, 1], (9, 6, 3, 2)),

@@ -203,7 +203,7 @@ def test_model_files_change_the_2018_model(grid, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "name, fragments",
+    ("name", "fragments"),
     [
         (
             "model_bad.csv",

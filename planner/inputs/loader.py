@@ -208,7 +208,8 @@ def _synthetic_geography(data: DataSpec, resolve: Resolver) -> Geography:
 def _file_geography(data: DataSpec, resolve: Resolver) -> Geography:
     from geo.boundaries import read_borough_bcu, read_wards
 
-    assert data.wards is not None and data.crime is not None
+    assert data.wards is not None
+    assert data.crime is not None
     used: list[Path] = []
     bcu_table = None
     if data.borough_bcu is not None:

@@ -136,7 +136,8 @@ class PlanState:
             add("x", w, dx)
             add("p", w, dp)
             if base:
-                assert prob.base_x is not None and prob.base_p is not None
+                assert prob.base_x is not None
+                assert prob.base_p is not None
                 ox, op, nx, np_ = int(self.x[w]), int(self.p[w]), int(self.x[w]) + dx, int(self.p[w]) + dp
                 bx, bp = int(prob.base_x[w]), int(prob.base_p[w])
                 add("under_x", w, max(bx - nx, 0) - max(bx - ox, 0))
@@ -468,7 +469,8 @@ def _toward_baseline(state: PlanState, terms: dict[str, tuple[np.ndarray, np.nda
     (one back into a ward below today, one out of a ward above it) that leaves the borough's heads, and so
     its supervisors, as they are."""
     prob = state.prob
-    assert prob.base_x is not None and prob.base_p is not None
+    assert prob.base_x is not None
+    assert prob.base_p is not None
     out: list[tuple[float, Change]] = []
     back_in: list[tuple[int, np.ndarray]] = []
     back_out: list[tuple[int, np.ndarray]] = []
