@@ -251,7 +251,7 @@ def make_result(
     )
 
 
-def check_phasing(result: PhasingResult) -> list[str]:
+def check_phasing(result: PhasingResult) -> list[str]:  # noqa: C901
     """Recompute every rule from the result; return the violations (empty when all hold).
 
     Checks the stock-flow identity, the attrition rounding, the training lag,

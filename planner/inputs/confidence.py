@@ -88,7 +88,7 @@ class Survey:
         return [n for n, e in zip(self.neighbourhoods, empty, strict=True) if e]
 
 
-def read_survey(path: str | Path) -> Survey:
+def read_survey(path: str | Path) -> Survey:  # noqa: C901
     """Read the PAS neighbourhood-by-ethnicity file.
 
     Raises
