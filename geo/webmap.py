@@ -44,6 +44,7 @@ class CompactDeck(pdk.Deck):
     """A pydeck Deck whose JSON has no indentation (a third smaller to send to the browser)."""
 
     def to_json(self) -> str:
+        """The deck as compact JSON (no indentation, no spaces after separators)."""
         return json.dumps(self, default=default_serialize, separators=(",", ":"))
 
 

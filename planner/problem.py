@@ -35,8 +35,11 @@ INF_INT = np.iinfo(np.int64).max // 4
 
 
 def people_moved(before: np.ndarray, after: np.ndarray) -> int:
-    """People of one rank who change ward from ``before`` to ``after``: the smaller of what the wards gain and
-    what they lose (the rest of the difference is people added or posts left vacant)."""
+    """People of one rank who change ward from ``before`` to ``after``.
+
+    The smaller of what the wards gain and what they lose (the rest of the difference is people added or posts left
+    vacant).
+    """
     return int(min(np.maximum(after - before, 0).sum(), np.maximum(before - after, 0).sum()))
 
 
@@ -137,6 +140,7 @@ class AllocationProblem:
     # ------------------------------------------------------------ evaluation
     @property
     def n_wards(self) -> int:
+        """Number of wards W."""
         return len(self.need)
 
     @property
@@ -176,8 +180,10 @@ class AllocationProblem:
         return np.where(price > 0, t, np.inf)
 
     def split_stationary(self, ward: np.ndarray, h: np.ndarray, delta: np.ndarray) -> np.ndarray:
-        """Continuous maximiser over constables ``x`` of ``gain(x, h - x) - delta * x`` for ``h`` heads (NaN
-        where the slope never crosses ``delta``: the best is then a bound)."""
+        """Continuous maximiser over constables ``x`` of ``gain(x, h - x) - delta * x`` for ``h`` heads.
+
+        NaN where the slope never crosses ``delta``: the best is then a bound.
+        """
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if self.need_p is None:
                 d = self.eff_x - self.eff_p
@@ -218,8 +224,10 @@ class AllocationProblem:
         return self.choice_value(np.arange(self.n_wards).reshape((-1,) + (1,) * (np.ndim(x) - 1)), x, p)
 
     def choice_value(self, ward: np.ndarray, x: np.ndarray, p: np.ndarray) -> np.ndarray:
-        """Objective contribution of ward ``ward[k]`` holding ``x[k]`` constables and ``p[k]`` PCSOs: its value,
-        less the cost weight's share of pay, less ``move_cost`` per person below today's count."""
+        """Objective contribution of ward ``ward[k]`` holding ``x[k]`` constables and ``p[k]`` PCSOs.
+
+        Its value, less the cost weight's share of pay, less ``move_cost`` per person below today's count.
+        """
         value: np.ndarray = self.gain(ward, x, p) - self.cost_weight * (self.cost[CONSTABLE] * x + self.cost[PCSO] * p)
         if self.move_cost and self.base_x is not None and self.base_p is not None:
             short = np.maximum(self.base_x[ward] - x, 0) + np.maximum(self.base_p[ward] - p, 0)
@@ -268,8 +276,10 @@ class AllocationProblem:
         return float(totals @ self.cost)
 
     def moves(self, x: np.ndarray, p: np.ndarray) -> int:
-        """People moved between wards from the current deployment, per :mod:`planner.report.changes`: per rank,
-        the smaller of the people gained and lost by wards (the rest were added or removed)."""
+        """People moved between wards from the current deployment, per :mod:`planner.report.changes`.
+
+        Per rank, the smaller of the people gained and lost by wards (the rest were added or removed).
+        """
         if self.base_x is None or self.base_p is None:
             return 0
         return people_moved(self.base_x, x) + people_moved(self.base_p, p)

@@ -176,6 +176,7 @@ class BandPoint:
 
     @property
     def ok(self) -> bool:
+        """Whether the option and both variants were solved at this value."""
         return self.error is None and None not in (self.option, self.fewer, self.instead)
 
     def equivalent(self, extra: int) -> float | None:
@@ -201,6 +202,7 @@ class BandPoint:
 
     @property
     def constables_better(self) -> bool | None:
+        """Whether spending on constables instead beats the option (None when a solve is missing)."""
         if not self.ok:
             return None
         assert self.instead is not None
@@ -222,8 +224,11 @@ class Band:
 
     @property
     def flip(self) -> float | None:
-        """The value at which the conclusion flips (linear interpolation of value(instead) - value(option)
-        between the first two neighbouring grid values where its sign changes), or None."""
+        """The value at which the conclusion flips, or None.
+
+        By linear interpolation of value(instead) - value(option) between the first two neighbouring grid values where
+        its sign changes.
+        """
         good = [p for p in self.points if p.ok]
         for a, b in itertools.pairwise(good):
             assert a.instead is not None

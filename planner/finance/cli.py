@@ -199,8 +199,10 @@ def _bands(given: list[str] | None, scenarios: list[Any]) -> tuple[Any, ...]:
 
 
 def _print_option_basis(opt: Any, listed: list[Any]) -> list[Any]:
-    """The option's effectiveness figures (source or assumption; unless the same as the option before)
-    and how its conclusion moves. Returns the figures listed."""
+    """The option's effectiveness figures and how its conclusion moves.
+
+    The figures say their source or assumption, unless the same as the option before. Returns the figures listed.
+    """
     from planner.finance.band import assumptions
     from planner.finance.compare import value_model_words
 

@@ -64,8 +64,10 @@ def rank_totals(pb: PhasingProblem, flows: Flows) -> tuple[np.ndarray, np.ndarra
 
 
 def apportion(total: int, weights: np.ndarray) -> np.ndarray:
-    """Whole shares of ``total`` in proportion to integer ``weights`` (largest remainder; ties to the
-    lower index; exact integer arithmetic)."""
+    """Whole shares of ``total`` in proportion to integer ``weights``.
+
+    Largest remainder; ties go to the lower index; exact integer arithmetic.
+    """
     w = np.asarray(weights, dtype=np.int64)
     whole = int(w.sum())
     out = np.zeros_like(w)
@@ -129,8 +131,10 @@ def moved(pb: PhasingProblem, flows: Flows, deploy: np.ndarray, stood_down: np.n
 
 
 def supervisors_to_keep(pb: PhasingProblem, kept: np.ndarray) -> tuple[int, int]:
-    """Sergeants and inspectors needed (whole people per borough, at the spans and minima) to supervise
-    the constables and PCSOs ``kept`` (4, B) in each borough."""
+    """Sergeants and inspectors needed to supervise the constables and PCSOs ``kept`` (4, B) in each borough.
+
+    Whole people per borough, at the spans and minima.
+    """
     sgt = np.maximum(pb.lo[2], np.ceil((kept[0] + kept[1]) / pb.span_sergeant - 1e-9))
     insp = np.maximum(pb.lo[3], np.ceil(sgt / pb.span_inspector - 1e-9))
     return int(sgt.sum()), int(insp.sum())
@@ -148,8 +152,10 @@ def move_allowance(pb: PhasingProblem, deploy: np.ndarray) -> np.ndarray:
 
 
 def continuity_violations(pb: PhasingProblem, flows: Flows, deploy: np.ndarray, stood_down: np.ndarray) -> list[str]:
-    """Every quarter, rank and borough where a continuity limit is broken, or a stand-down does not add
-    up (exact arithmetic)."""
+    """Every quarter, rank and borough where a continuity limit is broken, or a stand-down does not add up.
+
+    Checked in exact arithmetic.
+    """
     bad: list[str] = []
     d, u = np.asarray(deploy, dtype=np.int64), np.asarray(stood_down, dtype=np.int64)
     loss = lost(pb, flows, d)

@@ -172,6 +172,7 @@ class Dated(Strict):
 
     @property
     def month(self) -> int:
+        """The start as a month index (``year * 12 + month - 1``)."""
         return parse_month(self.start)
 
 
@@ -290,6 +291,7 @@ class Continuity(Strict):
 
     @property
     def active(self) -> bool:
+        """Whether continuity limits anything (ranks and at least one share are set)."""
         return bool(self.ranks) and (self.max_move_share is not None or self.borough_move_share is not None)
 
 

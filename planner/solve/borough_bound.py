@@ -124,8 +124,10 @@ class Frame:
         return np.where(self.can_fall, v, np.maximum(v, 0.0))
 
     def limit(self, v: np.ndarray, usage: np.ndarray | None = None) -> np.ndarray:
-        """(P,) the limit each price applies to: the upper one for a positive price, the lower for a negative;
-        at a zero price the usage clipped into the limits (a subgradient of the priced limits there)."""
+        """(P,) the limit each price applies to: the upper one for a positive price, the lower for a negative.
+
+        At a zero price, the usage clipped into the limits (a subgradient of the priced limits there).
+        """
         at_zero = np.zeros(len(v)) if usage is None else np.clip(usage, self.lo, self.hi)
         return np.where(v > 0, self.hi, np.where(v < 0, self.lo, at_zero))
 
@@ -250,9 +252,11 @@ def price_vector(fr: Frame, y: RowPrices) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class UnitPrices:
-    """What one evaluation's prices charge, cost weight folded in: per constable ``a`` and PCSO ``b`` in each
-    ward (W,), per unit of shortfall and excess against today in each ward (W,), per sergeant ``c_s`` and
-    inspector ``c_i`` in each borough (B,); and the priced limits ``constant``."""
+    """What one evaluation's prices charge, cost weight folded in.
+
+    Per constable ``a`` and PCSO ``b`` in each ward (W,), per unit of shortfall and excess against today in each ward
+    (W,), per sergeant ``c_s`` and inspector ``c_i`` in each borough (B,); and the priced limits ``constant``.
+    """
 
     a: np.ndarray
     b: np.ndarray
@@ -294,8 +298,9 @@ def _lag(prob: AllocationProblem, u: UnitPrices, w: np.ndarray, x: np.ndarray, h
 
 
 def best_split(fr: Frame, u: UnitPrices, w: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Best priced value with exactly ``h`` heads per ward: over whole splits (with the constables that
-    reach it) and over real splits (the continuous relaxation ``F_cont``).
+    """Best priced value with exactly ``h`` heads per ward, over whole splits and over real splits.
+
+    Whole splits come with the constables that reach them; real splits are the continuous relaxation ``F_cont``.
 
     For fixed ``h`` the value is concave in ``x``; its maximiser over reals is a
     stationary point of one smooth piece, a kink (moves price) or a bound, so
@@ -397,8 +402,10 @@ def _curves(fr: Frame, u: UnitPrices, theta_w: np.ndarray) -> _Curves:
 
 
 def _envelope_steps(fr: Frame, cur: _Curves) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Steps of each ward's concave envelope: (ward, value) per extra head, in order of ``h``,
-    and the envelope's vertices (indices into the curves; each ward's first and last point are vertices).
+    """Steps of each ward's concave envelope, and the envelope's vertices.
+
+    Steps are (ward, value) per extra head, in order of ``h``; vertices are indices into the curves (each ward's first
+    and last point are vertices).
 
     A point strictly below the chord of its two neighbours is never a vertex
     of the upper hull, so all such points can go at once; repeat until none is left.
@@ -506,11 +513,14 @@ class Tables:
 
     @property
     def n_steps(self) -> np.ndarray:
+        """(B,) number of envelope steps kept per borough."""
         return np.diff(self.seg)
 
     def heads_value(self, extension: bool = True) -> np.ndarray:
-        """Per option: the bound ``G_b`` on the priced value of its heads (steps beyond the pool at ``theta``
-        when ``extension``, else nothing)."""
+        """Per option: the bound ``G_b`` on the priced value of its heads.
+
+        Steps beyond the pool count at ``theta`` when ``extension``, else not at all.
+        """
         b, kk = self.option_b, self.option_steps
         hmin_b = np.bincount(self.fr.prob.borough, weights=self.fr.h_min, minlength=len(self.base))
         g: np.ndarray = self.base[b] + self.prefix[self.seg[b] + b + kk]
@@ -519,8 +529,10 @@ class Tables:
         return g
 
     def option_pay(self) -> np.ndarray:
-        """Per option: annual pay (pounds) of the borough's choices and supervisors, heads as in ``G_b``
-        without the steps beyond the pool."""
+        """Per option: annual pay (pounds) of the borough's choices and supervisors.
+
+        Heads as in ``G_b``, without the steps beyond the pool.
+        """
         b, kk = self.option_b, self.option_steps
         c = self.fr.prob.cost
         heads = self.base_pay[b] + self.prefix_pay[self.seg[b] + b + kk]
@@ -540,8 +552,9 @@ class Tables:
 
 
 def _theta(prob: AllocationProblem, u: UnitPrices) -> np.ndarray:
-    """The most a head beyond the enumerated ones may be worth, per borough: the dearer of two supervision
-    costs per head.
+    """The most a head beyond the enumerated ones may be worth, per borough.
+
+    The dearer of two supervision costs per head.
 
     One more sergeant adds at most ``ceil(S)`` heads and costs ``c_s``; ``K =
     ceil(I)`` more sergeants add at most ``ceil(S * K)`` heads and cost ``K *
@@ -673,8 +686,10 @@ def _solution(tab: Tables) -> BoroughSolution:
 def _on_envelope(
     prob: AllocationProblem, cur: _Curves, vertices: np.ndarray, at: np.ndarray, h: np.ndarray
 ) -> dict[str, np.ndarray]:
-    """Every ward term (:func:`planner.rules.rows.ward_term_values`) of the envelope at ``h``: between two
-    vertices, their weighted mix (of the terms, not the terms of the mix: shortfall and excess are convex)."""
+    """Every ward term (:func:`planner.rules.rows.ward_term_values`) of the envelope at ``h``.
+
+    Between two vertices, their weighted mix (of the terms, not the terms of the mix: shortfall and excess are convex).
+    """
     j = np.searchsorted(vertices, at, side="right") - 1
     lo = vertices[j]
     hi = np.where(lo == at, lo, vertices[np.minimum(j + 1, len(vertices) - 1)])
