@@ -450,19 +450,19 @@ def guards(before: Side, now: Side, tmp: Path) -> None:
         db = tmp / f"big-{side.name}.sqlite"
         t0 = time.perf_counter()
         try:
-            out = subprocess.run([sys.executable, "-m", "planner.batch", "batch", str(big), "--store", str(db),
-                                  "--quiet"], env=side.env(), cwd=side.root, capture_output=True, text=True,
-                                 timeout=20, stdin=subprocess.DEVNULL)  # fmt: skip
-            what = f"exit {out.returncode}: {out.stderr.strip().splitlines()[-1][:90]}"
+            proc = subprocess.run([sys.executable, "-m", "planner.batch", "batch", str(big), "--store", str(db),
+                                   "--quiet"], env=side.env(), cwd=side.root, capture_output=True, text=True,
+                                  timeout=20, stdin=subprocess.DEVNULL)  # fmt: skip
+            what = f"exit {proc.returncode}: {proc.stderr.strip().splitlines()[-1][:90]}"
         except subprocess.TimeoutExpired:
             what = "started without a word (stopped after 20 s)"
         rows.append([side.name, what, "yes" if db.exists() else "no", f"{time.perf_counter() - t0:.0f}"])
     print("  a 100,000-run sweep, started without --yes:")
     table(["code", "what happened", "store written", "s"], rows)
     dry = [sys.executable, "-m", "planner.batch", "batch", str(big), "--dry-run", "--store", str(tmp / "dry.sqlite")]
-    out = subprocess.run(dry, env=now.env(), cwd=REPO, capture_output=True, text=True)
+    proc = subprocess.run(dry, env=now.env(), cwd=REPO, capture_output=True, text=True)
     print("  now, with --dry-run (real solver on the demo city):")
-    for line in out.stdout.splitlines():
+    for line in proc.stdout.splitlines():
         if line.startswith(("timed", "estimated", "dry run")):
             print("    " + line)
     print(f"    store written: {'yes' if (tmp / 'dry.sqlite').exists() else 'no'}")

@@ -116,7 +116,7 @@ class Model:
 
     def flexible(self, borough: str) -> int:
         table = self.plan.borough_table().set_index("borough")
-        return int(table.loc[borough, "flexible_constables"])
+        return int(table["flexible_constables"].loc[borough])
 
 
 def ew_scenario(model: str) -> Scenario:

@@ -43,7 +43,7 @@ from planner.scenario import load_scenario  # noqa: E402
 
 SCENARIOS = REPO / "scenarios"
 WARDS = ("Heathrow Villages", "West End", "St James's")
-WITH_VISITORS = {"need.weights": {"demand": 0.3, "harm": 0.5, "population": 0.2, "visitors": 0.1}}
+WITH_VISITORS: dict[str, object] = {"need.weights": {"demand": 0.3, "harm": 0.5, "population": 0.2, "visitors": 0.1}}
 VARIANTS: list[tuple[str, dict[str, object]]] = [
     ("before: aviation command's crime kept", {"data.crime.exclude_labels": []}),
     ("default: left out, borough's rate", {}),

@@ -36,6 +36,7 @@ import resource
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -262,8 +263,9 @@ def continuous_relaxation(prob, tol: float = 1e-9, max_rounds: int = 200, time_l
         cuts = sp.csr_matrix((vals, (np.repeat(np.arange(m), 3), cols)), shape=(m, n))
         matrix = sp.vstack([a_rules, cuts], format="csr")
         model = mb.Model()
-        model.helper.fill_model_from_sparse_data(var_lo, var_hi, obj, np.concatenate([r_lo, np.full(m, -np.inf)]),
-                                                 np.concatenate([r_hi, f0 - g0 * cut_v]), matrix)  # fmt: skip
+        fill: Any = model.helper.fill_model_from_sparse_data  # as planner.solve.lp: its stub wants a float64 shape type
+        fill(var_lo, var_hi, obj, np.concatenate([r_lo, np.full(m, -np.inf)]), np.concatenate([r_hi, f0 - g0 * cut_v]),
+             matrix)  # fmt: skip
         model.helper.set_maximize(True)
         solver = mb.Solver("glop")
         solver.set_solver_specific_parameters("primal_feasibility_tolerance: 1e-11 dual_feasibility_tolerance: 1e-11")
@@ -271,7 +273,8 @@ def continuous_relaxation(prob, tol: float = 1e-9, max_rounds: int = 200, time_l
         if solver.solve(model) != mb.SolveStatus.OPTIMAL:
             status = f"LP failed ({solver.status_string})"
             break
-        values = np.asarray(solver._Solver__solve_helper.variable_values())  # as planner.solve.master
+        # the whole-array accessor on OR-Tools' private solve helper, as planner.solve.lp reads it
+        values = np.asarray(solver._Solver__solve_helper.variable_values())  # type: ignore[attr-defined]  # noqa: SLF001
         ub = float(solver.objective_value)
         xv, pv = values[at["x"] : at["x"] + w], values[at["p"] : at["p"] + w]
         tv, qv = values[at["t"] : at["t"] + w], values[at["tq"] : at["tq"] + w]

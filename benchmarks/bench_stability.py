@@ -94,7 +94,7 @@ def phasing(data_dir: str) -> list[str]:
     """Issue 11's phasing targets, as benchmarks/stability_phasing.py measures and prints them (its own
     wider table: before is the phasing with continuity, additionality and the terminal condition off)."""
     try:
-        from stability_phasing import format_targets, phasing_targets  # type: ignore[import-not-found]
+        from stability_phasing import format_targets, phasing_targets
     except ImportError:
         return ["phasing: benchmarks/stability_phasing.py not present (finance work not merged)"]
     table = format_targets(phasing_targets(data_dir)).splitlines()

@@ -87,7 +87,7 @@ def evaluate(name: str, seconds: float, label: np.ndarray, wards: Any, shapes: d
     }
 
 
-def run_planner(scenario, inputs, tol: float, limit: float, seed: int, workers: int, method: str = "auto"):  # type: ignore[no-untyped-def]
+def run_planner(scenario, inputs, tol: float, limit: float, seed: int, workers: int, method: str = "auto"):
     spec = parse_teams({"from": "need", "tolerance": tol, "time_limit": limit, "method": method})
     t0 = time.perf_counter()
     design = design_for_need(scenario, inputs, spec=spec, seed=seed, workers=workers)
@@ -107,8 +107,8 @@ def borough_graphs(wards: Any) -> list[tuple[np.ndarray, dict[int, list[int]]]]:
 
 
 def run_spopt(
-    kind: str, wards: Any, layer: Any, k_of: dict[int, int], tol: float, seed: int, maxp_iter: tuple[int, int]
-):  # type: ignore[no-untyped-def]
+    kind: str, wards: Any, layer: Any, k_of: dict[int, int], tol: float, seed: int, maxp_iter: tuple[int, ...]
+):
     import libpysal
     from spopt.region import AZP, MaxPHeuristic, Skater
 

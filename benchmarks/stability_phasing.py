@@ -134,7 +134,7 @@ def phasing_targets(data_dir: str | Path, *, time_limit: float = 120.0) -> list[
             "unit": unit,
         }
 
-    rows = [
+    return [
         row(
             "constables moved between boroughs, worst quarter",
             "<= 2 % of constables every quarter",
@@ -262,7 +262,6 @@ def phasing_targets(data_dir: str | Path, *, time_limit: float = 120.0) -> list[
             "",
         ),
     ]
-    return rows
 
 
 def format_targets(rows: list[dict[str, Any]]) -> str:

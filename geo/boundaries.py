@@ -96,7 +96,7 @@ def _text(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _rows(positions: Iterable[int], limit: int = 20) -> str:
-    """ "row 3" / "rows 3, 7" for 0-based positions (rows count from 1)."""
+    """Row numbers for a message, "row 3" / "rows 3, 7", from 0-based positions (rows count from 1)."""
     nums = [str(int(p) + 1) for p in positions]
     more = f" and {len(nums) - limit} more" if len(nums) > limit else ""
     return ("row " if len(nums) == 1 else "rows ") + ", ".join(nums[:limit]) + more

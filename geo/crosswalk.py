@@ -26,6 +26,7 @@ the 2022 wards): each piece of an old ward carries its new ward's density.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import overload
 
 import geopandas as gpd
 import numpy as np
@@ -207,6 +208,10 @@ def reweight_crosswalk(crosswalk: pd.DataFrame, density: pd.Series) -> pd.DataFr
     return crosswalk.assign(weight=weight)
 
 
+@overload
+def apportion(values: pd.Series, crosswalk: pd.DataFrame) -> pd.Series: ...
+@overload
+def apportion(values: pd.DataFrame, crosswalk: pd.DataFrame) -> pd.DataFrame: ...
 def apportion(values: pd.Series | pd.DataFrame, crosswalk: pd.DataFrame) -> pd.Series | pd.DataFrame:
     """Move per-ward values from old codes to new codes, preserving totals.
 

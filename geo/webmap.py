@@ -40,10 +40,11 @@ Bounds = tuple[float, float, float, float]
 ALL = "All wards"
 
 
-class CompactDeck(pdk.Deck):  # type: ignore[misc]
+class CompactDeck(pdk.Deck):
     """A pydeck Deck whose JSON has no indentation (a third smaller to send to the browser)."""
 
     def to_json(self) -> str:
+        """The deck as compact JSON (no indentation, no spaces after separators)."""
         return json.dumps(self, default=default_serialize, separators=(",", ":"))
 
 
@@ -295,7 +296,7 @@ def ward_map(
     return CompactDeck(
         layers=layers,
         initial_view_state=pdk.ViewState(pitch=0, bearing=0, **view),
-        tooltip=tooltip,  # type: ignore[arg-type]
+        tooltip=tooltip,
         **style,
     )
 

@@ -72,8 +72,10 @@ def prepare(
     inputs: Inputs | None = None,
     scenario_dir: str | Path | None = None,
 ) -> tuple[Inputs, Workforce, AllocationProblem]:
-    """Load inputs (reusing what ``inputs`` already holds), solve the scenario that ``data.current`` names
-    if it names one, and build the problem arrays."""
+    """Load the inputs, solve the scenario that ``data.current`` names, and build the problem arrays.
+
+    The inputs reuse what ``inputs`` already holds; the scenario of ``data.current`` is solved only if it names one.
+    """
     inputs = load_inputs(scenario, data_dir, scenario_dir=scenario_dir, reuse=inputs)
     if inputs.current is None and inputs.current_scenario is not None:
         current = current_plan(inputs.current_scenario, inputs.wards, data_dir, inputs)

@@ -35,8 +35,11 @@ INF_INT = np.iinfo(np.int64).max // 4
 
 
 def people_moved(before: np.ndarray, after: np.ndarray) -> int:
-    """People of one rank who change ward from ``before`` to ``after``: the smaller of what the wards gain and
-    what they lose (the rest of the difference is people added or posts left vacant)."""
+    """People of one rank who change ward from ``before`` to ``after``.
+
+    The smaller of what the wards gain and what they lose (the rest of the difference is people added or posts left
+    vacant).
+    """
     return int(min(np.maximum(after - before, 0).sum(), np.maximum(before - after, 0).sum()))
 
 
@@ -137,6 +140,7 @@ class AllocationProblem:
     # ------------------------------------------------------------ evaluation
     @property
     def n_wards(self) -> int:
+        """Number of wards W."""
         return len(self.need)
 
     @property
@@ -152,10 +156,12 @@ class AllocationProblem:
         """
         with np.errstate(invalid="ignore", divide="ignore"):  # below-floor probes are masked by callers
             if self.need_p is None:
-                return self.need[ward] * np.log1p((self.eff_x * x + self.eff_p * p) / self.kappa)
-            return self.need[ward] * np.log1p(self.eff_x * x / self.kappa) + self.need_p[ward] * np.log1p(
-                self.eff_pp * p / self.kappa_p
-            )
+                value: np.ndarray = self.need[ward] * np.log1p((self.eff_x * x + self.eff_p * p) / self.kappa)
+            else:
+                value = self.need[ward] * np.log1p(self.eff_x * x / self.kappa) + self.need_p[ward] * np.log1p(
+                    self.eff_pp * p / self.kappa_p
+                )
+            return value
 
     def x_stationary(self, ward: np.ndarray, p: np.ndarray, price: np.ndarray) -> np.ndarray:
         """Continuous maximiser over constables of ``gain - price * x`` with ``p`` PCSOs (inf where price <= 0)."""
@@ -174,8 +180,10 @@ class AllocationProblem:
         return np.where(price > 0, t, np.inf)
 
     def split_stationary(self, ward: np.ndarray, h: np.ndarray, delta: np.ndarray) -> np.ndarray:
-        """Continuous maximiser over constables ``x`` of ``gain(x, h - x) - delta * x`` for ``h`` heads (NaN
-        where the slope never crosses ``delta``: the best is then a bound)."""
+        """Continuous maximiser over constables ``x`` of ``gain(x, h - x) - delta * x`` for ``h`` heads.
+
+        NaN where the slope never crosses ``delta``: the best is then a bound.
+        """
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if self.need_p is None:
                 d = self.eff_x - self.eff_p
@@ -199,7 +207,8 @@ class AllocationProblem:
             lo, hi = -k / ex, c / ep
 
             def inside(r: np.ndarray) -> np.ndarray:
-                return np.isfinite(r) & (r > lo) & (r < hi)
+                ok: np.ndarray = np.isfinite(r) & (r > lo) & (r < hi)
+                return ok
 
             return np.where(inside(r1), r1, np.where(inside(r2), r2, np.nan))
 
@@ -215,9 +224,11 @@ class AllocationProblem:
         return self.choice_value(np.arange(self.n_wards).reshape((-1,) + (1,) * (np.ndim(x) - 1)), x, p)
 
     def choice_value(self, ward: np.ndarray, x: np.ndarray, p: np.ndarray) -> np.ndarray:
-        """Objective contribution of ward ``ward[k]`` holding ``x[k]`` constables and ``p[k]`` PCSOs: its value,
-        less the cost weight's share of pay, less ``move_cost`` per person below today's count."""
-        value = self.gain(ward, x, p) - self.cost_weight * (self.cost[CONSTABLE] * x + self.cost[PCSO] * p)
+        """Objective contribution of ward ``ward[k]`` holding ``x[k]`` constables and ``p[k]`` PCSOs.
+
+        Its value, less the cost weight's share of pay, less ``move_cost`` per person below today's count.
+        """
+        value: np.ndarray = self.gain(ward, x, p) - self.cost_weight * (self.cost[CONSTABLE] * x + self.cost[PCSO] * p)
         if self.move_cost and self.base_x is not None and self.base_p is not None:
             short = np.maximum(self.base_x[ward] - x, 0) + np.maximum(self.base_p[ward] - p, 0)
             value = value - self.move_cost * short
@@ -227,15 +238,17 @@ class AllocationProblem:
         """Whether each choice gives its ward at least its minimum effective officers."""
         if self.min_eff is None:
             return np.ones(np.broadcast(ward, x, p).shape, dtype=bool)
-        return self.eff_x * x + self.eff_p * p >= self.min_eff[ward] - 1e-9
+        meets: np.ndarray = self.eff_x * x + self.eff_p * p >= self.min_eff[ward] - 1e-9
+        return meets
 
     def min_x_for(self, ward: np.ndarray, p: np.ndarray) -> np.ndarray:
         """Fewest constables a ward may hold alongside ``p`` PCSOs (floor and minimum effective officers)."""
-        lo = self.lo_x[ward]
+        lo: np.ndarray = self.lo_x[ward]
         if self.min_eff is None:
             return lo
         need = np.ceil((self.min_eff[ward] - self.eff_p * p) / self.eff_x - 1e-9).astype(np.int64)
-        return np.maximum(lo, need)
+        fewest: np.ndarray = np.maximum(lo, need)
+        return fewest
 
     def supervisor_penalty(self, s: np.ndarray, i: np.ndarray) -> float:
         """Cost term of the sergeants and inspectors in the objective."""
@@ -248,12 +261,14 @@ class AllocationProblem:
     def sergeants_needed(self, heads: np.ndarray) -> np.ndarray:
         """Fewest sergeants per borough for ``heads`` supervisees (respecting minimums)."""
         need = np.ceil(heads / self.span_sergeant - CEIL).astype(np.int64)
-        return np.maximum(need, self.min_sergeants)
+        fewest: np.ndarray = np.maximum(need, self.min_sergeants)
+        return fewest
 
     def inspectors_needed(self, sergeants: np.ndarray) -> np.ndarray:
         """Fewest inspectors per borough for ``sergeants`` (respecting minimums)."""
         need = np.ceil(sergeants / self.span_inspector - CEIL).astype(np.int64)
-        return np.maximum(need, self.min_inspectors)
+        fewest: np.ndarray = np.maximum(need, self.min_inspectors)
+        return fewest
 
     def annual_cost(self, x: np.ndarray, p: np.ndarray, s: np.ndarray, i: np.ndarray) -> float:
         """Annual pay cost of a plan in pounds."""
@@ -261,8 +276,10 @@ class AllocationProblem:
         return float(totals @ self.cost)
 
     def moves(self, x: np.ndarray, p: np.ndarray) -> int:
-        """People moved between wards from the current deployment, per :mod:`planner.report.changes`: per rank,
-        the smaller of the people gained and lost by wards (the rest were added or removed)."""
+        """People moved between wards from the current deployment, per :mod:`planner.report.changes`.
+
+        Per rank, the smaller of the people gained and lost by wards (the rest were added or removed).
+        """
         if self.base_x is None or self.base_p is None:
             return 0
         return people_moved(self.base_x, x) + people_moved(self.base_p, p)

@@ -71,15 +71,18 @@ class RecordedProgress:
     _open: list[tuple[str, int]] = field(default_factory=list, repr=False)
 
     def start(self, label: str, total: int | None = None) -> None:
+        """Record the start of a step."""
         self._open.append((label, 0))
         self.events.append(("start", label, total))
 
     def advance(self, amount: int = 1) -> None:
+        """Record progress in the innermost open step."""
         label, done = self._open[-1]
         self._open[-1] = (label, done + amount)
         self.events.append(("advance", label, done + amount))
 
     def finish(self) -> None:
+        """Record the end of the innermost open step."""
         label, done = self._open.pop()
         self.events.append(("finish", label, done))
 

@@ -1,4 +1,4 @@
-"""Text that came from a file, made safe for where it goes: spreadsheets, terminals, HTML, Markdown.
+r"""Text that came from a file, made safe for where it goes: spreadsheets, terminals, HTML, Markdown.
 
 Ward, borough and scenario names are data: they come from boundary files,
 crime files and scenarios that anyone may hand the planner. This module is the
@@ -14,7 +14,7 @@ one place that neutralises them on the way out:
 * **terminals** (:func:`terminal_text`): control characters (escape sequences
   that recolour or rewrite the screen, carriage returns that overwrite a line,
   bidirectional overrides that reorder it) are shown as visible escapes such
-  as ``\\x1b``;
+  as ``\x1b``;
 * **HTML** (:func:`html_text`) and **Markdown** (:func:`markdown_text`): markup
   characters are escaped so a name is shown, never interpreted (no tags,
   links, images or colour directives).
@@ -59,14 +59,14 @@ def _escape(match: re.Match[str]) -> str:
 
 
 def terminal_text(text: object) -> str:
-    """``text`` with every control character shown as a visible escape (``\\x1b``, ``\\u202e``).
+    r"""``text`` with every control character shown as a visible escape (``\x1b``, ``\u202e``).
 
     Tabs and newlines are kept: messages are laid out with them.
 
     Examples
     --------
-    >>> terminal_text("Ward\\x1b[2J one")
-    'Ward\\\\x1b[2J one'
+    >>> terminal_text("Ward\x1b[2J one")
+    'Ward\\x1b[2J one'
     """
     return _TERMINAL_UNSAFE.sub(_escape, str(text))
 
@@ -77,12 +77,12 @@ def is_formula_like(value: object) -> bool:
 
 
 def cell_text(value: Any) -> Any:
-    """A CSV cell: text that a spreadsheet would run as a formula gets a leading apostrophe.
+    r"""A CSV cell: text that a spreadsheet would run as a formula gets a leading apostrophe.
 
     Examples
     --------
     >>> cell_text('=HYPERLINK("http://x","y")')
-    '\\'=HYPERLINK("http://x","y")'
+    '\'=HYPERLINK("http://x","y")'
     >>> cell_text(-3.5)
     -3.5
     """
@@ -90,7 +90,7 @@ def cell_text(value: Any) -> Any:
 
 
 def xlsx_text(value: str) -> str:
-    """Text an XLSX cell can hold: characters the format forbids shown as escapes (``\\x01``)."""
+    r"""Text an XLSX cell can hold: characters the format forbids shown as escapes (``\x01``)."""
     return _XLSX_ILLEGAL.sub(_escape, value)
 
 
@@ -117,7 +117,7 @@ def html_text(value: object) -> str:
 
 
 def markdown_text(value: object) -> str:
-    """``value`` as literal Markdown text: markup characters backslash-escaped, controls shown as escapes.
+    r"""``value`` as literal Markdown text: markup characters backslash-escaped, controls shown as escapes.
 
     Escapes what Streamlit's Markdown would otherwise interpret: emphasis,
     links and images (``[]()!``), HTML (``<>``), headings and lists
@@ -127,6 +127,6 @@ def markdown_text(value: object) -> str:
     Examples
     --------
     >>> markdown_text("![x](http://example.org/p.png)")
-    '\\\\!\\\\[x\\\\]\\\\(http\\\\://example\\\\.org/p\\\\.png\\\\)'
+    '\\!\\[x\\]\\(http\\://example\\.org/p\\.png\\)'
     """
     return _MARKDOWN_SPECIAL.sub(r"\\\1", terminal_text(value).replace("\n", " "))

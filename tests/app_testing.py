@@ -33,10 +33,10 @@ def goto(at: AppTest, path: str) -> AppTest:
     The pages are functions, not files, so ``AppTest.switch_page`` (which takes a file) cannot reach
     them: this picks the page Streamlit registered under that URL path (the one private access of the tests).
     """
-    pages = at._registered_pages
+    pages = at._registered_pages  # noqa: SLF001 (pages that are functions have no public switch)
     for page_hash, info in pages.items():
         if info.get("url_pathname") == path:
-            at._page_hash = page_hash
+            at._page_hash = page_hash  # noqa: SLF001 (as above)
             return at
     raise AssertionError(f"no page {path!r}; have {[i.get('url_pathname') for i in pages.values()]}")
 

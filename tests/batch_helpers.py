@@ -7,7 +7,9 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TextIO, TypedDict
 
 import batch_standin as standin
 import pytest
@@ -19,7 +21,17 @@ from planner.batch.store import Store, metadata
 DATA = Path(__file__).resolve().parent / "data" / "batch"
 REPO = Path(__file__).resolve().parents[1]
 PG_URL = os.environ.get("PLANNER_TEST_PG_URL")
-FAKE = {"solve": standin.solve, "load": standin.load_inputs, "progress": None}
+
+
+class Fake(TypedDict):
+    """The keyword arguments of ``run_batch`` that swap in the stand-in solver and loader."""
+
+    solve: Callable[..., Any]
+    load: Callable[..., Any]
+    progress: TextIO | None
+
+
+FAKE: Fake = {"solve": standin.solve, "load": standin.load_inputs, "progress": None}
 NEEDS_PG = [
     pytest.mark.postgres,
     pytest.mark.skipif(not PG_URL, reason="PLANNER_TEST_PG_URL not set (source .ci/postgres.sh to start one)"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import Any, TypedDict
 
 import pandas as pd
 
@@ -17,7 +18,15 @@ from planner.finance.costing import unit_costs
 from planner.scenario import Scenario
 
 
-def recompute(out: Path, scenario: Scenario) -> dict[str, object]:
+class Recomputed(TypedDict):
+    """What :func:`recompute` read: the two tables and summary.json."""
+
+    wards: pd.DataFrame
+    boroughs: pd.DataFrame
+    summary: dict[str, Any]
+
+
+def recompute(out: Path, scenario: Scenario) -> Recomputed:
     wards = pd.read_csv(out / "allocation.csv", dtype={"ward_code": str})
     boroughs = pd.read_csv(out / "boroughs.csv")
     summary = json.loads((out / "summary.json").read_text())

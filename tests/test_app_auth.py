@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from app_testing import APP, assert_ok, metric
 from streamlit.testing.v1 import AppTest
-
-from tests.app_testing import APP, assert_ok, metric
 
 AUTH = {
     "redirect_uri": "http://localhost:8501/oauth2callback",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.app_testing import assert_ok, deck, goto, start_app, texts
+from app_testing import assert_ok, deck, goto, start_app, texts
 
 
 def _two_plans(monkeypatch):

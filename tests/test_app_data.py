@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from tests.app_testing import APP_DATA, assert_ok, goto, metric, start_app, texts
+from app_testing import APP_DATA, assert_ok, goto, metric, start_app, texts
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.app_testing import assert_ok, deck, goto, start_app, texts
+from app_testing import assert_ok, deck, goto, start_app, texts
 
 
 def test_equity_page_on_the_demo_city(monkeypatch):
@@ -60,8 +60,8 @@ def test_set_a_wards_priorities_and_see_what_moves(monkeypatch):
     assert "multiply its need by" in texts(at)
     effect = at.dataframe[1].value.set_index("Figure")
     before, after = (
-        float(effect.loc["Need (average ward = 1)", "Without the change"]),
-        float(effect.loc["Need (average ward = 1)", "With it"]),
+        float(effect["Without the change"].loc["Need (average ward = 1)"]),
+        float(effect["With it"].loc["Need (average ward = 1)"]),
     )
     assert after > before
     ranks = at.dataframe[2].value.set_index("Rank")

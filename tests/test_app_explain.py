@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.app_testing import assert_ok, goto, start_app, texts
+from app_testing import assert_ok, goto, start_app, texts
 
 
 def test_ward_explanation_follows_the_pick(monkeypatch):

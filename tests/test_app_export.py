@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.app_testing import assert_ok, goto, start_app
+from app_testing import assert_ok, goto, start_app
 
 
 def test_downloads_for_each_plan(monkeypatch):

@@ -7,9 +7,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from app_testing import assert_ok, goto, start_app, texts
 
 from planner.app.uploads import MAX_ZIP_MEMBERS, MAX_ZIP_UNPACKED_BYTES, check_boundaries, check_zip
-from tests.app_testing import assert_ok, goto, start_app, texts
 
 HOSTILE = Path(__file__).parent / "data" / "hostile"
 

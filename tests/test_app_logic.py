@@ -11,6 +11,7 @@ import zipfile
 import numpy as np
 import pandas as pd
 import pytest
+from app_testing import APP_DATA
 from hypothesis import given, settings
 from hypothesis import strategies as hs
 
@@ -18,7 +19,6 @@ import planner
 from geo.webmap import ALL, base_map, view_for, ward_map
 from planner.app import controls, exports, layers, metrics, uploads, wardinfo
 from planner.scenario import load_scenario
-from tests.app_testing import APP_DATA
 
 SMALL = {
     "data.synthetic.wards": 24, "data.synthetic.boroughs": 3, "data.synthetic.bcus": 2,
@@ -158,6 +158,7 @@ def test_settings_budget_and_limits(scenarios_dir):
     sc = controls.apply_settings(base, changed, baseline="/tmp/base.csv")
     assert sc.rules.budget == 410e6
     assert sc.rules.supervision.sergeant_span == 7.5
+    assert sc.data.current is not None
     assert sc.rules.stability.max_total_moves == 100 and sc.data.current.path == "/tmp/base.csv"
     label = controls.plan_label(base, changed)
     assert label.startswith("demo: Sergeant span 8 → 7.5; Budget no budget → £410.0m")
@@ -265,11 +266,13 @@ def test_explain_ward_floor_and_above(small):
 
 # ------------------------------------------------------------------------ uploads
 def test_upload_limits(tmp_path, monkeypatch):
-    assert uploads.save_upload("w.shp", b"x", tmp_path, "boundaries")[1].startswith("w.shp: a boundaries file must be")
-    assert "empty (0 bytes)" in uploads.save_upload("c.csv", b"", tmp_path, "crime")[1]
+    refused = uploads.save_upload("w.shp", b"x", tmp_path, "boundaries")[1]
+    assert refused is not None and refused.startswith("w.shp: a boundaries file must be")
+    empty = uploads.save_upload("c.csv", b"", tmp_path, "crime")[1]
+    assert empty is not None and "empty (0 bytes)" in empty
     monkeypatch.setattr(uploads, "MAX_CRIME_BYTES", 10)
     path, problem = uploads.save_upload("c.csv", b"x" * 11, tmp_path, "crime")
-    assert path is None and "over the 0 MB limit" in problem
+    assert path is None and problem is not None and "over the 0 MB limit" in problem
     check = uploads.check_crime("c.csv", b"x" * 11, tmp_path)
     assert not check.ok and check.path is None
 
@@ -345,7 +348,8 @@ def test_base_map_and_deck(small):
 @pytest.mark.parametrize("size", [(900, 600), (400, 800)])
 def test_view_fits_the_bounds(size):
     bounds = (-0.51, 51.28, 0.33, 51.69)
-    v = view_for(bounds, *size, padding=0.0)
+    width, height = size
+    v = view_for(bounds, width, height, padding=0.0)
     width_px = (bounds[2] - bounds[0]) / 360 * 512 * 2 ** v["zoom"]
 
     def merc(lat):
@@ -454,9 +458,9 @@ def test_excel_export_has_units_and_the_plan(small):
     assert summary.loc["Pay cost", "Unit"] == "£ a year"
     # one cost basis: everyone in post is paid, those the plan cannot deploy included
     idle = sum(n * float(plan.workforce.annual_cost[k]) for k, n in enumerate(plan.not_deployed.values()))
-    in_post = summary.loc["Pay cost of everyone in post (those not deployed included)", "Value"]
+    in_post = summary["Value"].loc["Pay cost of everyone in post (those not deployed included)"]
     assert float(in_post) == pytest.approx(plan.cost_annual + idle, abs=1)
-    assert int(summary.loc["Sergeants in post, not deployed", "Value"]) == plan.not_deployed["sergeant"]
+    assert int(summary["Value"].loc["Sergeants in post, not deployed"]) == plan.not_deployed["sergeant"]
     assert str(summary.loc["How close to the best plan", "Value"]).startswith("proved")
 
 

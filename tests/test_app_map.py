@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from app_testing import assert_ok, deck, goto, metric, plan_id, start_app, texts, ward_fills
 
 from planner.app.layers import Context, layer_unit
-from tests.app_testing import assert_ok, deck, goto, metric, plan_id, start_app, texts, ward_fills
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.app_testing import assert_ok, goto, plan_id, start_app, texts
+from app_testing import assert_ok, goto, plan_id, start_app, texts
 
 
 def test_plan_page_tables_follow_the_sidebar(monkeypatch):

@@ -118,9 +118,9 @@ def test_small_data_is_shipped_to_a_worker_and_loaded_from_its_own_folder(tmp_pa
     files = {name: path.read_bytes() for name, path in found.items()}
     ctx = WorkerContext("b", scenario, "/not/on/this/worker", 1, solve=standin.solve, load=_load_seeing_files)
     plugin = BatchWorkerPlugin("planner-batch-test", ctx, files)
-    error, used = plugin._load()
+    error, used = plugin._load()  # noqa: SLF001 (what setup runs on a worker, without a Dask worker)
     try:
-        assert error is None and used.data_dir != ctx.data_dir
+        assert error is None and used.data_dir is not None and used.data_dir != ctx.data_dir
         assert (Path(used.data_dir) / "wards.gpkg").read_bytes() == b"ward geometry"
     finally:
         plugin.teardown(None)
@@ -140,7 +140,7 @@ def test_a_killed_dask_worker_is_reported_and_its_run_counts_two_attempts(tmp_pa
     progress = io.StringIO()
     with Store(tmp_path / "dask.sqlite") as store:
         # --scheduler local: a throw-away LocalCluster of worker processes (with nannies)
-        summary = run_batch(sweep, store, scheduler="local", workers=2, **{**FAKE, "progress": progress})
+        summary = run_batch(sweep, store, scheduler="local", workers=2, **(FAKE | {"progress": progress}))
         assert marker.exists()  # a worker process really died
         rows = store.runs_rows()
         assert summary.complete and summary.ok == 6 and summary.retried >= 1, [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -157,6 +158,7 @@ def test_the_report_gives_officers_per_resident_and_need_in_the_most_and_least_d
     assert not DOTTED.search(md)
     # an oracle from the raw ward results and the wards' deciles and populations
     wards = load_inputs(sweep.base).wards
+    assert wards.equity is not None
     decile = pd.Series(wards.equity.imd_decile, index=wards.codes)
     pop = pd.Series(wards.population, index=wards.codes)
     need = pd.Series(wards.need, index=wards.codes)
@@ -165,7 +167,9 @@ def test_the_report_gives_officers_per_resident_and_need_in_the_most_and_least_d
     ids = sorted(set(stored["run_id"]))
     assert len(ids) == 6  # every planned option is listed (six are infeasible)
     with Store(db, create=False) as store:
-        params = {r: {} for r in ids}  # the tiny sweep changes no need setting: the base's wards serve every run
+        params: dict[str, dict[str, Any]] = {
+            r: {} for r in ids
+        }  # the tiny sweep changes no need setting: the base's wards serve every run
         eq = batch_equity(store, sweep.batch_id(), ids, params, load=load_inputs)
     assert eq.available and (eq.most, eq.least) == (most, least) and "synthetic" in eq.source
     figures = eq.runs.set_index("run_id")
@@ -176,11 +180,11 @@ def test_the_report_gives_officers_per_resident_and_need_in_the_most_and_least_d
             inside = (decile.loc[codes] == d).to_numpy()
             per_1000 = 1000 * officers[inside].sum() / pop.loc[codes[inside]].sum()
             per_need = officers[inside].sum() / need.loc[codes[inside]].sum()
-            assert figures.loc[run_id, f"{name}_officers_per_1000_residents"] == pytest.approx(per_1000, rel=1e-12)
-            assert figures.loc[run_id, f"{name}_officers_per_need"] == pytest.approx(per_need, rel=1e-12)
+            assert figures[f"{name}_officers_per_1000_residents"].loc[run_id] == pytest.approx(per_1000, rel=1e-12)
+            assert figures[f"{name}_officers_per_need"].loc[run_id] == pytest.approx(per_need, rel=1e-12)
             assert f"{per_1000:.2f}" in md
         london = 1000 * officers.sum() / pop.sum()
-        assert figures.loc[run_id, "london_officers_per_1000_residents"] == pytest.approx(london, rel=1e-12)
+        assert figures["london_officers_per_1000_residents"].loc[run_id] == pytest.approx(london, rel=1e-12)
         # equity.csv: the deciles of a run hold all of its officers
         deciles = eq.deciles[eq.deciles["run_id"] == run_id]
         assert deciles["officers"].sum() == officers.sum() and deciles["wards"].sum() == len(codes)

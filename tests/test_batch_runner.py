@@ -16,6 +16,7 @@ import textwrap
 import time
 from collections import Counter
 from pathlib import Path
+from typing import TextIO, cast
 
 import batch_standin as standin
 import numpy as np
@@ -228,7 +229,7 @@ def test_progress_line_reports_done_failed_rate_and_time_left(sqlite_store, tmp_
     out = tmp_path / "progress.txt"
     sweep = load_sweep(DATA / "tiny-faults.yaml")
     with out.open("w") as stream:
-        run_batch(sweep, sqlite_store, workers=1, **{**FAKE, "progress": stream})
+        run_batch(sweep, sqlite_store, workers=1, **(FAKE | {"progress": stream}))
     last = out.read_text().strip().splitlines()[-1]
     assert "8/8 done" in last and "2 failed" in last and "runs/s" in last and "left" in last
 
@@ -254,7 +255,8 @@ class _CtrlC:
 def test_ctrl_c_keeps_what_finished_and_resume_completes(sqlite_store, tmp_path):
     faults = ["standin_fault:sleep:0.3", "standin_fault:sleep:0.31", "standin_fault:sleep:0.32"]
     sweep = load_sweep(_sweep(tmp_path, {"description": faults, "workforce.pcso.headcount": [60, 100]}))
-    summary = run_batch(sweep, sqlite_store, workers=1, **{**FAKE, "progress": _CtrlC(3)})
+    ctrl_c = cast(TextIO, _CtrlC(3))  # duck-typed: isatty, write and flush are all run_batch uses
+    summary = run_batch(sweep, sqlite_store, workers=1, **(FAKE | {"progress": ctrl_c}))
     assert summary.interrupted and not summary.complete
     stored = sqlite_store.runs_rows()
     assert 1 <= len(stored) < 6 and all(r["status"] == OK for r in stored)

@@ -64,7 +64,7 @@ def test_progress_protocol_nests_and_closes_on_error():
     with step(rec, "outer", total=2) as outer:
         assert list(track([1, 2, 3], rec, "inner")) == [1, 2, 3]
         outer.advance(2)
-    with pytest.raises(ValueError), step(rec, "failing"):
+    with pytest.raises(ValueError, match="boom"), step(rec, "failing"):
         raise ValueError("boom")
     assert rec.labels() == ["outer", "inner", "failing"]
     assert rec.events[1] == ("start", "inner", 3)
@@ -241,7 +241,7 @@ def test_cache_dir_follows_the_environment(tmp_path, monkeypatch):
 def test_planner_app_starts_streamlit_on_the_package_entry(monkeypatch, tmp_path):
     seen: dict[str, object] = {}
 
-    def fake_exec(path, cmd, env):  # type: ignore[no-untyped-def]
+    def fake_exec(path, cmd, env):
         seen["cmd"], seen["env"] = cmd, env
 
     monkeypatch.setattr(os, "execve", fake_exec)

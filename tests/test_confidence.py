@@ -63,6 +63,7 @@ def test_blank_cells_are_missing_never_zero(city: Path):
 
 def test_confidence_is_the_residents_weighted_mean_of_the_groups_with_a_figure(city: Path):
     inputs = load_inputs(load_scenario(city), scenario_dir=city.parent)
+    assert inputs.wards.confidence is not None
     conf = inputs.wards.confidence.frame().loc[CODES]
     # W1: Black figure suppressed, so White British (40 %) and Asian (15 %) only: (0.40*80 + 0.15*60) / 0.55
     expected = [(0.40 * 80 + 0.15 * 60) / 0.55, 0.75 * 70 + 0.15 * 50 + 0.10 * 40, 0.8 * 90 + 0.1 * 80 + 0.1 * 70]
@@ -75,7 +76,9 @@ def test_confidence_is_the_residents_weighted_mean_of_the_groups_with_a_figure(c
 
 def test_suppressed_wards_get_the_borough_or_london_mean_and_are_flagged(city: Path):
     scenario = load_scenario(city).with_changes({"data.confidence.measure": "good_job"})
-    conf = load_inputs(scenario, scenario_dir=city.parent).wards.confidence.frame().loc[CODES]
+    confidence = load_inputs(scenario, scenario_dir=city.parent).wards.confidence
+    assert confidence is not None
+    conf = confidence.frame().loc[CODES]
     have = [1, 4]  # Borough B - Centre only has good-job figures
     low = 1 - np.array([0.75 * 60 + 0.15 * 50 + 0.10 * 40, 0.92 * 60 + 0.04 * 50 + 0.04 * 40]) / 100
     np.testing.assert_allclose(conf["low_confidence"].iloc[have], low)
@@ -160,6 +163,7 @@ def test_londons_mapping_covers_every_ward_and_neighbourhood(london_data_dir: Pa
     scenario = load_scenario(scenarios_dir / "london-2022.yaml")
     inputs = load_inputs(scenario, london_data_dir, scenario_dir=scenarios_dir)
     conf = inputs.wards.confidence
+    assert conf is not None and scenario.data.confidence is not None
     survey = read_survey(london_data_dir / scenario.data.confidence.path)
     shipped = pd.read_csv(MAPPING)
     assert set(shipped["neighbourhood"]) == set(survey.neighbourhoods) and len(survey.neighbourhoods) == 112

@@ -104,7 +104,7 @@ def test_any_earlier_plan_reads_back(tiny, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "name, fragments",
+    ("name", "fragments"),
     [
         ("unknown_ward.csv", ["line 6: ward 'E05000001' is not one of the 4 planned wards"]),
         ("missing_ward.csv", ["1 planned wards have no row: E05999993 (Test Ward 3)"]),
@@ -146,7 +146,7 @@ def test_every_problem_at_once(wards):
 
 
 @pytest.mark.parametrize(
-    "name, fragments",
+    ("name", "fragments"),
     [
         ("boroughs_unknown.csv", ["line 3: borough 'North Testborough' is not one of the 2 planned boroughs",
                                   "1 planned boroughs have no row: East Testborough (E09999992)"]),
@@ -191,9 +191,13 @@ def test_fifo_and_folder_are_refused_without_waiting(wards, tmp_path):
 
 
 def test_built_from_arrays_is_checked(wards):
-    within = CurrentDeployment(wards.codes, wards.borough_codes, [5, 5, 5, 5], [2, 2, 2, 2], inspectors=[1, 1])
+    within = CurrentDeployment(
+        wards.codes, wards.borough_codes, np.array([5, 5, 5, 5]), np.array([2, 2, 2, 2]), inspectors=np.array([1, 1])
+    )
     check_headcount(within, HEADCOUNT)  # exactly 20 constables, 8 PCSOs, 2 inspectors: allowed
-    plan = CurrentDeployment(wards.codes, wards.borough_codes, [5, 5, 5, 5], [1, 1, 1, 1], sergeants=[3, 2])
+    plan = CurrentDeployment(
+        wards.codes, wards.borough_codes, np.array([5, 5, 5, 5]), np.array([1, 1, 1, 1]), sergeants=np.array([3, 2])
+    )
     with pytest.raises(DataError, match=r"^plan of x\.yaml: 5 sergeants in all, above the scenario's headcount of 4"):
         check_headcount(plan, HEADCOUNT, "plan of x.yaml")
     with pytest.raises(DataError, match=r"constables has shape \(3,\), expected \(4,\)"):
@@ -218,7 +222,9 @@ def test_round_trip_and_one_bad_cell(tmp_path_factory, wards, counts, order, bad
     assert cur.constables.tolist() == counts[:4] and cur.pcsos.tolist() == counts[4:]
     broken = frame.astype(str)
     row, column = where
-    broken.iloc[row, broken.columns.get_loc(column)] = bad
+    at = broken.columns.get_loc(column)
+    assert isinstance(at, int)  # the columns are unique
+    broken.iloc[row, at] = bad
     broken.to_csv(tmp / "bad.csv", index=False)
     with pytest.raises(DataError) as err:
         read_current(tmp / "bad.csv", wards)
@@ -234,11 +240,12 @@ def test_scenario_forms_round_trip():
         s = scenario_from_dict({"name": "x", "data": {"current": form}})
         again = scenario_from_dict(s.to_dict())
         assert again == s and again.data.current == s.data.current
-    assert scenario_from_dict({"name": "x", "data": {"current": "a.csv"}}).data.current.path == "a.csv"
+    current = scenario_from_dict({"name": "x", "data": {"current": "a.csv"}}).data.current
+    assert current is not None and current.path == "a.csv"
 
 
 @pytest.mark.parametrize(
-    "form, fragment",
+    ("form", "fragment"),
     [
         ({"path": "a.csv", "scenario": "s.yaml"}, "data.current: give either a CSV (path) or a scenario"),
         ({}, "data.current: give either a CSV (path) or a scenario"),
@@ -267,6 +274,7 @@ def test_loader_reads_the_pair_and_keeps_baseline_working():
     inputs = load_inputs(scenario, None, scenario_dir=HERE)
     assert inputs.current is not None and inputs.current_scenario is None
     assert inputs.current.totals() == {"constable": 11, "pcso": 5, "sergeant": 3, "inspector": 2}
+    assert inputs.baseline is not None
     x, p = inputs.baseline
     np.testing.assert_array_equal(x, inputs.current.constables)
     np.testing.assert_array_equal(p, inputs.current.pcsos)
@@ -274,7 +282,7 @@ def test_loader_reads_the_pair_and_keeps_baseline_working():
     other = scenario.with_changes({"data.current": str(HERE / "ok_wards.csv")})
     again = load_inputs(other, None, scenario_dir=HERE, reuse=inputs)
     assert again.geography is inputs.geography and again.digest != inputs.digest
-    assert again.current.sergeants is None
+    assert again.current is not None and again.current.sergeants is None
 
 
 def test_loader_rechecks_headcount_on_reuse():
@@ -292,6 +300,7 @@ def test_solver_runs_from_the_current_deployment():
     scenario = load_scenario(HERE / "tiny_current.yaml").with_changes({"rules.stability.max_total_moves": 0})
     inputs = load_inputs(scenario, None, scenario_dir=HERE)
     plan = solve(scenario, inputs=inputs, scenario_dir=HERE)
+    assert inputs.current is not None
     np.testing.assert_array_equal(plan.problem.base_x, inputs.current.constables)
     assert plan.check()["stability"]
 

@@ -258,12 +258,14 @@ def test_every_grouping_adds_up_to_london_for_any_deployment(tiny, data):
     x = np.array(data.draw(st.lists(st.integers(0, 10**6), min_size=6, max_size=6)))
     p = np.array(data.draw(st.lists(st.integers(0, 10**6), min_size=6, max_size=6)))
     table = equity_table(w, x, p)
+    assert table is not None
     for _, rows in table.groupby("grouping"):
         assert rows["officers"].sum() == x.sum() + p.sum()
         assert rows["wards"].sum() == 6
         assert rows["residents"].sum() == w.population.sum()
     by_allocation = equity_from_allocation(w, pd.DataFrame({"ward_code": w.codes[::-1], "constables": x[::-1],
                                                             "pcsos": p[::-1]}))  # fmt: skip
+    assert by_allocation is not None
     pd.testing.assert_frame_equal(table, by_allocation)
 
 
@@ -290,6 +292,7 @@ def test_london_equity_from_the_raw_files(london_data_dir: Path, scenarios_dir: 
     scenario = load_scenario(scenarios_dir / "london-2022.yaml")
     inputs = load_inputs(scenario, london_data_dir, scenario_dir=scenarios_dir)
     eq = inputs.wards.equity
+    assert eq is not None
     assert eq.has_deprivation and eq.has_ethnicity and len(eq.codes) == 679
     lookup = pd.read_csv(london_data_dir / "lsoa21_to_ward_bestfit_london.csv")
     imd = pd.read_csv(london_data_dir / "imd2025_lsoa21_london.csv")
@@ -312,6 +315,7 @@ def test_london_equity_from_the_raw_files(london_data_dir: Path, scenarios_dir: 
         assert ((scores >= inside.min() - 2) & (scores <= inside.max() + 2)).all(), k
     plan = solve(scenario, london_data_dir, inputs=inputs, scenario_dir=scenarios_dir)
     table = equity_table(plan.wards, plan.constables, plan.pcsos)
+    assert table is not None
     for _, rows in table.groupby("grouping"):
         assert rows["officers"].sum() == plan.totals["constable"] + plan.totals["pcso"]
         assert rows["residents"].sum() == inputs.wards.population.sum()

@@ -278,8 +278,10 @@ def test_rows_hold_exactly_when_the_check_passes(prob, data) -> None:
     assert check.ok == (not mine), (check.detail, mine)
     # the exact band: each group's share of the officers counted within (1 +- tolerance) of its share of need
     fp = Fairness.params(prob)
+    assert fp is not None
     for terms, _ in fp.counts:
         counted = sum(plan.x if t == "x" else plan.p for t in terms)
+        assert isinstance(counted, np.ndarray)  # every count has at least one term
         per = np.bincount(fp.group, weights=counted, minlength=fp.n_groups)
         inside = (per >= (1 - fp.tolerance) * fp.share * counted.sum() - 1e-9) & (
             (fp.share == 0) | (per <= (1 + fp.tolerance) * fp.share * counted.sum() + 1e-9)

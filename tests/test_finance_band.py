@@ -54,10 +54,10 @@ def test_band_recomputed_point_by_point(paid: bool) -> None:
     assert band.flip == pytest.approx(a + (b - a) * diffs[i] / (diffs[i] - diffs[i + 1]))
     # the equivalent grows with the assumption and crosses what the money buys near the flip
     eqs = [p.equivalent(extra) for p in band.points]
-    assert all(x is not None for x in eqs) and eqs == sorted(eqs)  # type: ignore[type-var]
+    assert all(x is not None for x in eqs) and eqs == sorted(eqs)
     row = opt.row()
     assert row["band[objective.pcso_effectiveness]_flips_at"] == pytest.approx(band.flip)
-    assert row["band[objective.pcso_effectiveness]_equivalent_low"] == pytest.approx(min(eqs))  # type: ignore[type-var]
+    assert row["band[objective.pcso_effectiveness]_equivalent_low"] == pytest.approx(min(eqs))
     assert "flips at objective.pcso_effectiveness" in "\n".join(band.lines())
 
 

@@ -199,7 +199,7 @@ def test_period_labels() -> None:
     assert fy_of_month(parse_month("2024-03")) == 2023 and fy_of_month(parse_month("2024-04")) == 2024
     assert fy_label(parse_fy("2023/24")) == "2023/24"
     assert fy_label(1999) == "1999/00"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="expected a financial year as YYYY/YY"):
         parse_fy("2023/25")
 
 
@@ -230,7 +230,7 @@ def test_ward_borough_and_total_reconcile_exactly(counts: list[int], sup: list[i
         in_b = wards["borough"] == f"Borough {b}"
         expected = to_pence(wards.loc[in_b, "cost"].sum()) + sup[b] * to_pence(rates["sergeant"])
         expected += sup[3 + b] * to_pence(rates["inspector"])
-        assert to_pence(boroughs.loc[b, "cost"]) == expected
+        assert to_pence(boroughs["cost"].loc[b]) == expected
     assert to_pence(boroughs["cost"].sum()) == to_pence(pc.deployed_total)
     heads = (c.sum(), p.sum(), sum(sup[:3]), sum(sup[3:]))
     assert to_pence(pc.deployed_total) == sum(int(n) * to_pence(rates[r]) for r, n in zip(RANKS, heads))

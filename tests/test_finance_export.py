@@ -174,8 +174,11 @@ def test_cost_command(tmp_path: Path, capsys) -> None:
     assert "officers per 1,000 residents in IMD decile" in out.out  # the equity lens, per option
     assert "with objective.pcso_effectiveness from 0.4 to 0.8" in out.out
     assert (tmp_path / "finance.xlsx").is_file()
-    band = pd.read_csv(tmp_path / "band.csv")
-    assert list(band["value"]) == [0.4, 0.8, 0.4, 0.8] and set(band["option"]) == {"small-option", "small-option-paid"}
+    table = pd.read_csv(tmp_path / "band.csv")
+    assert list(table["value"]) == [0.4, 0.8, 0.4, 0.8] and set(table["option"]) == {
+        "small-option",
+        "small-option-paid",
+    }
     code = main(["cost", str(DATA / "small-option.yaml"), "--band", "objective.pcso_effectiveness=nan:1"])
     assert code == 2 and "expected finite numbers" in capsys.readouterr().err
 

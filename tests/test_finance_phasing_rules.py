@@ -104,6 +104,7 @@ def test_recruitment_with_floor_and_hand_over_matches_brute_force() -> None:
     def brute(floor: bool, hand_over: bool) -> tuple[float, tuple[int, ...]]:
         sc = Scenario(name="tiny", finance={"periods": 3, "phasing": block}).with_changes(changes)
         pb = build_phasing(sc, w)
+        best_r: tuple[int, ...]
         best, best_r = -math.inf, ()
         for r in itertools.product(range(3), repeat=6):
             recruits = np.zeros((len(pb.pools), 3), dtype=np.int64)

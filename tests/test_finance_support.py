@@ -29,12 +29,12 @@ def make_wards(boroughs: int = 3, per: int = 4, seed: int = 7) -> WardData:
     need = need / need.mean()
     harm = rng.gamma(2.0, 0.5, n) + 0.05
     return WardData(
-        codes=[f"E05{i:06d}" for i in range(n)],
-        names=[f"Ward {i}" for i in range(n)],
+        codes=np.array([f"E05{i:06d}" for i in range(n)]),
+        names=np.array([f"Ward {i}" for i in range(n)]),
         borough=np.repeat(np.arange(boroughs), per),
-        borough_codes=[f"E09{b:06d}" for b in range(boroughs)],
-        borough_names=[f"Borough {b}" for b in range(boroughs)],
-        borough_bcu=[f"BCU {b % 2}" for b in range(boroughs)],
+        borough_codes=np.array([f"E09{b:06d}" for b in range(boroughs)]),
+        borough_names=np.array([f"Borough {b}" for b in range(boroughs)]),
+        borough_bcu=np.array([f"BCU {b % 2}" for b in range(boroughs)]),
         demand=need,
         harm=harm,
         population=need * 10_000,

@@ -49,7 +49,7 @@ def test_need_moves_recomputed(scenario: Scenario, test_data_dir: Path) -> None:
         assert moves.loc[f"need.{key}", "need_moved"] == pytest.approx(0.5 * np.abs(after - now).sum() / len(now))
         assert moves.loc[f"need.{key}", "flipped"] == value
     assert (moves["need_moved"] > 0).all() and (moves["need_moved"] <= 1).all()
-    assert moves.loc["need.excluded_crime", "loses"].startswith("Test Ward 3")
+    assert moves["loses"].loc["need.excluded_crime"].startswith("Test Ward 3")
     text = "\n".join(hc.lines())
     assert "RAPE" in text and "62.5% |  12.6%" in text
     assert "need.offences: all -> neighbourhood moves" in text

@@ -12,8 +12,9 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -270,8 +271,10 @@ def test_the_survey_and_fast_table_readers_refuse_a_pipe(reader: str, tmp_path: 
 
     fifo = tmp_path / "input.csv"
     os.mkfifo(fifo)  # no writer: any read would block for ever
+    read: Callable[[], object]
+    if reader == "survey":
+        read = partial(read_survey, fifo)
+    else:
+        read = partial(read_csv_fast, fifo, "lookup file", ["a"], "data.lsoa_lookup")
     with deadline(10), pytest.raises(DataError, match=r"is a pipe \(FIFO\), not an ordinary file"):
-        if reader == "survey":
-            read_survey(fifo)
-        else:
-            read_csv_fast(fifo, "lookup file", ["a"], "data.lsoa_lookup")
+        read()

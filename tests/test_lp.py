@@ -19,6 +19,7 @@ def test_whole_array_values_and_duals_match_the_public_accessors() -> None:
     a, b = model.new_var(0, 3, False, "a"), model.new_var(0, 3, False, "b")
     c1 = model.add(a + b <= 4)
     c2 = model.add(a + 3 * b <= 9)
+    assert isinstance(c1, mb.LinearConstraint) and isinstance(c2, mb.LinearConstraint)
     model.maximize(3 * a + 2 * b)
     solver = mb.Solver("glop")
     assert solver.solve(model) == mb.SolveStatus.OPTIMAL

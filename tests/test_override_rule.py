@@ -8,6 +8,7 @@ import re
 import shutil
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -63,8 +64,8 @@ def test_locked_wards_get_exactly_their_numbers(solved, base: Scenario) -> None:
     codes = list(plan.wards.codes)
     for code in ("X05000036", "X05000010"):
         w = codes.index(code)
-        assert plan.constables[w] == rows.loc[code, "constables_min"] == rows.loc[code, "constables_max"]
-        assert plan.pcsos[w] == rows.loc[code, "pcsos_min"] == rows.loc[code, "pcsos_max"]
+        assert plan.constables[w] == rows["constables_min"].loc[code] == rows["constables_max"].loc[code]
+        assert plan.pcsos[w] == rows["pcsos_min"].loc[code] == rows["pcsos_max"].loc[code]
     # the locks bind: without them the solver chooses other numbers for these wards
     free = solve(base)
     w_busy, w_quiet = codes.index("X05000036"), codes.index("X05000010")
@@ -80,6 +81,7 @@ def test_every_override_recomputed_from_the_outputs(solved) -> None:
     rows = _file(path)
     alloc = pd.read_csv(out / "allocation.csv", dtype={"ward_code": str}).set_index("ward_code")
     summary = json.loads((out / "summary.json").read_text())
+    row: Any  # a row of the overrides file: pandas-stubs cannot know its columns' types
     for row in rows.itertuples(index=False):
         got = alloc.loc[row.ward_code]
         for col, value in (("constables", got["constables"]), ("pcsos", got["pcsos"])):
@@ -90,7 +92,7 @@ def test_every_override_recomputed_from_the_outputs(solved) -> None:
         assert got["override_reason"] == row.reason
         assert isinstance(got["override"], str) and got["override"]
     # wards without an override have blank override columns
-    others = alloc.drop(index=rows["ward_code"])
+    others = alloc.drop(index=list(rows["ward_code"]))
     assert others["override"].isna().all() and others["override_reason"].isna().all()
     block = summary["overrides"]
     assert block["count"] == len(rows) == len(block["wards"])
@@ -111,7 +113,7 @@ def test_every_override_recomputed_from_the_outputs(solved) -> None:
     for row in rows.itertuples(index=False):
         if not pd.isna(row.constables_min) and row.constables_min == row.constables_max:
             assert f"({row.reason})" in said
-            assert alloc.loc[row.ward_code, "ward_name"] in said
+            assert alloc["ward_name"].loc[row.ward_code] in said
 
 
 def test_exclude_need_row_keeps_its_bound(solved) -> None:
@@ -210,8 +212,8 @@ def test_app_ward_sheet_shows_overrides_and_tiers(solved) -> None:
     sheet = ward_sheet(plan).set_index("Ward code")
     rows = _file(path).set_index("ward_code")
     for code, reason in rows["reason"].items():
-        assert sheet.loc[code, "Reason for the override"] == reason
-        assert sheet.loc[code, "Override"]
+        assert sheet.loc[str(code), "Reason for the override"] == reason  # the codes are read as text
+        assert sheet.loc[str(code), "Override"]
     assert (
         sheet["Ward officers (ring-fenced constables, people)"] + sheet["Hotspot-team constables (people)"]
         == sheet["Constables (people)"]
@@ -291,13 +293,13 @@ def test_real_london_locks_and_caps(london_data_dir: Path, scenarios_dir: Path, 
     write_plan(plan, out)
     recompute(out, scenario)
     alloc = pd.read_csv(out / "allocation.csv", dtype={"ward_code": str}).set_index("ward_code")
-    assert alloc.loc[west_end, ["constables", "ward_officers", "hotspot_constables", "pcsos"]].tolist() == [
+    assert [alloc[c].loc[west_end] for c in ("constables", "ward_officers", "hotspot_constables", "pcsos")] == [
         16,
         6,
         10,
         4,
     ]
-    assert alloc.loc[heathrow, "constables"] <= 4
+    assert alloc["constables"].loc[heathrow] <= 4
     assert alloc.loc[west_end, "override_reason"] == "locked: one ward team and half a town-centre team"
     summary = json.loads((out / "summary.json").read_text())
     assert [w["held"] for w in summary["overrides"]["wards"]] == [True, True]

@@ -122,7 +122,7 @@ def test_broken_file_names_the_line(folder: Path, name: str, expected: list[str]
 def test_every_problem_at_once(folder: Path) -> None:
     with pytest.raises(DataError) as err:
         read(folder, "many_errors.csv")
-    problems = err.value.problems  # type: ignore[attr-defined]
+    problems = err.value.problems
     for part in (
         "line 2: constables_min 2 is above constables_max 1",
         "line 3: ward code 'E05009999' is not among",

@@ -148,5 +148,6 @@ def test_priorities_raise_need_where_they_are_set(tmp_path: Path):
     # every ward has violence at London's share (r = 1): W1's need x 1.5, then all rescaled to mean 1
     assert with_p.wards.need.mean() == pytest.approx(1.0)
     assert ratio[k] / np.delete(ratio, k)[0] == pytest.approx(1.5)
+    assert with_p.wards.priorities is not None
     assert with_p.wards.priorities.factor[k] == pytest.approx(1.5)
     assert with_p.digest != base.digest and any(n.startswith("priorities:") for n in with_p.wards.notes)

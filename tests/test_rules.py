@@ -78,6 +78,7 @@ def test_incremental_state_matches_a_fresh_one(prob, data) -> None:
             keeps = not fresh.violations()
             assert (verdict is not None) == keeps
             if keeps:
+                assert verdict is not None
                 assert verdict == np.float64(verdict)
                 assert abs(verdict - (fresh.objective() - state.objective())) <= 1e-9
         state.apply(change)

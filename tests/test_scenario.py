@@ -59,7 +59,7 @@ def test_files_source_needs_paths() -> None:
         scenario_from_dict({"name": "x", "data": {"source": "files"}})
 
 
-@pytest.mark.parametrize("text,fragment", [("", "empty"), ("- a\n- b\n", "mapping"), ("a: [1,\n", "malformed")])
+@pytest.mark.parametrize(("text", "fragment"), [("", "empty"), ("- a\n- b\n", "mapping"), ("a: [1,\n", "malformed")])
 def test_bad_files(tmp_path: Path, text: str, fragment: str) -> None:
     path = tmp_path / "s.yaml"
     path.write_text(text)

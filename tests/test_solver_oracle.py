@@ -52,7 +52,7 @@ def assert_certified(prob, res, optimum: float) -> None:
 
 
 @pytest.mark.parametrize(
-    "need,borough,headcount",
+    ("need", "borough", "headcount"),
     [
         ([1.0, 2.0, 0.5], [0, 0, 1], (10, 5, 4, 2)),
         ([3.0, 0.2, 1.0], [0, 1, 1], (9, 6, 3, 2)),
@@ -123,6 +123,7 @@ def test_budget_binds_and_is_respected() -> None:
     cost_free = free.x.sum() * 66_000 + free.p.sum() * 44_000 + free.s.sum() * 80_000 + free.i.sum() * 96_000
     prob = make_problem(need, [0, 0, 1, 1], headcount=(30, 10, 8, 3), budget=0.8 * cost_free)
     res = solve_allocation(prob, time_limit=10)
+    assert prob.budget is not None
     assert prob.annual_cost(res.x, res.p, res.s, res.i) <= prob.budget
     assert all(check_plan(prob, res.x, res.p, res.s, res.i).values())
     assert res.bound >= res.objective and res.objective < free.objective

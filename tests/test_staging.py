@@ -95,7 +95,7 @@ def test_failure_between_the_renames_is_rolled_back(
     real_rename = os.rename
     calls = []
 
-    def flaky(src: object, dst: object) -> None:
+    def flaky(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
         calls.append((src, dst))
         if len(calls) == 2:
             raise OSError("the disk went away")
@@ -115,7 +115,7 @@ def test_the_exchange_is_atomic_when_the_system_offers_it(tmp_path: Path) -> Non
     b.mkdir()
     (a / "f").write_text("a")
     (b / "f").write_text("b")
-    if not staging._exchange(a, b):
+    if not staging._exchange(a, b):  # noqa: SLF001 (the atomic exchange itself, on this system)
         pytest.skip("renameat2(RENAME_EXCHANGE) is not available here (the two-rename path is used)")
     assert (a / "f").read_text() == "b" and (b / "f").read_text() == "a"
 

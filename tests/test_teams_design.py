@@ -8,22 +8,22 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_teams_support import check_design, grid_edges, grid_shapes, make_wards
 
 from planner.errors import InfeasibleError, InputError, ScenarioError
 from planner.scenario import Supervision
 from planner.teams import Workload, design_teams, parse_teams, read_current_map
 from planner.teams.spans import assign_inspectors, team_sergeants
-from tests.test_teams_support import check_design, grid_edges, grid_shapes, make_wards
 
 DATA = Path(__file__).resolve().parent / "data" / "teams"
 SUP = Supervision(sergeant_span=8, inspector_span=6)
 
 
-def spec(**kw):  # type: ignore[no-untyped-def]
+def spec(**kw):
     return parse_teams({"time_limit": 0.6, **kw})
 
 
-def need_work(wards, total=300.0):  # type: ignore[no-untyped-def]
+def need_work(wards, total=300.0):
     return Workload.from_need(wards.need, total)
 
 
@@ -43,6 +43,7 @@ def test_need_mode_grid_all_rules_hold() -> None:
     t0 = design.team_wards(0)
     rook = sum(1 for a, b in wards.edges.tolist() if a in t0 and b in t0 and (b - a in (1, 6)))
     perim = 4000 * len(t0) - 2 * 1000 * rook
+    assert design.polsby_popper is not None
     assert design.polsby_popper[0] == pytest.approx(4 * math.pi * 1e6 * len(t0) / perim**2)
     table = design.table()
     assert list(table.columns) == [
@@ -146,8 +147,8 @@ def test_island_is_named() -> None:
 
 def test_ward_cut_off_from_its_borough_is_named() -> None:
     wards = make_wards(rows=1, cols=3, borough_cols=(3,), edges=np.array([[0, 1], [1, 2]]))
-    wards = dataclasses.replace(wards, borough=np.array([0, 1, 0]), borough_codes=["A", "B"],
-                                borough_names=["A", "B"], borough_bcu=["X", "X"])  # fmt: skip
+    wards = dataclasses.replace(wards, borough=np.array([0, 1, 0]), borough_codes=np.array(["A", "B"]),
+                                borough_names=np.array(["A", "B"]), borough_bcu=np.array(["X", "X"]))  # fmt: skip
     with pytest.raises(
         InputError, match=r"no neighbour in their own borough: Ward 0 \(E05000000\), Ward 1 \(E05000001\), Ward 2"
     ):

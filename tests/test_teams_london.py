@@ -6,12 +6,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_teams_support import check_design
 
 from geo.compactness import dissolved_polsby_popper
 from planner.inputs.loader import load_inputs
 from planner.scenario import load_scenario
 from planner.teams import design_for_need, parse_teams
-from tests.test_teams_support import check_design
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -7,12 +7,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.spatial import Delaunay
+from test_teams_support import contiguous, grid_edges, oracle
 
 from planner.teams.exact import canonical, solve_exact
 from planner.teams.graph import components, connected_without, local_edges, neighbour_lists, split_groups
 from planner.teams.heuristic import allocate_teams, solve_heuristic
 from planner.teams.problem import RegionProblem, evaluate
-from tests.test_teams_support import contiguous, grid_edges, oracle
 
 
 def problem(edges, load, k, tol=0.15, target=0.0, sup=None, span=0.0, weight=None) -> RegionProblem:
@@ -62,6 +62,7 @@ def test_four_by_four_grid_splits_into_four_squares() -> None:
     exact = solve_exact(p, seed=5, time_limit=10, hint=heur.team, workers=1)
     assert exact.balance_status == "optimal" and exact.cut_status == "optimal"
     assert exact.cut == pytest.approx(8) and exact.cut_bound == pytest.approx(8)
+    assert exact.team is not None
     for team in (heur.team, exact.team):
         assert contiguous(16, p.edges, team)
         blocks = {frozenset(np.flatnonzero(team == t).tolist()) for t in range(4)}
@@ -78,6 +79,7 @@ def test_small_grid_matches_brute_force_oracle() -> None:
     assert best is not None
     exact = solve_exact(p, seed=1, time_limit=20, workers=1)
     assert exact.balance_status == "optimal" and exact.cut_status == "optimal"
+    assert exact.team is not None
     assert evaluate(p, exact.team) == best
     assert any((canonical(exact.team) == canonical(w)).all() for w in winners)
     heur = solve_heuristic(p, seed=1, restarts=30)
@@ -92,6 +94,7 @@ def test_sergeants_come_before_balance() -> None:
     best, _ = oracle(p)
     assert best is not None and best.sergeants == 3
     exact = solve_exact(p, seed=2, time_limit=10, workers=1)
+    assert exact.team is not None
     assert evaluate(p, exact.team) == best and exact.sergeants == 3 and exact.sergeants_bound == 3
     assert evaluate(p, solve_heuristic(p, seed=2).team) == best
 
@@ -111,6 +114,7 @@ def test_contiguity_blocks_balanced_but_split_teams() -> None:
     best, winners = oracle(p)
     assert best is not None and len(winners) == 1
     exact = solve_exact(p, seed=0, time_limit=5, workers=1)
+    assert exact.team is not None
     assert canonical(exact.team).tolist() == [0, 0, 1, 1]
 
 
@@ -122,6 +126,7 @@ def test_same_seed_same_teams() -> None:
     assert (a.team == b.team).all()
     ea = solve_exact(p, seed=9, time_limit=0.5, hint=a.team, workers=1)
     eb = solve_exact(p, seed=9, time_limit=0.5, hint=a.team, workers=1)
+    assert ea.team is not None
     assert (ea.team == eb.team).all()
 
 
@@ -137,7 +142,7 @@ def test_start_assignment_is_extended() -> None:
 
 
 @st.composite
-def planar_instances(draw):  # type: ignore[no-untyped-def]
+def planar_instances(draw):
     n = draw(st.integers(5, 9))
     seed = draw(st.integers(0, 10_000))
     rng = np.random.default_rng(seed)
@@ -167,6 +172,7 @@ def test_random_planar_graphs_against_oracle(p: RegionProblem) -> None:
         assert not heur.score.feasible
         return
     assert exact.balance_status == "optimal" and exact.cut_status == "optimal"
+    assert exact.team is not None
     assert contiguous(p.n, p.edges, exact.team)
     assert evaluate(p, exact.team) == best
     assert evaluate(p, heur.team) >= best

@@ -50,12 +50,12 @@ def make_wards(
         need = np.random.default_rng(seed).uniform(0.6, 1.6, n)
     nb = len(borough_cols)
     return WardData(
-        codes=[f"E05{v:06d}" for v in range(n)],
-        names=[f"Ward {v}" for v in range(n)],
+        codes=np.array([f"E05{v:06d}" for v in range(n)]),
+        names=np.array([f"Ward {v}" for v in range(n)]),
         borough=borough,
-        borough_codes=[f"E09{b:06d}" for b in range(nb)],
-        borough_names=[f"Borough {b}" for b in range(nb)],
-        borough_bcu=["Test BCU"] * nb,
+        borough_codes=np.array([f"E09{b:06d}" for b in range(nb)]),
+        borough_names=np.array([f"Borough {b}" for b in range(nb)]),
+        borough_bcu=np.array(["Test BCU"] * nb),
         demand=need,
         harm=need,
         population=np.full(n, 10_000.0),
@@ -117,7 +117,7 @@ def oracle(problem: RegionProblem) -> tuple[Score | None, list[np.ndarray]]:
     return best, winners
 
 
-def check_design(design) -> None:  # type: ignore[no-untyped-def]
+def check_design(design) -> None:
     """Recompute every rule of a TeamDesign independently."""
     w = design.wards
     team_of = design.team_of

@@ -60,7 +60,7 @@ def test_safe_frame_changes_only_text_cells_and_headers() -> None:
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(
-        st.text(alphabet=st.characters(exclude_characters="\r\n", exclude_categories=("Cs",)), max_size=12),
+        st.text(alphabet=st.characters(exclude_characters="\r\n", exclude_categories=["Cs"]), max_size=12),
         min_size=1,
         max_size=6,
     )
@@ -120,16 +120,15 @@ def test_every_csv_writer_goes_through_write_csv() -> None:
             if rel in allowed:
                 continue
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                call = isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                    continue
                 neutralised = (
-                    call
-                    and isinstance(node.func.value, ast.Call)
+                    isinstance(node.func.value, ast.Call)
                     and isinstance(node.func.value.func, ast.Name)
                     and node.func.value.func.id == "safe_frame"
                 )
                 if (
-                    call
-                    and node.func.attr == "to_csv"
+                    node.func.attr == "to_csv"
                     and not neutralised
                     and (node.args or any(k.arg == "path_or_buf" for k in node.keywords))
                 ):

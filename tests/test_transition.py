@@ -83,11 +83,11 @@ def run(data: Path, out: Path, *extra: str) -> dict:
 
 
 def read_outputs(out: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    text = {"dtype": {"ward_code": str, "ward_2018": str, "ward_2022": str, "borough_code": str}}
+    text = {"ward_code": str, "ward_2018": str, "ward_2022": str, "borough_code": str}
     return (
-        pd.read_csv(out / "transition.csv", **text),
-        pd.read_csv(out / "current_2018.csv", **text),
-        pd.read_csv(out / "current_2022.csv", **text),
+        pd.read_csv(out / "transition.csv", dtype=text),
+        pd.read_csv(out / "current_2018.csv", dtype=text),
+        pd.read_csv(out / "current_2022.csv", dtype=text),
     )
 
 
@@ -178,10 +178,10 @@ def test_current_2022_is_a_current_deployment(grid, tmp_path):
     run(grid, tmp_path)
     codes = np.array([N1, N2, N3, N4])
     wards = WardData(
-        codes=codes, names=codes, borough=[0, 0, 0, 1], borough_codes=["E09000901", "E09000902"],
-        borough_names=["West", "East"], borough_bcu=["", ""], demand=np.ones(4), harm=np.ones(4),
-        population=np.ones(4), need=np.ones(4), edges=np.zeros((0, 2)), area_km2=np.ones(4), x=np.zeros(4),
-        y=np.zeros(4),
+        codes=codes, names=codes, borough=np.array([0, 0, 0, 1]),
+        borough_codes=np.array(["E09000901", "E09000902"]), borough_names=np.array(["West", "East"]),
+        borough_bcu=np.array(["", ""]), demand=np.ones(4), harm=np.ones(4), population=np.ones(4), need=np.ones(4),
+        edges=np.zeros((0, 2)), area_km2=np.ones(4), x=np.zeros(4), y=np.zeros(4),
     )  # fmt: skip
     current = read_current(tmp_path / "current_2022.csv", wards, headcount={"constable": 6, "pcso": 3})
     assert current.constables.tolist() == [1, 2, 1, 2] and current.pcsos.tolist() == [1, 1, 0, 1]
@@ -203,7 +203,7 @@ def test_model_files_change_the_2018_model(grid, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "name, fragments",
+    ("name", "fragments"),
     [
         (
             "model_bad.csv",

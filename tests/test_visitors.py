@@ -228,7 +228,8 @@ def test_load_inputs_puts_visitors_on_the_wards(tmp_path: Path, scenarios_dir: P
     w = inputs.wards
     assert w.visitors is not None
     raw = pd.read_csv(path)
-    expected = point_load(inputs.layer, raw["EASTING"], raw["NORTHING"], raw["annualised_enex_2019"]).per_ward
+    xy_value = (raw[c].to_numpy() for c in ("EASTING", "NORTHING", "annualised_enex_2019"))
+    expected = point_load(inputs.layer, *xy_value).per_ward
     np.testing.assert_array_equal(w.visitors, expected)
     assert w.visitors.sum() == 6e6 and (w.visitors > 0).sum() == 3
     assert "visitors" in w.frame().columns

@@ -14,6 +14,7 @@ window) with two offences; a harm table (theft 1, violence 10).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -81,7 +82,7 @@ def write_city(folder: Path, *, backtest: bool = True, equity: bool = True) -> P
         for g, n in zip(GROUPS, r[4:], strict=True):
             eth.append({"lsoa21_code": code, "total_residents": sum(r[4:]), "ethnic_group": g, "n": n})
     pd.DataFrame(eth).to_csv(folder / "ethnicity.csv", index=False)
-    scenario = {
+    scenario: dict[str, Any] = {
         "name": "tiny",
         "data": {
             "source": "files",

@@ -49,6 +49,7 @@ class Area:
 
     @property
     def is_all(self) -> bool:
+        """Whether the area is all of London."""
         return self.kind == LONDON
 
 

@@ -53,8 +53,11 @@ def scenario_yaml_bytes(scenario: Scenario) -> bytes:
 
 
 def bundle_zip_bytes(plan: Plan, layer: Any | None, xlsx: bytes | None = None) -> bytes:
-    """A zip of allocation.csv, boroughs.csv, summary.json, allocation.gpkg (given a layer), scenario.yaml
-    and, given its bytes, plan.xlsx."""
+    """A zip of the plan's files.
+
+    allocation.csv, boroughs.csv, summary.json, allocation.gpkg (given a layer), scenario.yaml and, given its bytes,
+    plan.xlsx.
+    """
     writers = dict(plan_writers(plan, layer))
     writers["scenario.yaml"] = lambda path: path.write_bytes(scenario_yaml_bytes(plan.scenario))
     if xlsx is not None:
@@ -152,7 +155,7 @@ def summary_sheet(plan: Plan) -> pd.DataFrame:
 
 
 def _xlsx_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text cells an XLSX file can hold (characters the format forbids shown as escapes such as ``\\x01``)."""
+    r"""Text cells an XLSX file can hold (characters the format forbids shown as escapes such as ``\x01``)."""
     out = frame.copy()
     for name in out.columns:
         if out[name].dtype == object:
@@ -215,8 +218,10 @@ def _tier_summary(plan: Plan) -> list[tuple[str, object, str]]:
 
 
 def xlsx_bytes(plan: Plan, months: int = 12, harm_unit: str = "harm") -> bytes:
-    """An Excel workbook: Summary, Boroughs and Wards sheets (then Hotspot teams and Changes from today when the
-    plan has them), every header with its unit."""
+    """An Excel workbook of the plan, every header with its unit.
+
+    Summary, Boroughs and Wards sheets, then Hotspot teams and Changes from today when the plan has them.
+    """
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:
         _xlsx_frame(summary_sheet(plan)).to_excel(xw, sheet_name="Summary", index=False)

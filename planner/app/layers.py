@@ -519,9 +519,12 @@ def tooltip_fields(
     reference: PlanView | None,
     ctx: Context = Context(),
 ) -> list[dict[str, str]]:
-    """Per ward, the short figures :func:`tooltip_template` shows on hover (``nd`` need, ``cr`` crime a year, ``hm``
-    harm a year, ``rs`` residents; with a plan ``x``, ``p`` constables and PCSOs, ``t`` their tiers, ``o`` officers
-    per need; with a reference ``dx``, ``dq`` the change in constables and PCSOs)."""
+    """Per ward, the short figures :func:`tooltip_template` shows on hover.
+
+    ``nd`` need, ``cr`` crime a year, ``hm`` harm a year, ``rs`` residents; with a plan ``x``, ``p`` constables and
+    PCSOs, ``t`` their tiers, ``o`` officers per need; with a reference ``dx``, ``dq`` the change in constables and
+    PCSOs.
+    """
     per_year = 12.0 / max(ctx.months, 1)
     opn = officers_per_need(plan) if plan is not None else None
     hot = split_constables(plan.problem, plan.constables)[1] if plan is not None else None

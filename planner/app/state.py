@@ -51,10 +51,12 @@ class Entry:
 
     @property
     def scenario(self) -> Scenario:
+        """The scenario the entry's plan was solved from."""
         return self.plan.scenario
 
     @property
     def deployment(self) -> PlanView:
+        """The entry's plan as the pages compare it, under the entry's label."""
         return PlanView.of(self.plan, self.label)
 
 
@@ -70,6 +72,8 @@ class Failure:
 
 @dataclass
 class Timing:
+    """How long one step of the session took (a solve, by its label), in seconds."""
+
     what: str
     seconds: float
 
@@ -123,7 +127,7 @@ def session() -> Session:
             start=default_start(data_dir),
             workdir=tempfile.mkdtemp(prefix="planner-app-"),
         )
-    return ss["planner"]  # type: ignore[no-any-return]
+    return ss["planner"]
 
 
 # --------------------------------------------------------------------------- scenarios
@@ -284,8 +288,10 @@ def solve(scenario: Scenario, scenario_dir: str | None, label: str) -> Entry | N
 
 
 def solve_aside(scenario: Scenario, scenario_dir: str | None, label: str) -> tuple[Entry | None, Failure | None]:
-    """Solve a what-if (e.g. other community priorities) without making it the current plan; reuses a plan of the
-    same scenario solved before in the session."""
+    """Solve a what-if (e.g. other community priorities) without making it the current plan.
+
+    Reuses a plan of the same scenario solved before in the session.
+    """
     found = session().by_key.get(solve_key(scenario))
     if found is not None:
         return found, None
@@ -344,8 +350,10 @@ def references(entry: Entry | None) -> dict[str, PlanView]:
 
 
 def comparable_plans(entry: Entry | None) -> list[Plan]:
-    """The current plan and every kept plan on the same wards: their values fix the map's colour classes, so one
-    colour means the same number in every plan compared."""
+    """The current plan and every kept plan on the same wards.
+
+    Their values fix the map's colour classes, so one colour means the same number in every plan compared.
+    """
     if entry is None:
         return []
     out = [entry.plan]

@@ -204,8 +204,10 @@ def today_layer(today: Today, rank: str, measure: str, mask: np.ndarray | None =
 
 
 def current_view(plan: Plan) -> PlanView | None:
-    """The scenario's own current deployment as a reference for the map and headline figures (None when it has none,
-    or when it is only the app's copy of the plan as filed, made for the stability limits)."""
+    """The scenario's own current deployment as a reference for the map and headline figures.
+
+    None when it has none, or when it is only the app's copy of the plan as filed, made for the stability limits.
+    """
     cur = plan.current
     if cur is None or "planner-app-" in "".join(cur.sources):
         return None

@@ -75,8 +75,9 @@ def _problems(exc: Exception, path: Path, name: str) -> tuple[str, ...]:
 
 
 def check_zip(name: str, data: bytes) -> str | None:
-    """Why a zipped upload is refused (None if it is fine): a broken archive, too many files,
-    nested archives, or more than :data:`MAX_ZIP_UNPACKED_BYTES` once unpacked.
+    """Why a zipped upload is refused (None if it is fine).
+
+    A broken archive, too many files, nested archives, or more than :data:`MAX_ZIP_UNPACKED_BYTES` once unpacked.
 
     The unpacked size is measured by unpacking each member in chunks and
     stopping at the limit, so an archive that understates its sizes (a zip
@@ -106,8 +107,9 @@ def check_zip(name: str, data: bytes) -> str | None:
 
 
 def save_upload(name: str, data: bytes, folder: str | Path, kind: str) -> tuple[Path | None, str | None]:
-    """Save an upload under a fixed name; refuse empty, too large or wrongly typed files, and zips that
-    unpack to too much (:func:`check_zip`).
+    """Save an upload under a fixed name, or say why it is refused.
+
+    Empty, too large or wrongly typed files are refused, and zips that unpack to too much (:func:`check_zip`).
 
     Returns
     -------

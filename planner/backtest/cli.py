@@ -46,7 +46,7 @@ def add_backtest_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=seed_argument, default=None, help="solver seed (overrides solver.seed)")
     p.add_argument("--no-plot", action="store_true", help="do not draw backtest.png")
     p.set_defaults(func=run_backtest_command)
-    return p  # type: ignore[no-any-return]
+    return p
 
 
 def rule_in_words(rule: str) -> str:

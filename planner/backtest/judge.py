@@ -37,8 +37,10 @@ JUDGE_COLUMNS: list[str] = [
 
 
 def moved(a: Deployment, b: Deployment) -> int:
-    """People who change ward between two deployments, counted as :mod:`planner.report.changes` does (per rank,
-    the smaller of what wards gain and what they lose)."""
+    """People who change ward between two deployments, counted as :mod:`planner.report.changes` does.
+
+    Per rank, the smaller of what wards gain and what they lose.
+    """
     return people_moved(np.asarray(a.x), np.asarray(b.x)) + people_moved(np.asarray(a.p), np.asarray(b.p))
 
 

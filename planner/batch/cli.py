@@ -64,7 +64,7 @@ def add_batch_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--status", default=None, metavar="STORE", help="show done, running, failed and left per batch")
     p.add_argument("--quiet", action="store_true", help="no progress line")
     p.set_defaults(func=run_batch)
-    return p  # type: ignore[no-any-return]
+    return p
 
 
 def add_results_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -81,7 +81,7 @@ def add_results_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--level", default="runs", choices=("runs", "wards", "boroughs"))
     p.add_argument("--out", default=None, metavar="FILE", help="output file (CSV default: stdout)")
     p.set_defaults(func=run_results)
-    return p  # type: ignore[no-any-return]
+    return p
 
 
 def add_report_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -102,7 +102,7 @@ def add_report_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="data folder for the equity figures (default: the one the batch was run with)",
     )
     p.set_defaults(func=run_report)
-    return p  # type: ignore[no-any-return]
+    return p
 
 
 def _positive(value: float | None, flag: str, *, zero: bool = False) -> None:

@@ -69,6 +69,7 @@ class BatchWorkerPlugin(WorkerPlugin):
         self.folder: str | None = None
 
     async def setup(self, worker: Any) -> None:
+        """Load the base data on the worker (in a thread, off the worker's event loop)."""
         loop = asyncio.get_running_loop()
         _PLUGINS[self.name] = await loop.run_in_executor(None, self._load)
 
@@ -89,6 +90,7 @@ class BatchWorkerPlugin(WorkerPlugin):
         return None, ctx
 
     def teardown(self, worker: Any) -> None:
+        """Forget the worker's loaded data and remove the data files copied to it."""
         _PLUGINS.pop(self.name, None)
         if self.folder:
             shutil.rmtree(self.folder, ignore_errors=True)
@@ -229,6 +231,7 @@ class DaskExecutor:
         self._ctx: Any = None
 
     def start(self, ctx: WorkerContext) -> WorkerContext:
+        """Connect to the scheduler (or start a local cluster) and load the base data on every worker."""
         self.client, self._owned, self._cluster = _connect(self.scheduler, self.workers)
         try:
             return self._start(ctx)
@@ -296,12 +299,14 @@ class DaskExecutor:
 
     # ------------------------------------------------------------ tasks
     def submit(self, task: RunTask) -> None:
+        """Send a run to the cluster."""
         assert self.client is not None
         key = f"planner-run-{self.topic}-{task.run_id}-{task.attempt}"
         fut = self.client.submit(dask_run, self._ctx, task, self.plugin, self.topic, key=key, pure=False)
         self._futures[fut] = task
 
     def events(self, timeout: float) -> list[Event]:
+        """Finished runs and worker changes since the last call, waiting up to ``timeout`` seconds."""
         # poll the futures' own state: distributed.wait would use the process's default client,
         # which need not be ours (and its loop would then claim our futures)
         deadline = time.monotonic() + timeout
@@ -326,6 +331,7 @@ class DaskExecutor:
         return out
 
     def stop(self, run_id: str) -> None:
+        """Cancel a run that overran and restart the worker that runs it (when a nanny can)."""
         assert self.client is not None
         for fut, task in list(self._futures.items()):
             if task.run_id == run_id:
@@ -337,6 +343,7 @@ class DaskExecutor:
                 self.client.restart_workers([worker], raise_for_error=False)
 
     def close(self) -> None:
+        """Cancel what is left, unregister from the cluster and close what this executor started."""
         client, self.client = self.client, None
         if client is None:
             return

@@ -117,6 +117,7 @@ class ParquetDetail:
         return self.root / level / quote(batch_id, safe="")
 
     def stage(self, batch_id: str, results: Sequence[RunResult]) -> str | None:
+        """Write the runs' ward and borough rows as one Parquet part per level; the part's name, or None."""
         if not any(r.wards or r.boroughs for r in results):
             return None
         part = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:12]}"
@@ -137,9 +138,10 @@ class ParquetDetail:
         return part
 
     def write(self, conn: sa.Connection, batch_id: str, results: Sequence[RunResult]) -> None:
-        return None
+        """Nothing: the Parquet parts were written by :meth:`stage`."""
 
     def frames(self, level: str, batch_ids: Sequence[str]) -> Iterator[pd.DataFrame]:
+        """The rows of the finished runs' Parquet parts, one part at a time, with a batch_id column."""
         for batch_id in batch_ids:
             for part, ids in self._parts(batch_id):
                 path = self.folder(level, batch_id) / f"{part}.parquet"

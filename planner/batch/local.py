@@ -138,6 +138,7 @@ class LocalExecutor:
         self._mp: Any = None
 
     def start(self, ctx: WorkerContext) -> WorkerContext:
+        """Load the base data once (a bad data folder fails here) and start the worker processes."""
         ctx = replace(ctx, solver_threads=self.solver_threads)
         try:
             cached_inputs(ctx, ctx.base)  # a bad data folder fails here, before any worker starts
@@ -157,6 +158,7 @@ class LocalExecutor:
 
     # ------------------------------------------------------------ tasks
     def submit(self, task: RunTask) -> None:
+        """Queue a run and hand it to a free worker."""
         self._queue.append(task)
         self._dispatch()
 
@@ -172,6 +174,7 @@ class LocalExecutor:
                 w.inbox.append(task)
 
     def events(self, timeout: float) -> list[Event]:
+        """Results and worker exits since the last call, waiting up to ``timeout`` seconds."""
         out: list[Event] = []
         if not self._workers:
             return out
@@ -234,6 +237,7 @@ class LocalExecutor:
         self._workers.append(self._spawn())
 
     def stop(self, run_id: str) -> None:
+        """Kill the worker running ``run_id`` and start another; its other queued runs go back in the queue."""
         for w in list(self._workers):
             if w.running == run_id:
                 w.proc.kill()
@@ -248,6 +252,7 @@ class LocalExecutor:
         self._queue = deque(t for t in self._queue if t.run_id != run_id)
 
     def close(self) -> None:
+        """Ask the workers to stop, then kill those still busy after a few seconds."""
         for w in self._workers:
             with contextlib.suppress(Exception):
                 w.conn.send(None)

@@ -70,8 +70,10 @@ borough_results = _results_table("borough_results", "boroughs")
 
 
 def use_lz4(engine: sa.Engine) -> bool:
-    """Compress the arrays with lz4 (PostgreSQL 14+ built with it; faster to write than the default
-    pglz for a similar size). Returns False when the server cannot (pglz stays)."""
+    """Compress the arrays with lz4 (PostgreSQL 14+ built with it).
+
+    It is faster to write than the default pglz for a similar size. Returns False when the server cannot (pglz stays).
+    """
     try:
         with engine.begin() as conn:
             for table in (ward_results, borough_results):
@@ -144,9 +146,11 @@ class CopyDetail:
         self.store = store
 
     def stage(self, batch_id: str, results: Sequence[RunResult]) -> str | None:
+        """Nothing before the transaction: the rows are copied inside it."""
         return None
 
     def write(self, conn: sa.Connection, batch_id: str, results: Sequence[RunResult]) -> None:
+        """Replace the runs' ward and borough rows with COPY, inside the transaction."""
         raw: Any = conn.connection.dbapi_connection
         ids = [r.run_id for r in results]
         for table in self.TABLES.values():  # rows a run may have from an outcome that was reset
@@ -171,6 +175,7 @@ class CopyDetail:
                 copy.write(binary_copy(level, batch_id, rows))
 
     def frames(self, level: str, batch_ids: Sequence[str]) -> Iterator[pd.DataFrame]:
+        """The finished runs' detail rows, a bounded chunk of runs at a time, with a batch_id column."""
         table = self.TABLES[level]
         known: dict[str, tuple[list[str], list[str] | None]] = {}
         for batch_id in batch_ids:

@@ -135,7 +135,7 @@ def utc(epoch: float | None) -> dt.datetime | None:
 
 
 def clean(value: Any) -> Any:
-    """numpy scalars as Python ones; NaN and infinities as None (SQL NULL)."""
+    """NumPy scalars as Python ones; NaN and infinities as None (SQL NULL)."""
     if hasattr(value, "item") and not isinstance(value, str | bytes):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):

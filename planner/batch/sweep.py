@@ -236,7 +236,8 @@ def sweep_from_dict(raw: Mapping[str, Any], path: Path) -> Sweep:
         if mode == "random" and samples is not None and samples > size:
             found.add(f"samples: {samples} asked for but the grid has only {size} combinations")
     found.raise_if_any()
-    assert base is not None and base_path is not None
+    assert base is not None
+    assert base_path is not None
     return Sweep(name, description or "", path, base_path, base, mode, samples, seed, fixed, axes)
 
 

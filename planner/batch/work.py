@@ -259,7 +259,7 @@ _VERSION: list[str] = []
 
 
 def software_version() -> str:
-    """This package's version and the OR-Tools version, e.g. ``planner 0.1.0; ortools 9.15.0``."""
+    """The planner's version and the OR-Tools version, e.g. ``planner 0.1.0; ortools 9.15.0``."""
     if _VERSION:
         return _VERSION[0]
     from importlib import metadata

@@ -176,13 +176,16 @@ class BandPoint:
 
     @property
     def ok(self) -> bool:
+        """Whether the option and both variants were solved at this value."""
         return self.error is None and None not in (self.option, self.fewer, self.instead)
 
     def equivalent(self, extra: int) -> float | None:
         """Constables that serve what the last 100 PCSOs serve (interpolated), or None."""
         if not self.ok:
             return None
-        assert self.option is not None and self.fewer is not None and self.instead is not None
+        assert self.option is not None
+        assert self.fewer is not None
+        assert self.instead is not None
         if self.constables_add_nothing:
             return None
         return extra * (self.option - self.fewer) / (self.instead - self.fewer)
@@ -192,14 +195,18 @@ class BandPoint:
         """Whether the constables instead add no value over the fewer-PCSOs plan (they cannot be deployed)."""
         if not self.ok:
             return False
-        assert self.option is not None and self.fewer is not None and self.instead is not None
+        assert self.option is not None
+        assert self.fewer is not None
+        assert self.instead is not None
         return self.instead - self.fewer <= NO_GAIN * max(1.0, abs(self.option))
 
     @property
     def constables_better(self) -> bool | None:
+        """Whether spending on constables instead beats the option (None when a solve is missing)."""
         if not self.ok:
             return None
-        assert self.instead is not None and self.option is not None
+        assert self.instead is not None
+        assert self.option is not None
         return self.instead > self.option
 
 
@@ -217,11 +224,17 @@ class Band:
 
     @property
     def flip(self) -> float | None:
-        """The value at which the conclusion flips (linear interpolation of value(instead) - value(option)
-        between the first two neighbouring grid values where its sign changes), or None."""
+        """The value at which the conclusion flips, or None.
+
+        By linear interpolation of value(instead) - value(option) between the first two neighbouring grid values where
+        its sign changes.
+        """
         good = [p for p in self.points if p.ok]
         for a, b in itertools.pairwise(good):
-            assert a.instead is not None and a.option is not None and b.instead is not None and b.option is not None
+            assert a.instead is not None
+            assert a.option is not None
+            assert b.instead is not None
+            assert b.option is not None
             da, db = a.instead - a.option, b.instead - b.option
             if (da > 0) != (db > 0):
                 return a.value + (b.value - a.value) * da / (da - db) if da != db else a.value

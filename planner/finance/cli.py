@@ -53,7 +53,7 @@ def add_cost_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--no-charts", action="store_true", help="no PNG charts")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=run_cost)
-    return p  # type: ignore[no-any-return]
+    return p
 
 
 def add_phase_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -72,7 +72,7 @@ def add_phase_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--no-charts", action="store_true", help="no PNG charts")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=run_phase)
-    return p  # type: ignore[no-any-return]
+    return p
 
 
 def _money(x: Any) -> str:
@@ -199,8 +199,10 @@ def _bands(given: list[str] | None, scenarios: list[Any]) -> tuple[Any, ...]:
 
 
 def _print_option_basis(opt: Any, listed: list[Any]) -> list[Any]:
-    """The option's effectiveness figures (source or assumption; unless the same as the option before)
-    and how its conclusion moves. Returns the figures listed."""
+    """The option's effectiveness figures and how its conclusion moves.
+
+    The figures say their source or assumption, unless the same as the option before. Returns the figures listed.
+    """
     from planner.finance.band import assumptions
     from planner.finance.compare import value_model_words
 

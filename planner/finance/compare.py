@@ -56,8 +56,10 @@ def own_role(plan: Any) -> bool:
 
 
 def served(plan: Any, weights: np.ndarray) -> float:
-    """``sum_w weights_w * log(1 + effective_w / kappa)`` for a plan's deployment; effective officers
-    count PCSOs (as ``alpha`` of a constable) only under the substitution model."""
+    """``sum_w weights_w * log(1 + effective_w / kappa)`` for a plan's deployment.
+
+    Effective officers count PCSOs (as ``alpha`` of a constable) only under the substitution model.
+    """
     sc: Scenario = plan.scenario
     wf, obj = sc.workforce, sc.objective
     eff = wf.constable.availability * np.asarray(plan.constables, dtype=float)
@@ -74,8 +76,10 @@ def need_served(plan: Any) -> float:
 
 
 def harm_served(plan: Any) -> float:
-    """Harm served by a plan: as need served, with harm scaled to mean 1 over the wards (constables only
-    under a PCSO role of its own)."""
+    """Harm served by a plan: as need served, with harm scaled to mean 1 over the wards.
+
+    Under a PCSO role of its own, only the constables count.
+    """
     harm = np.asarray(plan.wards.harm, dtype=float)
     mean = harm.mean()
     return served(plan, harm / mean) if mean > 0 else 0.0
@@ -106,8 +110,9 @@ def _in_post(plan: Any) -> dict[str, int]:
 
 
 def value_served(plan: Any) -> float:
-    """The planner's own value of a plan: every ward's value summed, before the cost tie-breaker and
-    move penalties (``AllocationProblem.gain``).
+    """The planner's own value of a plan (``AllocationProblem.gain``).
+
+    Every ward's value summed, before the cost tie-breaker and move penalties.
 
     It follows whichever value model the scenario's ``objective`` block sets (a PCSO role of its own, or
     substitution). Plan-like objects without a solver problem (tests' stand-ins) are valued by the
@@ -206,7 +211,7 @@ class OptionCost:
 def _default_solve() -> Callable[..., Any]:
     import planner
 
-    return planner.solve  # type: ignore[attr-defined,no-any-return]
+    return planner.solve
 
 
 def _variant(base: Scenario, label: str, changes: dict[str, Any], solve: Callable[..., Any], **kw: Any) -> Variant:
@@ -236,8 +241,9 @@ def cost_option(
     bands: Sequence[Any] = (),
     progress: Progress | None = None,
 ) -> OptionCost:
-    """Solve and cost one option, with its marginal and constables-instead variants, and how the
-    conclusion moves as each assumption in ``bands`` moves.
+    """Solve and cost one option, with its marginal and constables-instead variants.
+
+    Also how the conclusion moves as each assumption in ``bands`` moves.
 
     Parameters
     ----------
@@ -276,7 +282,7 @@ def cost_option(
     if solve is None:  # planner.solve: the data are read once for every re-solve
         import planner
 
-        kw["inputs"] = planner.load_inputs(scenario, data_dir, scenario_dir=scenario_dir)  # type: ignore[attr-defined]
+        kw["inputs"] = planner.load_inputs(scenario, data_dir, scenario_dir=scenario_dir)
     plan = counted(scenario, **kw)
     costs = plan_costs(plan)
     rates = cost_rates(scenario)
@@ -335,8 +341,10 @@ def today_above(scenario: Scenario, plan: Any, fewer: dict[str, Any]) -> str:
 
 
 def marginal_changes(scenario: Scenario, plan: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The scenario changes of the two variants: 100 fewer PCSOs in post; and as many more constables as
-    their pay buys (``_extra_constables`` records that number)."""
+    """The scenario changes of the two variants.
+
+    100 fewer PCSOs in post; and as many more constables as their pay buys (``_extra_constables`` records that number).
+    """
     posts = _in_post(plan)
     fewer = max(0, posts["pcso"] - MARGINAL_PCSOS)
     money = (posts["pcso"] - fewer) * unit_costs(scenario)["pcso"]

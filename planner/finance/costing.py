@@ -137,7 +137,7 @@ class PlanCosts:
     @property
     def idle_pence(self) -> np.ndarray:
         """(4,) annual cost of the people in post but not deployed, per rank, pence."""
-        return self.idle * np.array([self.rate_pence[r] for r in RANKS], dtype=np.int64)  # type: ignore[no-any-return]
+        return self.idle * np.array([self.rate_pence[r] for r in RANKS], dtype=np.int64)
 
     @property
     def deployed_total(self) -> float:
@@ -220,8 +220,11 @@ def costs_of_counts(
     inspectors: np.ndarray,
     in_post: dict[str, int] | None = None,
 ) -> PlanCosts:
-    """Cost a deployment (per-ward constables and PCSOs, per-borough supervisors) and the people in post
-    it leaves undeployed (``in_post`` per rank; default ``workforce.<rank>.headcount``)."""
+    """Cost a deployment and the people in post it leaves undeployed.
+
+    The deployment is per-ward constables and PCSOs and per-borough supervisors; ``in_post`` per rank defaults to
+    ``workforce.<rank>.headcount``.
+    """
     detailed = annual_cost_per_rank(scenario)
     rates = detailed or {r: float(scenario.workforce.rank(r).annual_cost) for r in RANKS}
     pence = {r: to_pence(v) for r, v in rates.items()}
@@ -255,8 +258,9 @@ def costs_of_counts(
 
 
 def plan_costs(plan: Any) -> PlanCosts:
-    """Recompute the cost of a :class:`planner.report.result.Plan` by rank, ward and borough, and of the
-    people in post it does not deploy (the scenario's headcount less those deployed).
+    """Recompute the cost of a :class:`planner.report.result.Plan` by rank, ward and borough.
+
+    Also of the people in post it does not deploy (the scenario's headcount less those deployed).
 
     Parameters
     ----------

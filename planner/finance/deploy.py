@@ -102,8 +102,9 @@ class ContinuityBreak(Exception):
 def deploy_quarters(
     pb: PhasingProblem, stock: np.ndarray, leavers: np.ndarray, *, time_limit: float, gap: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Whole-person deployment (4, B, T) of the stock (4, T) in post, quarter by quarter, and the people stood
-    down (4, B, T) for want of supervisors under continuity (see :mod:`planner.finance.exchange`);
+    """Whole-person deployment (4, B, T) of the stock (4, T) in post, quarter by quarter.
+
+    Also the people stood down (4, B, T) for want of supervisors under continuity (see :mod:`planner.finance.exchange`);
     ``leavers`` (4, T) are each rank's leavers per quarter.
 
     Raises

@@ -69,7 +69,7 @@ class _State:
         pb = self.pb
         a = pb.availability
         e = (a[0] * c + pb.pcso_effectiveness * a[1] * p) / (pb.n_wards * pb.kappa)
-        return pb.need * np.log1p(e)  # type: ignore[no-any-return]
+        return pb.need * np.log1p(e)
 
     def delta(self, k: int, step: int) -> np.ndarray:
         """(B,) value change of one more (step=1) or one fewer (step=-1) person of rank k per borough."""
@@ -98,13 +98,13 @@ class _State:
     # ---------------------------------------------------------------- moves
     def is_move(self, k: int) -> np.ndarray:
         """(B,) whether taking one person of rank k out of a borough is a move (it is at or below its keep level)."""
-        return self.d[k] <= self.keep[k]  # type: ignore[no-any-return]
+        return self.d[k] <= self.keep[k]
 
     def can_take(self, k: int) -> np.ndarray:
         """(B,) whether one person of rank k may leave a borough (floor kept, move allowance left)."""
         move = self.is_move(k) if k in self.pb.move_ranks else np.zeros(self.pb.n_boroughs, dtype=bool)
         allowance = (self.room_b[k] > 0) & (self.room[k] > 0)
-        return (self.d[k] > self.pb.lo[k]) & (~move | allowance)  # type: ignore[no-any-return]
+        return (self.d[k] > self.pb.lo[k]) & (~move | allowance)
 
     def take(self, k: int, b: int) -> None:
         if k in self.pb.move_ranks and self.d[k, b] <= self.keep[k, b]:
@@ -114,7 +114,7 @@ class _State:
 
     def cap(self, k: int) -> np.ndarray:
         hi = self.pb.hi[k]
-        return np.where(hi >= 0, hi, np.iinfo(np.int64).max)  # type: ignore[no-any-return]
+        return np.where(hi >= 0, hi, np.iinfo(np.int64).max)
 
 
 def _start(pb: PhasingProblem, stock: np.ndarray, before: np.ndarray, staying: np.ndarray) -> _State:

@@ -164,8 +164,10 @@ def option_blocks(opt: OptionCost) -> list[tuple[str | None, pd.DataFrame]]:
 
 
 def borough_rows(opt: OptionCost) -> pd.DataFrame:
-    """The borough cost table plus a row for the people in post but not deployed (London-wide), so that
-    its total is the cost of everyone in post."""
+    """The borough cost table plus a row for the people in post but not deployed (London-wide).
+
+    Its total is then the cost of everyone in post.
+    """
     table = opt.costs.borough_table()
     return pd.concat([table, pd.DataFrame([opt.costs.idle_row()])], ignore_index=True)
 

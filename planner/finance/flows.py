@@ -102,10 +102,12 @@ class PhasingProblem:
 
     @property
     def n_periods(self) -> int:
+        """Number of periods (quarters) of the phasing."""
         return len(self.labels)
 
     @property
     def n_boroughs(self) -> int:
+        """Number of boroughs."""
         return len(self.need)
 
 

@@ -92,7 +92,7 @@ class _Model:
         else:
             self.s.Add(expr <= 0)
 
-    def _build(self) -> None:
+    def _build(self) -> None:  # noqa: C901
         pb, s = self.pb, self.s
         T, B, inf = pb.n_periods, pb.n_boroughs, self.s.infinity()
         self.R: dict[tuple[int, int], Any] = {}

@@ -72,9 +72,11 @@ class PhasingResult:
         return out
 
     def period_table(self) -> pd.DataFrame:
-        """One row per period and rank: flows, deployed, moved between boroughs since the quarter
-        before (net of that borough's share of leavers; see :mod:`planner.finance.phasing_rules`) and
-        cost (cash and real, pounds)."""
+        """One row per period and rank: flows, deployed, moved between boroughs, and cost.
+
+        Moved between boroughs since the quarter before, net of that borough's share of leavers (see
+        :mod:`planner.finance.phasing_rules`); cost in cash and real pounds.
+        """
         pb, f = self.problem, self.flows
         rows = []
         between = moved(pb, self.flows, self.deploy, self.stood_down)
@@ -159,8 +161,11 @@ class PhasingResult:
 
     @property
     def notes(self) -> tuple[str, ...]:
-        """What a reader should know: people in post but not deployed, recruits finishing after the plan,
-        and where continuity, additionality and the terminal condition bind (with numbers)."""
+        """What a reader should know, with numbers.
+
+        People in post but not deployed, recruits finishing after the plan, and where continuity, additionality and the
+        terminal condition bind.
+        """
         pb, out = self.problem, []
         stock = self.rank_stock()
         for k, rank in enumerate(RANKS):
@@ -216,7 +221,7 @@ def need_value(pb: PhasingProblem, deploy: np.ndarray) -> np.ndarray:
     a = pb.availability
     eff = a[0] * deploy[0] + pb.pcso_effectiveness * a[1] * deploy[1]  # (B, T)
     scale = (pb.n_wards * pb.kappa)[:, None]
-    return (pb.need[:, None] * np.log1p(eff / scale)).sum(axis=0)  # type: ignore[no-any-return]
+    return (pb.need[:, None] * np.log1p(eff / scale)).sum(axis=0)
 
 
 def make_result(
@@ -251,7 +256,7 @@ def make_result(
     )
 
 
-def check_phasing(result: PhasingResult) -> list[str]:
+def check_phasing(result: PhasingResult) -> list[str]:  # noqa: C901
     """Recompute every rule from the result; return the violations (empty when all hold).
 
     Checks the stock-flow identity, the attrition rounding, the training lag,

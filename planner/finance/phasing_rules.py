@@ -64,8 +64,10 @@ def rank_totals(pb: PhasingProblem, flows: Flows) -> tuple[np.ndarray, np.ndarra
 
 
 def apportion(total: int, weights: np.ndarray) -> np.ndarray:
-    """Whole shares of ``total`` in proportion to integer ``weights`` (largest remainder; ties to the
-    lower index; exact integer arithmetic)."""
+    """Whole shares of ``total`` in proportion to integer ``weights``.
+
+    Largest remainder; ties go to the lower index; exact integer arithmetic.
+    """
     w = np.asarray(weights, dtype=np.int64)
     whole = int(w.sum())
     out = np.zeros_like(w)
@@ -76,7 +78,7 @@ def apportion(total: int, weights: np.ndarray) -> np.ndarray:
     rest = exact - out * whole
     order = np.lexsort((np.arange(len(w)), -rest))
     out[order[: int(total) - int(out.sum())]] += 1
-    return out  # type: ignore[no-any-return]
+    return out
 
 
 def expected_kept(before: np.ndarray, leavers: np.ndarray, in_post: np.ndarray) -> np.ndarray:
@@ -97,7 +99,7 @@ def expected_kept(before: np.ndarray, leavers: np.ndarray, in_post: np.ndarray) 
         deployed, post, n = int(d[k].sum()), int(in_post[k]), int(leavers[k])
         from_deployed = n if post <= deployed else (2 * n * deployed + post) // (2 * post)  # pro rata, half up
         out[k] -= apportion(min(from_deployed, deployed), d[k])
-    return out  # type: ignore[no-any-return]
+    return out
 
 
 def kept_all(pb: PhasingProblem, flows: Flows, deploy: np.ndarray) -> np.ndarray:
@@ -115,22 +117,24 @@ def lost(pb: PhasingProblem, flows: Flows, deploy: np.ndarray) -> np.ndarray:
     d = np.asarray(deploy, dtype=np.int64)
     out = np.maximum(0, kept_all(pb, flows, d) - d)
     out[:, :, 0] = 0
-    return out  # type: ignore[no-any-return]
+    return out
 
 
 def moved_by_borough(pb: PhasingProblem, flows: Flows, deploy: np.ndarray, stood_down: np.ndarray) -> np.ndarray:
     """(4, B, T) people moved out of each borough into others since the quarter before (0 in the first)."""
-    return lost(pb, flows, deploy) - np.asarray(stood_down, dtype=np.int64)  # type: ignore[no-any-return]
+    return lost(pb, flows, deploy) - np.asarray(stood_down, dtype=np.int64)
 
 
 def moved(pb: PhasingProblem, flows: Flows, deploy: np.ndarray, stood_down: np.ndarray) -> np.ndarray:
     """(4, T) people of each rank moved between boroughs into each quarter (0 in the first)."""
-    return moved_by_borough(pb, flows, deploy, stood_down).sum(axis=1)  # type: ignore[no-any-return]
+    return moved_by_borough(pb, flows, deploy, stood_down).sum(axis=1)
 
 
 def supervisors_to_keep(pb: PhasingProblem, kept: np.ndarray) -> tuple[int, int]:
-    """Sergeants and inspectors needed (whole people per borough, at the spans and minima) to supervise
-    the constables and PCSOs ``kept`` (4, B) in each borough."""
+    """Sergeants and inspectors needed to supervise the constables and PCSOs ``kept`` (4, B) in each borough.
+
+    Whole people per borough, at the spans and minima.
+    """
     sgt = np.maximum(pb.lo[2], np.ceil((kept[0] + kept[1]) / pb.span_sergeant - 1e-9))
     insp = np.maximum(pb.lo[3], np.ceil(sgt / pb.span_inspector - 1e-9))
     return int(sgt.sum()), int(insp.sum())
@@ -148,8 +152,10 @@ def move_allowance(pb: PhasingProblem, deploy: np.ndarray) -> np.ndarray:
 
 
 def continuity_violations(pb: PhasingProblem, flows: Flows, deploy: np.ndarray, stood_down: np.ndarray) -> list[str]:
-    """Every quarter, rank and borough where a continuity limit is broken, or a stand-down does not add
-    up (exact arithmetic)."""
+    """Every quarter, rank and borough where a continuity limit is broken, or a stand-down does not add up.
+
+    Checked in exact arithmetic.
+    """
     bad: list[str] = []
     d, u = np.asarray(deploy, dtype=np.int64), np.asarray(stood_down, dtype=np.int64)
     loss = lost(pb, flows, d)

@@ -119,7 +119,7 @@ def read_entry(key: str, digest_of: Callable[[list[Path]], str], folder: Path | 
             return None
     except Exception:  # an entry of another shape is a miss
         return None
-    return geo  # type: ignore[no-any-return]
+    return geo
 
 
 def readonly(contents: dict[Any, Any]) -> MappingProxyType[Any, Any]:

@@ -88,7 +88,7 @@ class Survey:
         return [n for n, e in zip(self.neighbourhoods, empty, strict=True) if e]
 
 
-def read_survey(path: str | Path) -> Survey:
+def read_survey(path: str | Path) -> Survey:  # noqa: C901
     """Read the PAS neighbourhood-by-ethnicity file.
 
     Raises
@@ -297,8 +297,10 @@ class WardConfidence:
             raise DataError("low_confidence must be a share 0..1 for every ward")
 
     def frame(self) -> pd.DataFrame:
-        """One row per ward: neighbourhood(s), confidence (percent; NaN if suppressed), per group,
-        low_confidence and whether it was imputed."""
+        """One row per ward: neighbourhood(s), confidence, per group, low_confidence and whether imputed.
+
+        Confidence is in percent, NaN where suppressed.
+        """
         data = {"pas_neighbourhood": self.neighbourhoods, "confidence": self.confidence}
         for g, name in enumerate(GROUPS):
             data[f"confidence_{GROUPS[name]}"] = self.by_group[:, g]

@@ -116,7 +116,7 @@ class CurrentDeployment:
         """People of ``rank`` (one of :data:`~planner.ranks.RANKS`): per ward or per borough; None if unknown."""
         if rank not in RANK_COLUMNS:
             raise KeyError(f"unknown rank {rank!r}; ranks: {', '.join(RANKS)}")
-        return getattr(self, RANK_COLUMNS[rank])  # type: ignore[no-any-return]
+        return getattr(self, RANK_COLUMNS[rank])
 
     def totals(self) -> dict[str, int | None]:
         """London-wide people per rank (None for a rank the file does not give)."""

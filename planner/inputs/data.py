@@ -116,7 +116,7 @@ class WardData:
             object.__setattr__(self, "edges", _frozen(np.zeros((0, 2)), np.int64))
         self._validate()
 
-    def _validate(self) -> None:
+    def _validate(self) -> None:  # noqa: C901
         found = Problems("ward data", DataError)
         n = len(self.codes)
         if n == 0:

@@ -139,8 +139,11 @@ class Geography:
 
 
 def geography_key(data: DataSpec) -> str:
-    """Hash of the parts of the ``data`` block that the geography depends on: all but the community
-    priorities and overrides (applied when need is built) and the current deployment (read per scenario)."""
+    """Hash of the parts of the ``data`` block that the geography depends on.
+
+    All but the community priorities and overrides (applied when need is built) and the current deployment (read per
+    scenario).
+    """
     return _spec_digest(data.model_dump(mode="json", exclude={"priorities", "overrides", "current"}))
 
 
@@ -208,7 +211,8 @@ def _synthetic_geography(data: DataSpec, resolve: Resolver) -> Geography:
 def _file_geography(data: DataSpec, resolve: Resolver) -> Geography:
     from geo.boundaries import read_borough_bcu, read_wards
 
-    assert data.wards is not None and data.crime is not None
+    assert data.wards is not None
+    assert data.crime is not None
     used: list[Path] = []
     bcu_table = None
     if data.borough_bcu is not None:
@@ -308,8 +312,10 @@ def build_wards(
     priorities: PriorityTable | None = None,
     overrides: WardOverrides | None = None,
 ) -> WardData:
-    """Combine a geography with the scenario's need settings, community priorities and overrides into
-    :class:`WardData` (the overrides' ``exclude_need`` is applied to need here)."""
+    """Combine a geography with the need settings, community priorities and overrides into :class:`WardData`.
+
+    The overrides' ``exclude_need`` is applied to need here.
+    """
     t = geo.table
     codes = t["ward_code"].to_list()
     boroughs = t.drop_duplicates("borough_code")[["borough_code", "borough_name", "bcu"]]

@@ -456,8 +456,11 @@ def _month_of(index: int) -> int:
 
 
 def window_bounds(months: Sequence[int], spec: NeedWindows) -> list[tuple[int, int]]:
-    """The (first, last) months ``YYYYMM`` of each need window: ``spec.months`` long, ending at the last of
-    ``months`` and every ``spec.every`` months before it, as many as fit after the first of ``months``."""
+    """The (first, last) months ``YYYYMM`` of each need window.
+
+    Each is ``spec.months`` long, ending at the last of ``months`` and every ``spec.every`` months before it, as many as
+    fit after the first of ``months``.
+    """
     if not months:
         return []
     first, last = _month_index(min(months)), _month_index(max(months))
@@ -534,8 +537,10 @@ def pcso_need(
     visitors: np.ndarray | None = None,
     low_confidence: np.ndarray | None = None,
 ) -> tuple[np.ndarray, tuple[str, ...]]:
-    """The PCSOs' own need per ward: the weighted mean of residents, daytime visitors, volume of crime and
-    low public confidence, each divided by its mean over the wards (so the result has mean 1).
+    """The PCSOs' own need per ward, with mean 1.
+
+    The weighted mean of residents, daytime visitors, volume of crime and low public confidence, each divided by its
+    mean over the wards.
 
     A component with a positive weight but no data (None) or no spread (zero everywhere) is left out and
     the rest reweighted; the notes say which.

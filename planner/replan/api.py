@@ -88,8 +88,10 @@ def window_stability(
     months: int = 12,
     progress: Callable[[str], None] | None = None,
 ) -> list[ShiftResult]:
-    """For each shift ``k``: plan on the ``months`` months ending ``k`` months before the data's last month,
-    then re-plan on the last ``months`` months from scratch and from that plan (see :mod:`planner.replan`).
+    """Plan on an earlier window and re-plan on the latest, for each shift ``k``.
+
+    The plan is on the ``months`` months ending ``k`` months before the data's last month; the re-plan on the last
+    ``months`` months, from scratch and from that plan (see :mod:`planner.replan`).
 
     Raises
     ------

@@ -98,9 +98,12 @@ def commit_files(out_dir: str | Path, writers: Mapping[str, Callable[[Path], Non
 
 
 def plan_writers(plan: Plan, layer: Any | None, extra_summary: Mapping[str, Any] | None = None):
-    """Writers for allocation.csv, boroughs.csv, summary.json, equity.csv (given equity data), changes.csv (with a
-    current deployment), hotspot_teams.csv (with tiers) and (given a ward layer) allocation.gpkg with a ``wards``
-    layer and, with a current deployment, a ``changes`` layer."""
+    """Writers of the plan's files.
+
+    allocation.csv, boroughs.csv, summary.json, equity.csv (given equity data), changes.csv (with a current deployment),
+    hotspot_teams.csv (with tiers) and (given a ward layer) allocation.gpkg with a ``wards`` layer and, with a current
+    deployment, a ``changes`` layer.
+    """
     wards = plan.ward_table()
     boroughs = plan.borough_table()
     summary = plan.summary()

@@ -138,8 +138,11 @@ class Plan:
         return self.cost_in_post_annual - self.cost_annual
 
     def cost_summary(self) -> dict[str, Any]:
-        """The ``cost`` block of summary.json: the cost basis, per-person costs, and the annual cost of
-        those deployed, of those in post but not deployed, and of everyone in post (pounds)."""
+        """The ``cost`` block of summary.json.
+
+        The cost basis, per-person costs, and the annual cost of those deployed, of those in post but not deployed, and
+        of everyone in post (pounds).
+        """
         return {
             "basis": self.workforce.cost_source,
             "per_person": {rank: float(self.workforce.annual_cost[k]) for k, rank in enumerate(RANKS)},
@@ -171,10 +174,12 @@ class Plan:
 
     # ----------------------------------------------------------- tables
     def ward_table(self) -> pd.DataFrame:
-        """One row per ward: ward_code, ward_name, borough, bcu, demand, harm, population, need,
-        constables (ward officers and hotspot-team constables), pcsos, override and override_reason (the
-        ward's override in plain words and its reason, "" without one), effective officers and need per
-        effective officer."""
+        """One row per ward: its inputs, its officers and its override.
+
+        Columns ward_code, ward_name, borough, bcu, demand, harm, population, need, constables (ward officers and
+        hotspot-team constables), pcsos, override and override_reason (the ward's override in plain words and its
+        reason, "" without one), effective officers and need per effective officer.
+        """
         w = self.wards
         eff = self.effective
         ward_officers, hotspot = split_constables(self.problem, self.constables)
@@ -201,8 +206,11 @@ class Plan:
         )
 
     def borough_table(self) -> pd.DataFrame:
-        """One row per borough: borough, bcu, constables, pcsos, sergeants, inspectors, the borough's sergeant
-        and inspector spans, cost (pounds/year)."""
+        """One row per borough: its officers, supervisors, spans and cost.
+
+        Columns borough, bcu, constables, pcsos, sergeants, inspectors, the borough's sergeant and inspector spans, cost
+        (pounds/year).
+        """
         w = self.wards
         nb = w.n_boroughs
         cx = np.bincount(w.borough, weights=self.constables, minlength=nb).astype(np.int64)

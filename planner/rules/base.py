@@ -152,8 +152,10 @@ class Built:
 
 @dataclass(frozen=True, eq=False)
 class BuildContext:
-    """Everything a rule may read when a problem is built: the wards, the scenario, the workforce, the current
-    deployment and other optional inputs."""
+    """Everything a rule may read when a problem is built.
+
+    The wards, the scenario, the workforce, the current deployment and other optional inputs.
+    """
 
     wards: WardData
     scenario: Scenario

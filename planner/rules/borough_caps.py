@@ -31,6 +31,7 @@ class BoroughCaps(Rule):
     title = "borough caps"
 
     def build(self, ctx: BuildContext) -> Built:
+        """Each borough's cap per rank (the headcount unless capped lower); the supervisors' caps bound them."""
         nb = ctx.n_boroughs
         caps = {}
         for k, rank in enumerate(RANKS):
@@ -44,6 +45,7 @@ class BoroughCaps(Rule):
         )
 
     def rows(self, prob: AllocationProblem) -> list[RowBlock]:
+        """One row per borough whose constable or PCSO cap is below the headcount."""
         out = []
         for name, label, cap, rank, term in (
             ("capx", "constables", prob.borough_cap_x, CONSTABLE, "x"),
@@ -68,9 +70,11 @@ class BoroughCaps(Rule):
         return out
 
     def row_title(self, name: str) -> str:
+        """The borough constable cap or the borough PCSO cap."""
         return "borough constable cap" if name == "capx" else "borough PCSO cap"
 
     def check(self, prob: AllocationProblem, plan: Deployment) -> list[RuleCheck]:
+        """Every borough within its caps on each rank."""
         bx, bp = plan.borough_heads(prob.borough, prob.n_boroughs)
         bad = np.flatnonzero(
             (bx > prob.borough_cap_x)
@@ -82,6 +86,7 @@ class BoroughCaps(Rule):
         return [RuleCheck("borough_caps", not len(bad), f"over a cap in {detail}" if len(bad) else "")]
 
     def conflicts(self, prob: AllocationProblem) -> list[str]:
+        """Boroughs whose ward floors need more constables or PCSOs than their cap."""
         out = []
         nb = prob.n_boroughs
         fx = np.bincount(prob.borough, weights=prob.lo_x, minlength=nb)

@@ -24,6 +24,7 @@ class BoroughShare(Rule):
     title = "borough share"
 
     def build(self, ctx: BuildContext) -> Built:
+        """Each borough's least and most heads from its share of need and the ratios of the scenario."""
         share = ctx.scenario.rules.borough_share
         found = Problems("scenario rules")
         if share.min_ratio is not None and share.max_ratio is not None and share.min_ratio > share.max_ratio:
@@ -41,6 +42,7 @@ class BoroughShare(Rule):
         return Built(fields={"borough_heads_lo": lo, "borough_heads_hi": hi})
 
     def rows(self, prob: AllocationProblem) -> list[RowBlock]:
+        """One row of heads per borough with a least or most number."""
         lo, hi = prob.borough_heads_lo, prob.borough_heads_hi
         live = np.flatnonzero((lo > 0) | (hi < INF_INT))
         if not len(live):
@@ -60,6 +62,7 @@ class BoroughShare(Rule):
         ]
 
     def check(self, prob: AllocationProblem, plan: Deployment) -> list[RuleCheck]:
+        """Every borough's heads within its bounds."""
         bx, bp = plan.borough_heads(prob.borough, prob.n_boroughs)
         heads = bx + bp
         bad = np.flatnonzero(
@@ -69,6 +72,7 @@ class BoroughShare(Rule):
         return [RuleCheck("borough_share", not len(bad), detail)]
 
     def conflicts(self, prob: AllocationProblem) -> list[str]:
+        """Minimums above the people available, or a borough's ward floors above its most heads."""
         out = []
         total_lo = int(prob.borough_heads_lo.sum())
         avail = int(prob.headcount[CONSTABLE] + prob.headcount[PCSO])

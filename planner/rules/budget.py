@@ -24,9 +24,11 @@ class Budget(Rule):
     title = "annual budget"
 
     def build(self, ctx: BuildContext) -> Built:
+        """The budget of the scenario (None: no budget rule)."""
         return Built(fields={"budget": ctx.scenario.rules.budget})
 
     def rows(self, prob: AllocationProblem) -> list[RowBlock]:
+        """One London-wide row: the annual pay of the four ranks, in pounds million, at most the budget."""
         if prob.budget is None:
             return []
         c = prob.cost / MILLION
@@ -50,6 +52,7 @@ class Budget(Rule):
         ]
 
     def check(self, prob: AllocationProblem, plan: Deployment) -> list[RuleCheck]:
+        """The plan's annual pay within the budget."""
         if prob.budget is None:
             return [RuleCheck("budget", True)]
         cost = prob.annual_cost(plan.x, plan.p, plan.s, plan.i)
@@ -59,6 +62,7 @@ class Budget(Rule):
         ]
 
     def conflicts(self, prob: AllocationProblem) -> list[str]:
+        """The cheapest plan meeting the floors and spans costs more than the budget."""
         if prob.budget is None:
             return []
         heads = np.bincount(prob.borough, weights=prob.lo_x + prob.lo_p, minlength=prob.n_boroughs)
@@ -74,6 +78,7 @@ class Budget(Rule):
         return []
 
     def binding(self, prob: AllocationProblem, plan: Deployment) -> list[str]:
+        """The budget is spent: less is left than one more constable or PCSO costs."""
         if prob.budget is None:
             return []
         cost = prob.annual_cost(plan.x, plan.p, plan.s, plan.i)

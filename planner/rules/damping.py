@@ -45,6 +45,7 @@ class BoroughDamping(Rule):
     title = "borough damping"
 
     def build(self, ctx: BuildContext) -> Built | None:
+        """Floors per borough and rank from today's strength and the largest share it may lose."""
         spec = ctx.scenario.rules.borough_damping
         loss = 0.0 if spec.no_losers else spec.max_loss
         if loss is None:
@@ -64,6 +65,7 @@ class BoroughDamping(Rule):
         return Built(params=DampingParams(floors[0].astype(np.int64), floors[1].astype(np.int64), float(loss)))
 
     def rows(self, prob: AllocationProblem) -> list[RowBlock]:
+        """One row per borough and rank: its constables (or PCSOs) at least its floor."""
         par = _params(prob)
         if par is None:
             return []
@@ -76,9 +78,11 @@ class BoroughDamping(Rule):
         ]
 
     def row_title(self, name: str) -> str:
+        """Borough damping of constables or of PCSOs."""
         return f"borough damping ({'constables' if name == 'damp_x' else 'PCSOs'})"
 
     def check(self, prob: AllocationProblem, plan: Deployment) -> list[RuleCheck]:
+        """Every borough at or above its floors."""
         par = _params(prob)
         if par is None:
             return []
@@ -92,6 +96,7 @@ class BoroughDamping(Rule):
         return [RuleCheck("borough_damping", not len(short), detail)]
 
     def conflicts(self, prob: AllocationProblem) -> list[str]:
+        """Floors that keep more constables or PCSOs in their boroughs than London has."""
         par = _params(prob)
         if par is None:
             return []
@@ -107,6 +112,7 @@ class BoroughDamping(Rule):
         return out
 
     def binding(self, prob: AllocationProblem, plan: Deployment) -> list[str]:
+        """The boroughs held at their floor."""
         par = _params(prob)
         if par is None:
             return []

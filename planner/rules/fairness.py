@@ -173,6 +173,7 @@ class Fairness(Rule):
         return fp if isinstance(fp, FairnessParams) else None
 
     def build(self, ctx: BuildContext) -> Built | None:
+        """The groups of wards, their shares of need and the band (None when the rule is off)."""
         spec = ctx.scenario.rules.fairness
         if spec.tolerance is None:
             return None
@@ -180,6 +181,7 @@ class Fairness(Rule):
         return Built(params=fairness_params(ctx.wards.need, group, labels, spec.tolerance, spec.officers, spec.by))
 
     def rows(self, prob: AllocationProblem) -> list[RowBlock]:
+        """Per count of officers, rows keeping each group's share within the band (a lower and an upper side)."""
         fp = self.params(prob)
         if fp is None:
             return []
@@ -209,6 +211,7 @@ class Fairness(Rule):
         return out
 
     def check(self, prob: AllocationProblem, plan: Deployment) -> list[RuleCheck]:
+        """Every group's officers per unit of need within the band around London's rate."""
         fp = self.params(prob)
         if fp is None:
             return [RuleCheck("fairness", True)]
@@ -291,4 +294,5 @@ class Fairness(Rule):
         return out
 
     def row_title(self, name: str) -> str:
+        """Officers per unit of need by group of wards."""
         return "officers per unit of need by group of wards (fairness)"

@@ -21,9 +21,11 @@ class Headcount(Rule):
     title = "headcount"
 
     def build(self, ctx: BuildContext) -> Built:
+        """The London-wide headcount of each rank."""
         return Built(fields={"headcount": ctx.workforce.headcount.copy()})
 
     def rows(self, prob: AllocationProblem) -> list[RowBlock]:
+        """One row per rank: the people deployed at most its headcount."""
         w, b = prob.n_wards, prob.n_boroughs
         terms = {CONSTABLE: ("x", w), PCSO: ("p", w), SERGEANT: ("s", b), INSPECTOR: ("i", b)}
         return [
@@ -40,9 +42,11 @@ class Headcount(Rule):
         ]
 
     def row_title(self, name: str) -> str:
+        """The London-wide headcount of the rank ``name``."""
         return f"London-wide {'PCSO' if name == 'pcso' else name} headcount"
 
     def check(self, prob: AllocationProblem, plan: Deployment) -> list[RuleCheck]:
+        """Each rank deployed within its headcount."""
         out = []
         for k, rank in enumerate(RANKS):
             used, have = int(plan.totals[k]), int(prob.headcount[k])
@@ -51,6 +55,7 @@ class Headcount(Rule):
         return out
 
     def conflicts(self, prob: AllocationProblem) -> list[str]:
+        """Ward floors that need more constables or PCSOs than there are."""
         out = []
         w = prob.n_wards
         for rank, name, lo in ((CONSTABLE, "constables", prob.lo_x), (PCSO, "PCSOs", prob.lo_p)):
@@ -61,6 +66,7 @@ class Headcount(Rule):
         return out
 
     def binding(self, prob: AllocationProblem, plan: Deployment) -> list[str]:
+        """Constables or PCSOs all deployed."""
         out = []
         for k, rank in enumerate(RANKS):
             if k in (SERGEANT, INSPECTOR):

@@ -21,6 +21,7 @@ class MinEffective(Rule):
     title = "minimum effective officers per ward"
 
     def check(self, prob: AllocationProblem, plan: Deployment) -> list[RuleCheck]:
+        """Every ward at or above its minimum effective officers."""
         ok = prob.meets_min_eff(np.arange(prob.n_wards), plan.x, plan.p)
         bad = np.flatnonzero(~ok)
         detail = ", ".join(prob.ward_label(int(w)) for w in bad[:5])

@@ -83,8 +83,10 @@ def params_from(overrides: WardOverrides, names: np.ndarray) -> OverrideParams:
 
 
 def describe(par: OverrideParams, w: int) -> str:
-    """Ward ``w``'s override in plain words ("locked at 6 constables; 1 to 3 PCSOs; own crime left out of
-    need"); "" without one."""
+    """Ward ``w``'s override in plain words; "" without one.
+
+    For example "locked at 6 constables; 1 to 3 PCSOs; own crime left out of need".
+    """
     parts = []
     for rank, lo, hi in ((CONSTABLE, par.lo_x[w], par.hi_x[w]), (PCSO, par.lo_p[w], par.hi_p[w])):
         label = RANK_LABELS[RANKS[rank]]
@@ -170,6 +172,7 @@ class OverridesRule(Rule):
     title = "ward overrides"
 
     def build(self, ctx: BuildContext) -> Built | None:
+        """The overrides' bounds on each ward (None without overrides); conflicting overrides are errors."""
         overrides = ctx.wards.overrides
         if overrides is None or not overrides.has_row.any():
             return None
@@ -180,6 +183,7 @@ class OverridesRule(Rule):
         return Built(ward=WardBounds(lo_x=lo_x, hi_x=hi_x, lo_p=lo_p, hi_p=hi_p), params=par)
 
     def check(self, prob: AllocationProblem, plan: Deployment) -> list[RuleCheck]:
+        """Every overridden ward within its override."""
         par = override_params(prob)
         if par is None:
             return []
@@ -193,6 +197,7 @@ class OverridesRule(Rule):
         return [RuleCheck("overrides", not bad, detail)]
 
     def binding(self, prob: AllocationProblem, plan: Deployment) -> list[str]:
+        """The wards an override holds, with its reason."""
         par = override_params(prob)
         if par is None:
             return []

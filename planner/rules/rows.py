@@ -117,11 +117,13 @@ class RowSet:
 
     def excess(self, act: np.ndarray) -> np.ndarray:
         """How far each row's activity is outside its limits (0 where it holds), (R,)."""
-        return np.maximum(np.maximum(act - self.hi, self.lo - act), 0.0)
+        out: np.ndarray = np.maximum(np.maximum(act - self.hi, self.lo - act), 0.0)
+        return out
 
     def excess_at(self, rows: np.ndarray, act: np.ndarray) -> np.ndarray:
         """Like :meth:`excess` for the rows ``rows`` only, given their activity."""
-        return np.maximum(np.maximum(act - self.hi[rows], self.lo[rows] - act), 0.0)
+        out: np.ndarray = np.maximum(np.maximum(act - self.hi[rows], self.lo[rows] - act), 0.0)
+        return out
 
     def head_weights(self, prob: AllocationProblem) -> np.ndarray:
         """(R,) heads per unit of each row, so that breaches of different rules add up in one unit.

@@ -40,8 +40,11 @@ from planner.rules.base import BuildContext, Built, RowBlock, Rule, RuleCheck, R
 
 
 def deployable_heads(prob: AllocationProblem) -> int:
-    """Most constables plus PCSOs any plan can deploy: the headcount, and what every sergeant (led by every
-    inspector) can supervise at the widest spans (a bound that holds whatever the borough of each)."""
+    """Most constables plus PCSOs any plan can deploy.
+
+    The headcount, and what every sergeant (led by every inspector) can supervise at the widest spans (a bound that
+    holds whatever the borough of each).
+    """
     hc = prob.headcount
     sergeants = min(float(hc[SERGEANT]), float(prob.span_inspector.max()) * float(hc[INSPECTOR]))
     return int(min(hc[CONSTABLE] + hc[PCSO], np.floor(float(prob.span_sergeant.max()) * sergeants + 1e-9)))
@@ -60,8 +63,10 @@ def forced_vacancies(prob: AllocationProblem) -> tuple[int, int, int]:
 
 
 def constable_worth_today(ctx: BuildContext, bx: np.ndarray, bp: np.ndarray) -> float:
-    """What one more constable adds to an average ward's value at today's deployment (objective units):
-    the mean over wards of ``need * a_x / (kappa + e0)``, with ``e0`` today's effective officers."""
+    """What one more constable adds to an average ward's value at today's deployment (objective units).
+
+    The mean over wards of ``need * a_x / (kappa + e0)``, with ``e0`` today's effective officers.
+    """
     wf, obj = ctx.workforce, ctx.scenario.objective
     eff_x = float(wf.availability[CONSTABLE])
     eff_p = float(obj.pcso_effectiveness * wf.availability[PCSO])
@@ -76,6 +81,7 @@ class Stability(Rule):
     title = "stability limit on moves"
 
     def build(self, ctx: BuildContext) -> Built:
+        """Today's deployment as the baseline and the limits on moves (errors when limits come without it)."""
         spec = ctx.scenario.rules.stability
         limits = (
             spec.max_change_per_ward is not None or spec.max_total_moves is not None or spec.max_moves_share is not None
@@ -107,6 +113,7 @@ class Stability(Rule):
         return Built(fields=fields, ward=ward)
 
     def rows(self, prob: AllocationProblem) -> list[RowBlock]:
+        """Rows limiting the people moved from today, in all and per rank."""
         if prob.base_x is None:
             return []
         ones = one_row(np.ones(prob.n_wards))
@@ -143,11 +150,13 @@ class Stability(Rule):
         return out
 
     def row_title(self, name: str) -> str:
+        """The limit on moves the row ``name`` states."""
         return {"moves_constable": "limit on constables moved", "moves_pcso": "limit on PCSOs moved"}.get(
             name, "stability limit on moves"
         )
 
     def check(self, prob: AllocationProblem, plan: Deployment) -> list[RuleCheck]:
+        """People moved from today within the limits."""
         if prob.base_x is None or prob.base_p is None:
             return [RuleCheck("stability", True)]
         mx, mp = people_moved(prob.base_x, plan.x), people_moved(prob.base_p, plan.p)
@@ -161,6 +170,7 @@ class Stability(Rule):
         return [RuleCheck("stability", not problems, "; ".join(problems))]
 
     def conflicts(self, prob: AllocationProblem) -> list[str]:
+        """Moves forced by ward caps (and vacancies) beyond a limit on moves."""
         if prob.base_x is None or prob.base_p is None or (prob.max_moves is None and prob.max_moves_rank is None):
             return []
         out_x = np.maximum(prob.base_x - prob.hi_x, 0)
@@ -184,6 +194,7 @@ class Stability(Rule):
         return reasons
 
     def binding(self, prob: AllocationProblem, plan: Deployment) -> list[str]:
+        """Limits on moves that are reached."""
         if prob.base_x is None or prob.base_p is None:
             return []
         mx, mp = people_moved(prob.base_x, plan.x), people_moved(prob.base_p, plan.p)

@@ -44,8 +44,9 @@ def span_text(spans: np.ndarray) -> str:
 
 
 def area_spans(wards: WardData, sup: SupervisionSpec) -> tuple[np.ndarray, np.ndarray]:
-    """Each borough's sergeant and inspector spans: London's, replaced by its BCU's entry in
-    ``rules.supervision.per_bcu`` and then by its own (keyed by borough code).
+    """Each borough's sergeant and inspector spans.
+
+    London's, replaced by its BCU's entry in ``rules.supervision.per_bcu`` and then by its own (keyed by borough code).
 
     Raises
     ------
@@ -76,8 +77,10 @@ def area_spans(wards: WardData, sup: SupervisionSpec) -> tuple[np.ndarray, np.nd
 
 
 def least_supervisors(prob: AllocationProblem) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Heads the ward floors (and borough minimums) put in each borough, and the fewest sergeants and
-    inspectors they need."""
+    """Heads the ward floors (and borough minimums) put in each borough, and the supervisors they need.
+
+    The supervisors are the fewest sergeants and inspectors for those heads.
+    """
     nb = prob.n_boroughs
     heads = np.bincount(prob.borough, weights=prob.lo_x + prob.lo_p, minlength=nb)
     heads = np.maximum(heads, prob.borough_heads_lo)
@@ -92,6 +95,7 @@ class Supervision(Rule):
     title = "spans of control"
 
     def build(self, ctx: BuildContext) -> Built:
+        """Each borough's spans and its least sergeants and inspectors."""
         sup = ctx.scenario.rules.supervision
         nb = ctx.n_boroughs
         span_s, span_i = area_spans(ctx.wards, sup)
@@ -104,6 +108,7 @@ class Supervision(Rule):
         )
 
     def rows(self, prob: AllocationProblem) -> list[RowBlock]:
+        """Per borough, its heads within the sergeants' span and its sergeants within the inspectors'."""
         nb, w = prob.n_boroughs, prob.n_wards
         labels = tuple(prob.borough_label(b) for b in range(nb))
         heads = ward_rows(w, prob.borough, np.ones(w), nb)
@@ -130,9 +135,11 @@ class Supervision(Rule):
         ]
 
     def row_title(self, name: str) -> str:
+        """The sergeant span or the inspector span."""
         return "sergeant span" if name == "span" else "inspector span"
 
     def check(self, prob: AllocationProblem, plan: Deployment) -> list[RuleCheck]:
+        """Every borough's spans kept and its least supervisors met."""
         bx, bp = plan.borough_heads(prob.borough, prob.n_boroughs)
         heads = bx + bp
         over_s = np.flatnonzero(heads > prob.span_sergeant * plan.s + FEASIBILITY)
@@ -151,6 +158,7 @@ class Supervision(Rule):
         ]
 
     def conflicts(self, prob: AllocationProblem) -> list[str]:
+        """More sergeants or inspectors needed for the ward floors than there are."""
         out = []
         heads, s, i = least_supervisors(prob)
         if s.sum() > prob.headcount[SERGEANT]:
@@ -175,6 +183,7 @@ class Supervision(Rule):
         return out
 
     def binding(self, prob: AllocationProblem, plan: Deployment) -> list[str]:
+        """Sergeants or inspectors all deployed, with what they can supervise."""
         out = []
         if int(plan.s.sum()) >= int(prob.headcount[SERGEANT]):
             bx, bp = plan.borough_heads(prob.borough, prob.n_boroughs)

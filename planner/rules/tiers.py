@@ -53,6 +53,7 @@ class TiersRule(Rule):
     title = "ward officers and hotspot teams"
 
     def build(self, ctx: BuildContext) -> Built | None:
+        """Each ward's most constables and PCSOs under the ceilings, and the tiers' parameters."""
         spec = ctx.scenario.rules.tiers
         if spec.ward_officer_ceiling is None and spec.ward_pcso_ceiling is None:
             return None
@@ -70,6 +71,7 @@ class TiersRule(Rule):
         return Built(ward=ward, params=params)
 
     def check(self, prob: AllocationProblem, plan: Deployment) -> list[RuleCheck]:
+        """Every ward's hotspot constables within the most per ward, its ward officers at its floor (to the ceiling)."""
         par = tier_params(prob)
         if par is None:
             return []
@@ -84,6 +86,7 @@ class TiersRule(Rule):
         return [RuleCheck("tiers", not len(bad), detail)]
 
     def conflicts(self, prob: AllocationProblem) -> list[str]:
+        """A ward floor above the ward officers' ceiling plus the hotspot constables a ward may hold."""
         par = tier_params(prob)
         if par is None:
             return []
@@ -96,6 +99,7 @@ class TiersRule(Rule):
         return []
 
     def binding(self, prob: AllocationProblem, plan: Deployment) -> list[str]:
+        """Wards at the ward officers' ceiling and the constables in hotspot teams."""
         par = tier_params(prob)
         if par is None:
             return []

@@ -23,6 +23,7 @@ class WardLimits(Rule):
     title = "ward floors and caps"
 
     def build(self, ctx: BuildContext) -> Built:
+        """Each ward's floor and cap on constables and PCSOs (the cap defaults to the headcount)."""
         rules = ctx.scenario.rules
         n = ctx.n_wards
         hc = ctx.workforce.headcount
@@ -38,6 +39,7 @@ class WardLimits(Rule):
         )
 
     def check(self, prob: AllocationProblem, plan: Deployment) -> list[RuleCheck]:
+        """Every ward within its floors and caps."""
         low = np.flatnonzero((plan.x < prob.lo_x) | (plan.p < prob.lo_p))
         high = np.flatnonzero((plan.x > prob.hi_x) | (plan.p > prob.hi_p))
         return [
@@ -46,6 +48,7 @@ class WardLimits(Rule):
         ]
 
     def conflicts(self, prob: AllocationProblem) -> list[str]:
+        """Wards whose floor is above their cap."""
         out = []
         for name, lo, hi in (("constables", prob.lo_x, prob.hi_x), ("PCSOs", prob.lo_p, prob.hi_p)):
             bad = np.flatnonzero(lo > hi)
@@ -59,6 +62,7 @@ class WardLimits(Rule):
         return out
 
     def binding(self, prob: AllocationProblem, plan: Deployment) -> list[str]:
+        """How many wards are at their floor or cap."""
         out = []
         for name, v, lo, hi in (("constables", plan.x, prob.lo_x, prob.hi_x), ("PCSOs", plan.p, prob.lo_p, prob.hi_p)):
             at_floor, at_cap = int((v <= lo).sum()), int((v >= hi).sum())

@@ -232,8 +232,11 @@ class VisitorsSpec(Strict):
 
 
 class OverridesSpec(Strict):
-    """Per-ward overrides: a CSV of ``ward_code, constables_min, constables_max, pcsos_min, pcsos_max,
-    exclude_need, reason`` (see :mod:`planner.inputs.overrides`). Written as a plain path or ``{path: FILE}``."""
+    """Per-ward overrides, as a plain path or ``{path: FILE}``.
+
+    A CSV of ``ward_code, constables_min, constables_max, pcsos_min, pcsos_max, exclude_need, reason`` (see
+    :mod:`planner.inputs.overrides`).
+    """
 
     path: PathText
 

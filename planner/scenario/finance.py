@@ -172,6 +172,7 @@ class Dated(Strict):
 
     @property
     def month(self) -> int:
+        """The start as a month index (``year * 12 + month - 1``)."""
         return parse_month(self.start)
 
 
@@ -290,6 +291,7 @@ class Continuity(Strict):
 
     @property
     def active(self) -> bool:
+        """Whether continuity limits anything (ranks and at least one share are set)."""
         return bool(self.ranks) and (self.max_move_share is not None or self.borough_move_share is not None)
 
 
@@ -411,7 +413,7 @@ class FinanceSpec(Strict):
     @field_validator("national_insurance")
     @classmethod
     def _ni(cls, v: tuple[NIBand, ...]) -> tuple[NIBand, ...]:
-        return _sorted(v, "national_insurance")  # type: ignore[no-any-return]
+        return _sorted(v, "national_insurance")
 
     @model_validator(mode="after")
     def _references(self) -> FinanceSpec:

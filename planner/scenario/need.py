@@ -31,9 +31,11 @@ class NeedWeights(Strict):
 
 
 class PcsoNeedWeights(Strict):
-    """Weights of the PCSOs' own need: what PCSOs are for (visibility and engagement), each component
-    divided by its mean over the wards. A component with no data (no visitors file, no survey) is left out,
-    with a note, and the others reweighted."""
+    """Weights of the PCSOs' own need: what PCSOs are for (visibility and engagement).
+
+    Each component is divided by its mean over the wards. A component with no data (no visitors file, no survey) is left
+    out, with a note, and the others reweighted.
+    """
 
     residents: Weight = 0.4
     visitors: Weight = 0.2

@@ -38,6 +38,8 @@ class ObjectiveSpec(Strict):
 
 
 class SolverSpec(Strict):
+    """The ``solver:`` block: time limit, seed, gap to stop at and worker threads."""
+
     time_limit: Seconds = 30.0
     seed: Seed = 0
     gap: Number = Field(1e-4, ge=0, le=1)

@@ -10,11 +10,15 @@ from planner.scenario.base import Count, Flag, Integer, Money, Note, Number, Rat
 
 
 class WardFloor(Strict):
+    """The fewest constables and PCSOs every ward holds."""
+
     constable: Count = 2
     pcso: Count = 1
 
 
 class WardCap(Strict):
+    """The most constables and PCSOs any ward holds (None: no cap)."""
+
     constable: Count | None = None
     pcso: Count | None = None
 
@@ -128,6 +132,8 @@ class Fairness(Strict):
 
 
 class RulesSpec(Strict):
+    """The ``rules:`` block: one field per rule family, from the ward floors to fairness."""
+
     ward_floor: WardFloor = WardFloor()
     ward_cap: WardCap = WardCap()
     supervision: Supervision = Supervision()

@@ -33,4 +33,4 @@ class WorkforceSpec(Strict):
 
     def rank(self, name: str) -> RankSpec:
         """Return the spec of rank ``name`` (one of :data:`RANKS`)."""
-        return getattr(self, name)  # type: ignore[no-any-return]
+        return getattr(self, name)

@@ -109,12 +109,14 @@ class Frame:
     @property
     def can_rise(self) -> np.ndarray:
         """(P,) prices that may be positive (rows with an upper limit)."""
-        return np.isfinite(self.hi)
+        rise: np.ndarray = np.isfinite(self.hi)
+        return rise
 
     @property
     def can_fall(self) -> np.ndarray:
         """(P,) prices that may be negative (rows with a lower limit)."""
-        return np.isfinite(self.lo)
+        fall: np.ndarray = np.isfinite(self.lo)
+        return fall
 
     def clamp(self, v: np.ndarray) -> np.ndarray:
         """Prices with the right signs."""
@@ -122,8 +124,10 @@ class Frame:
         return np.where(self.can_fall, v, np.maximum(v, 0.0))
 
     def limit(self, v: np.ndarray, usage: np.ndarray | None = None) -> np.ndarray:
-        """(P,) the limit each price applies to: the upper one for a positive price, the lower for a negative;
-        at a zero price the usage clipped into the limits (a subgradient of the priced limits there)."""
+        """(P,) the limit each price applies to: the upper one for a positive price, the lower for a negative.
+
+        At a zero price, the usage clipped into the limits (a subgradient of the priced limits there).
+        """
         at_zero = np.zeros(len(v)) if usage is None else np.clip(usage, self.lo, self.hi)
         return np.where(v > 0, self.hi, np.where(v < 0, self.lo, at_zero))
 
@@ -193,7 +197,9 @@ def make_frame(prob: AllocationProblem) -> Frame:
     )  # fmt: skip
 
 
-def _least_heads(prob: AllocationProblem, lo_x, hi_x, lo_p, hi_p) -> np.ndarray:
+def _least_heads(
+    prob: AllocationProblem, lo_x: np.ndarray, hi_x: np.ndarray, lo_p: np.ndarray, hi_p: np.ndarray
+) -> np.ndarray:
     """Fewest heads per ward meeting the floors and the minimum effective officers."""
     assert prob.min_eff is not None
     h = lo_x + lo_p
@@ -205,10 +211,20 @@ def _least_heads(prob: AllocationProblem, lo_x, hi_x, lo_p, hi_p) -> np.ndarray:
             break
         h = np.where(bad & (h < hi_x + hi_p), h + 1, h)
     xl, xu = _split_range(prob, w, h, lo_x, hi_x, lo_p, hi_p)
-    return np.where(xl <= xu, h, hi_x + hi_p + 1)  # past the ward's most heads when no count works
+    heads: np.ndarray = np.where(xl <= xu, h, hi_x + hi_p + 1)  # past the ward's most heads when no count works
+    return heads
 
 
-def _split_range(prob, w, h, lo_x, hi_x, lo_p, hi_p, real: bool = False):
+def _split_range(
+    prob: AllocationProblem,
+    w: np.ndarray,
+    h: np.ndarray,
+    lo_x: np.ndarray,
+    hi_x: np.ndarray,
+    lo_p: np.ndarray,
+    hi_p: np.ndarray,
+    real: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
     """Range ``[xl, xu]`` of constables with ``h`` heads in ward ``w`` (whole numbers, or real), as floats."""
     xl = np.maximum(lo_x[w], h - hi_p[w]).astype(float)
     xu = np.minimum(hi_x[w], h - lo_p[w]).astype(float)
@@ -236,9 +252,11 @@ def price_vector(fr: Frame, y: RowPrices) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class UnitPrices:
-    """What one evaluation's prices charge, cost weight folded in: per constable ``a`` and PCSO ``b`` in each
-    ward (W,), per unit of shortfall and excess against today in each ward (W,), per sergeant ``c_s`` and
-    inspector ``c_i`` in each borough (B,); and the priced limits ``constant``."""
+    """What one evaluation's prices charge, cost weight folded in.
+
+    Per constable ``a`` and PCSO ``b`` in each ward (W,), per unit of shortfall and excess against today in each ward
+    (W,), per sergeant ``c_s`` and inspector ``c_i`` in each borough (B,); and the priced limits ``constant``.
+    """
 
     a: np.ndarray
     b: np.ndarray
@@ -269,7 +287,7 @@ def unit_prices(fr: Frame, v: np.ndarray) -> UnitPrices:
 def _lag(prob: AllocationProblem, u: UnitPrices, w: np.ndarray, x: np.ndarray, h: np.ndarray) -> np.ndarray:
     """Priced value of ward ``w`` holding ``x`` constables and ``h - x`` PCSOs (broadcasts; reals allowed)."""
     p = h - x
-    val = prob.gain(w, x, p) - u.a[w] * x - u.b[w] * p
+    val: np.ndarray = prob.gain(w, x, p) - u.a[w] * x - u.b[w] * p
     if u.moves and prob.base_x is not None and prob.base_p is not None:
         bx, bp = prob.base_x[w], prob.base_p[w]
         val = val - (
@@ -280,8 +298,9 @@ def _lag(prob: AllocationProblem, u: UnitPrices, w: np.ndarray, x: np.ndarray, h
 
 
 def best_split(fr: Frame, u: UnitPrices, w: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Best priced value with exactly ``h`` heads per ward: over whole splits (with the constables that
-    reach it) and over real splits (the continuous relaxation ``F_cont``).
+    """Best priced value with exactly ``h`` heads per ward, over whole splits and over real splits.
+
+    Whole splits come with the constables that reach them; real splits are the continuous relaxation ``F_cont``.
 
     For fixed ``h`` the value is concave in ``x``; its maximiser over reals is a
     stationary point of one smooth piece, a kink (moves price) or a bound, so
@@ -383,8 +402,10 @@ def _curves(fr: Frame, u: UnitPrices, theta_w: np.ndarray) -> _Curves:
 
 
 def _envelope_steps(fr: Frame, cur: _Curves) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Steps of each ward's concave envelope: (ward, value) per extra head, in order of ``h``,
-    and the envelope's vertices (indices into the curves; each ward's first and last point are vertices).
+    """Steps of each ward's concave envelope, and the envelope's vertices.
+
+    Steps are (ward, value) per extra head, in order of ``h``; vertices are indices into the curves (each ward's first
+    and last point are vertices).
 
     A point strictly below the chord of its two neighbours is never a vertex
     of the upper hull, so all such points can go at once; repeat until none is left.
@@ -459,7 +480,8 @@ def inspectors_for(fr: Frame, s: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Fewest inspectors borough ``b`` needs for ``s`` sergeants."""
     prob = fr.prob
     need = np.ceil(s / prob.span_inspector[b] - 1e-9).astype(np.int64)
-    return np.maximum(need, prob.min_inspectors[b])
+    fewest: np.ndarray = np.maximum(need, prob.min_inspectors[b])
+    return fewest
 
 
 @dataclass
@@ -491,25 +513,31 @@ class Tables:
 
     @property
     def n_steps(self) -> np.ndarray:
+        """(B,) number of envelope steps kept per borough."""
         return np.diff(self.seg)
 
     def heads_value(self, extension: bool = True) -> np.ndarray:
-        """Per option: the bound ``G_b`` on the priced value of its heads (steps beyond the pool at ``theta``
-        when ``extension``, else nothing)."""
+        """Per option: the bound ``G_b`` on the priced value of its heads.
+
+        Steps beyond the pool count at ``theta`` when ``extension``, else not at all.
+        """
         b, kk = self.option_b, self.option_steps
         hmin_b = np.bincount(self.fr.prob.borough, weights=self.fr.h_min, minlength=len(self.base))
-        g = self.base[b] + self.prefix[self.seg[b] + b + kk]
+        g: np.ndarray = self.base[b] + self.prefix[self.seg[b] + b + kk]
         if extension:
             g = g + self.theta[b] * np.maximum(self.option_heads - hmin_b[b] - kk, 0)
         return g
 
     def option_pay(self) -> np.ndarray:
-        """Per option: annual pay (pounds) of the borough's choices and supervisors, heads as in ``G_b``
-        without the steps beyond the pool."""
+        """Per option: annual pay (pounds) of the borough's choices and supervisors.
+
+        Heads as in ``G_b``, without the steps beyond the pool.
+        """
         b, kk = self.option_b, self.option_steps
         c = self.fr.prob.cost
         heads = self.base_pay[b] + self.prefix_pay[self.seg[b] + b + kk]
-        return heads + c[SERGEANT] * self.option_s + c[INSPECTOR] * self.option_i
+        pay: np.ndarray = heads + c[SERGEANT] * self.option_s + c[INSPECTOR] * self.option_i
+        return pay
 
     def ward_choices(self, steps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each ward's heads and best whole split when borough ``b`` takes its ``steps[b]`` largest steps."""
@@ -524,8 +552,9 @@ class Tables:
 
 
 def _theta(prob: AllocationProblem, u: UnitPrices) -> np.ndarray:
-    """The most a head beyond the enumerated ones may be worth, per borough: the dearer of two supervision
-    costs per head.
+    """The most a head beyond the enumerated ones may be worth, per borough.
+
+    The dearer of two supervision costs per head.
 
     One more sergeant adds at most ``ceil(S)`` heads and costs ``c_s``; ``K =
     ceil(I)`` more sergeants add at most ``ceil(S * K)`` heads and cost ``K *
@@ -539,7 +568,8 @@ def _theta(prob: AllocationProblem, u: UnitPrices) -> np.ndarray:
     c_s, c_i = np.maximum(u.c_s, 0.0), np.maximum(u.c_i, 0.0)
     one = c_s / np.ceil(s_span - 1e-9)
     block = (k * c_s + c_i) / np.ceil(s_span * k - 1e-9)
-    return np.maximum(one, block)
+    theta: np.ndarray = np.maximum(one, block)
+    return theta
 
 
 def tables(fr: Frame, v: np.ndarray, reach: float = 1.0) -> Tables | float:
@@ -656,8 +686,10 @@ def _solution(tab: Tables) -> BoroughSolution:
 def _on_envelope(
     prob: AllocationProblem, cur: _Curves, vertices: np.ndarray, at: np.ndarray, h: np.ndarray
 ) -> dict[str, np.ndarray]:
-    """Every ward term (:func:`planner.rules.rows.ward_term_values`) of the envelope at ``h``: between two
-    vertices, their weighted mix (of the terms, not the terms of the mix: shortfall and excess are convex)."""
+    """Every ward term (:func:`planner.rules.rows.ward_term_values`) of the envelope at ``h``.
+
+    Between two vertices, their weighted mix (of the terms, not the terms of the mix: shortfall and excess are convex).
+    """
     j = np.searchsorted(vertices, at, side="right") - 1
     lo = vertices[j]
     hi = np.where(lo == at, lo, vertices[np.minimum(j + 1, len(vertices) - 1)])

@@ -45,8 +45,10 @@ from planner.solve.primal import PlanState, improve, repair
 
 
 class _Choice:
-    """Per borough, the sergeant options of a :class:`Tables`: their value without the supervisors' London-wide
-    prices, and their annual pay."""
+    """Per borough, the sergeant options of a :class:`Tables`: their value and their annual pay.
+
+    The value is without the supervisors' London-wide prices.
+    """
 
     def __init__(self, tab: Tables) -> None:
         prob = tab.fr.prob
@@ -108,8 +110,10 @@ def _moves(ch: _Choice, s: np.ndarray, reach: int) -> tuple[np.ndarray, np.ndarr
 
 
 def _repair_supervisors(ch: _Choice, s: np.ndarray) -> np.ndarray | None:
-    """Cut sergeants where it loses least per unit freed until the inspectors, sergeants and budget fit
-    (in that order)."""
+    """Cut sergeants where it loses least per unit freed until the inspectors, sergeants and budget fit.
+
+    The three are fitted in that order.
+    """
     fr = ch.tab.fr
     s = s.copy()
     for _ in range(int(s.sum()) + 1):

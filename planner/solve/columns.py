@@ -77,9 +77,12 @@ def _pieces(
     x_hi: np.ndarray,
     p: np.ndarray,
 ) -> list[np.ndarray]:
-    """Candidate constable counts of wards ``w`` holding ``p`` PCSOs: per smooth piece of the priced value
-    (below and above today's count when change is priced), the floor and ceiling of its stationary point
-    clipped to the piece, and the kink between them. ``price`` is the constables' price in those wards."""
+    """Candidate constable counts of wards ``w`` holding ``p`` PCSOs.
+
+    Per smooth piece of the priced value (below and above today's count when change is priced), the floor and ceiling of
+    its stationary point clipped to the piece, and the kink between them. ``price`` is the constables' price in those
+    wards.
+    """
     if not (kinked(prob, c) and prob.base_x is not None):
         t = np.clip(np.minimum(prob.x_stationary(w, p, price), 1e12), x_lo, x_hi)
         return [np.floor(t), np.ceil(t)]

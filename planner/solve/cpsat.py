@@ -128,7 +128,8 @@ def _supervisor_objective(prob: AllocationProblem, v: CpVars) -> Any:
 
 def change_terms(model: cp_model.CpModel, prob: AllocationProblem, xs: list[Any], ps: list[Any]) -> dict[str, list]:
     """Shortfall and excess against today per ward as integer variables (for models with integer counts)."""
-    assert prob.base_x is not None and prob.base_p is not None
+    assert prob.base_x is not None
+    assert prob.base_p is not None
     out: dict[str, list[Any]] = {t: [] for t in TERMS[2:]}
     for w in range(prob.n_wards):
         for rank, var, base in (("x", xs[w], int(prob.base_x[w])), ("p", ps[w], int(prob.base_p[w]))):

@@ -23,17 +23,22 @@ from planner.solve.borough_bound import BoroughSolution, Frame, evaluate, make_f
 
 
 def price_scale(fr: Frame, v0: np.ndarray) -> np.ndarray:
-    """A natural unit per price: the value of one head times the heads that move the row by one unit (one
-    for a row of heads, a sergeant's span for a row of sergeants, a constable's pay for a row of money)."""
+    """A natural unit per price: the value of one head times the heads that move the row by one unit.
+
+    One for a row of heads, a sergeant's span for a row of sergeants, a constable's pay for a row of money.
+    """
     prob = fr.prob
     weights = rows_of(prob).head_weights(prob)[fr.priced]
     head = float(np.max(np.abs(v0) / weights)) if len(v0) else 0.0
     if head <= 1e-9:
         head = float(np.median(prob.need)) * prob.max_slope() / (float(prob.need.max()) * 10.0 + 1e-12) + 1e-9
-    return head * weights
+    scale: np.ndarray = head * weights
+    return scale
 
 
-def _kelley_step(cuts: list[BoroughSolution], centre: np.ndarray, box: np.ndarray, fr: Frame):
+def _kelley_step(
+    cuts: list[BoroughSolution], centre: np.ndarray, box: np.ndarray, fr: Frame
+) -> tuple[np.ndarray, float] | None:
     """Minimise the cutting-plane model of ``L`` in a box around ``centre``. Returns (prices, model value)."""
     model = mb.Model()
     lo = np.where(fr.can_fall, centre - box, np.maximum(centre - box, 0.0))
@@ -75,9 +80,11 @@ class PriceSearch:
     def run(
         self, *, target: float = -np.inf, gap_goal: float = 0.0, max_evals: int = 40, deadline: float | None = None
     ) -> BoroughSolution:
-        """Evaluate up to ``max_evals`` more prices; stop early once ``best`` is within ``gap_goal`` of
-        ``target`` (the best known plan's objective), at ``deadline`` (``time.perf_counter()``), or when
-        the model predicts no further decrease. Returns the best evaluation so far."""
+        """Evaluate up to ``max_evals`` more prices and return the best evaluation so far.
+
+        Stops early once ``best`` is within ``gap_goal`` of ``target`` (the best known plan's objective), at
+        ``deadline`` (``time.perf_counter()``), or when the model predicts no further decrease.
+        """
         fr = self.fr
         for _ in range(max_evals):
             if self.converged or self.best.value - target <= gap_goal * max(abs(self.best.value), 1.0):

@@ -85,12 +85,15 @@ class PlanState:
 
     # ---------------------------------------------------------------- checks
     def objective(self) -> float:
+        """The plan's objective: the wards' values less the supervisors' cost term."""
         return float(self.value.sum()) - self.prob.supervisor_penalty(self.s, self.i)
 
     def cost(self) -> float:
+        """The plan's annual pay cost in pounds."""
         return self.prob.annual_cost(self.x, self.p, self.s, self.i)
 
     def moves(self) -> int:
+        """People moved between wards from the current deployment."""
         return self.prob.moves(self.x, self.p)
 
     def supervisors_over(self) -> np.ndarray:
@@ -110,15 +113,17 @@ class PlanState:
 
     # ------------------------------------------------------------ evaluation
     def _columns(self) -> dict[str, tuple[list[int], list[int], list[float]]]:
-        """Per term, the rows each ward (or borough) has a coefficient in, as plain lists (indptr, rows, values):
-        the incremental updates touch a few wards at a time, where Python lists beat numpy calls."""
+        """Per term, the rows each ward (or borough) has a coefficient in, as plain lists (indptr, rows, values).
+
+        The incremental updates touch a few wards at a time, where Python lists beat numpy calls.
+        """
         cols = self.__dict__.get("_cols")
         if cols is None:
             cols = {t: (m.indptr.tolist(), m.indices.tolist(), m.data.tolist()) for t, m in self.rows.AT.items()}
             self.__dict__["_cols"] = cols
         return cols
 
-    def _row_change(self, seen: dict[int, tuple[int, int]], dsup: dict[int, tuple[int, int]]):
+    def _row_change(self, seen: dict[int, tuple[int, int]], dsup: dict[int, tuple[int, int]]) -> dict[int, float]:
         """Rows touched by ward changes ``seen`` and borough supervisor changes ``dsup``, and their change."""
         prob, cols = self.prob, self._columns()
         acc: dict[int, float] = {}
@@ -136,7 +141,8 @@ class PlanState:
             add("x", w, dx)
             add("p", w, dp)
             if base:
-                assert prob.base_x is not None and prob.base_p is not None
+                assert prob.base_x is not None
+                assert prob.base_p is not None
                 ox, op, nx, np_ = int(self.x[w]), int(self.p[w]), int(self.x[w]) + dx, int(self.p[w]) + dp
                 bx, bp = int(prob.base_x[w]), int(prob.base_p[w])
                 add("under_x", w, max(bx - nx, 0) - max(bx - ox, 0))
@@ -167,7 +173,9 @@ class PlanState:
             out.append((before, after, weight[r]))
         return out
 
-    def _plan_change(self, changes: list[tuple[int, int, int]]):
+    def _plan_change(
+        self, changes: list[tuple[int, int, int]]
+    ) -> tuple[dict[int, tuple[int, int]], dict[int, tuple[int, int]]] | None:
         """Net ward changes, new borough supervisors, or None when a ward or supervisor bound breaks."""
         prob = self.prob
         seen: dict[int, tuple[int, int]] = {}
@@ -214,11 +222,14 @@ class PlanState:
                    for w, (dx, dp) in seen.items())  # fmt: skip
         ds = sum(v[0] for v in dsup.values())
         di = sum(v[1] for v in dsup.values())
-        return dval - prob.cost_weight * (prob.cost[SERGEANT] * ds + prob.cost[INSPECTOR] * di)
+        dobj: float = dval - prob.cost_weight * (prob.cost[SERGEANT] * ds + prob.cost[INSPECTOR] * di)
+        return dobj
 
     def excess_change(self, changes: list[tuple[int, int, int]]) -> tuple[float, float] | None:
-        """Change of :func:`excess` if ``changes`` were applied, and the part of it that is new or larger
-        breaches (None when the changes break a ward's bounds)."""
+        """Change of :func:`excess` if ``changes`` were applied, and the part of it that is new or larger breaches.
+
+        None when the changes break a ward's bounds.
+        """
         prob = self.prob
         seen: dict[int, tuple[int, int]] = {}
         for w, dx, dp in changes:
@@ -349,9 +360,11 @@ def repair(state: PlanState, max_steps: int = 200_000, patience: int = 400) -> b
 
 
 def excess(state: PlanState) -> float:
-    """How far a plan is over its rules, in heads: every row's breach in the heads that move it by one
-    (:meth:`planner.rules.rows.RowSet.head_weights`), plus supervisors beyond a borough's bounds counted by
-    the heads they supervise, summed."""
+    """How far a plan is over its rules, in heads.
+
+    Every row's breach in the heads that move it by one (:meth:`planner.rules.rows.RowSet.head_weights`), plus
+    supervisors beyond a borough's bounds counted by the heads they supervise, summed.
+    """
     prob = state.prob
     total = float(np.sum(state.rows.excess(state.act) * state.head_weights()))
     over_s = np.maximum(state.s - prob.max_sergeants, 0).sum()
@@ -360,8 +373,9 @@ def excess(state: PlanState) -> float:
 
 
 def _repair_step(state: PlanState) -> bool:
-    """One repair step: of the candidate changes for what is broken, the one that loses least value per head
-    of breach it removes (:meth:`PlanState.excess_change`).
+    """One repair step: the candidate change that loses least value per head of breach it removes.
+
+    The breach a change removes is measured by :meth:`PlanState.excess_change`.
 
     Candidates come from the structure of each broken row: for a row below its
     lower limit, one more person where the row counts them; for too many
@@ -429,8 +443,10 @@ def _row_terms(state: PlanState, r: int) -> dict[str, tuple[np.ndarray, np.ndarr
 def _units_in_row(
     state: PlanState, terms: dict[str, tuple[np.ndarray, np.ndarray]], sign: int, k: int = 8
 ) -> list[tuple[float, Change]]:
-    """One person more (sign +1) or fewer (-1) in the ``k`` wards of best gain per rank the row counts
-    positively (for a row of money or supervisors: every ward)."""
+    """One person more (sign +1) or fewer (-1) in the ``k`` wards of best gain per rank the row counts positively.
+
+    For a row of money or supervisors: every ward.
+    """
     out: list[tuple[float, Change]] = []
     every = bool({"s", "i"} & set(terms))
     for rank, term in ((0, "x"), (1, "p")):
@@ -447,8 +463,10 @@ def _units_in_row(
 
 
 def _team_cuts(state: PlanState, k: int = 8) -> list[tuple[float, Change]]:
-    """The ``k`` least-loss cuts that let a borough drop one sergeant, and the cut of every borough over its
-    own bounds (each cached while its wards do not change)."""
+    """The ``k`` least-loss cuts that let a borough drop one sergeant, and the cut of every borough over its bounds.
+
+    The bounds are the borough's own; each cut is cached while its wards do not change.
+    """
     prob = state.prob
     cache: dict[int, tuple[int, tuple[float, Change] | None]]
     cache = state.__dict__.setdefault("_shed_cache", {})
@@ -461,11 +479,14 @@ def _team_cuts(state: PlanState, k: int = 8) -> list[tuple[float, Change]]:
 
 
 def _toward_baseline(state: PlanState, terms: dict[str, tuple[np.ndarray, np.ndarray]]) -> list[tuple[float, Change]]:
-    """Changes back towards today's counts in the wards the row counts: one person, and per borough a pair
-    (one back into a ward below today, one out of a ward above it) that leaves the borough's heads, and so
-    its supervisors, as they are."""
+    """Changes back towards today's counts in the wards the row counts.
+
+    One person, and per borough a pair (one back into a ward below today, one out of a ward above it) that leaves the
+    borough's heads, and so its supervisors, as they are.
+    """
     prob = state.prob
-    assert prob.base_x is not None and prob.base_p is not None
+    assert prob.base_x is not None
+    assert prob.base_p is not None
     out: list[tuple[float, Change]] = []
     back_in: list[tuple[int, np.ndarray]] = []
     back_out: list[tuple[int, np.ndarray]] = []
@@ -545,7 +566,8 @@ def _addable(state: PlanState) -> np.ndarray:
     slack = np.floor(prob.span_sergeant * state.s + 1e-9) - (state.bx + state.bp)
     spare = state.s.sum() < prob.headcount[SERGEANT]
     roomy = (slack >= 1) | (spare & (state.s < prob.max_sergeants))
-    return roomy[prob.borough]
+    wards: np.ndarray = roomy[prob.borough]
+    return wards
 
 
 def _best_single_improving(state: PlanState) -> bool:
@@ -647,7 +669,9 @@ def improve(state: PlanState, k: int = 6, max_rounds: int = 100_000, tol: float 
     return moves
 
 
-def round_lp(prob: AllocationProblem, ward: np.ndarray, x: np.ndarray, p: np.ndarray, weights: np.ndarray):
+def round_lp(
+    prob: AllocationProblem, ward: np.ndarray, x: np.ndarray, p: np.ndarray, weights: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Per ward, the floor of the LP's weighted mean choice (a start for repair)."""
     n = prob.n_wards
     wx = np.bincount(ward, weights=weights * x, minlength=n)

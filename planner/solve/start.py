@@ -10,8 +10,10 @@ from planner.solve.master import Columns
 
 
 def _fill(need: np.ndarray, eff: float, kappa: float, lo: np.ndarray, spare: float) -> np.ndarray:
-    """Fractional people above ``lo`` per ward: ``e = clip(need / lam - kappa, e_lo)`` summing to the spare
-    effective capacity, by bisection on ``lam`` (80 halvings: to machine precision)."""
+    """Fractional people above ``lo`` per ward, summing to the spare effective capacity.
+
+    ``e = clip(need / lam - kappa, e_lo)``, by bisection on ``lam`` (80 halvings: to machine precision).
+    """
     e_lo = eff * lo
     total = e_lo.sum() + eff * spare
     need = np.maximum(need, 1e-12)
@@ -51,8 +53,11 @@ def water_fill(prob: AllocationProblem) -> tuple[np.ndarray, np.ndarray]:
 
 
 def seed_columns(prob: AllocationProblem, est_x: np.ndarray, est_p: np.ndarray, radius: int = 1) -> Columns:
-    """The first pool: every choice within ``radius`` of the estimate per rank, each ward's least choice, and
-    today's deployment (when there is one)."""
+    """The first pool of choices.
+
+    Every choice within ``radius`` of the estimate per rank, each ward's least choice, and today's deployment (when
+    there is one).
+    """
     cols = Columns()
     w = np.arange(prob.n_wards)
     for dx in range(-radius, radius + 1):
@@ -67,6 +72,8 @@ def seed_columns(prob: AllocationProblem, est_x: np.ndarray, est_p: np.ndarray, 
 
 
 def breach_price(prob: AllocationProblem, factor: float) -> float:
-    """Price of one unit of breach of a rule row in the master LP: ``factor`` times the steepest slope of
-    any ward's value (so that breaking a rule never pays while a plan exists)."""
+    """Price of one unit of breach of a rule row in the master LP.
+
+    ``factor`` times the steepest slope of any ward's value, so that breaking a rule never pays while a plan exists.
+    """
     return factor * max(prob.max_slope(), 1.0)

@@ -85,7 +85,7 @@ def _int_weights(problem: RegionProblem) -> tuple[np.ndarray, np.ndarray, int, n
 class _Model:
     """The CP-SAT model of one stage."""
 
-    def __init__(self, problem: RegionProblem, d_limit: int | None, sgt_limit: int | None = None) -> None:
+    def __init__(self, problem: RegionProblem, d_limit: int | None, sgt_limit: int | None = None) -> None:  # noqa: C901
         n, k = problem.n, problem.k
         load, sup, cap, ew, self.unit = _int_weights(problem)
         m = cp_model.CpModel()

@@ -408,7 +408,8 @@ def solve_heuristic(
         done += 1
         if best_score is None or (score, cur_value) < (best_score, best_value):
             best_team, best_score, best_value = cur_team, score, cur_value
-    assert best_team is not None and best_score is not None
+    assert best_team is not None
+    assert best_score is not None
     return HeuristicResult(best_team, best_score, done, time.perf_counter() - t0, stopped)
 
 

@@ -285,7 +285,7 @@ class TeamDesign:
                 return pd.array([pd.NA] * self.n_teams, dtype="Int64")
             return pd.array(np.rint(values).astype(np.int64), dtype="Int64")
 
-        frame = pd.DataFrame(
+        return pd.DataFrame(
             {
                 "team_id": list(self.team_ids),
                 "borough": w.borough_names[self.team_borough],
@@ -299,7 +299,6 @@ class TeamDesign:
                 "inspector_id": [";".join(ids) for ids in self.inspectors],
             }
         )
-        return frame
 
     def detail_table(self) -> pd.DataFrame:
         """teams.csv plus workload, deviation, shape and lock columns (for the app and checks)."""

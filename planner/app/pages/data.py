@@ -27,7 +27,7 @@ from planner.textsafe import markdown_text
 ss = st.session_state
 
 
-def render() -> None:
+def render() -> None:  # noqa: C901
     """Draw the page."""
     s = state.session()
     LONDON_FILES = (
