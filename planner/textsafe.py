@@ -26,10 +26,10 @@ from __future__ import annotations
 
 import html
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    import pandas as pd
+import numpy as np
+import pandas as pd
 
 __all__ = [
     "FORMULA_START",
@@ -95,20 +95,33 @@ def xlsx_text(value: str) -> str:
 
 
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` whose text cells and column names cannot act as spreadsheet formulas.
+    """A frame whose text cells and column names cannot act as spreadsheet formulas.
 
     Only ``str`` values change (see :func:`cell_text`); numbers, missing
-    values and the index are left as they are.
+    values and the index are left as they are. ``frame`` itself is never
+    changed; when nothing needs neutralising it is returned as it is (the
+    check is vectorised: a streamed export calls this on every chunk).
     """
-    out = frame.copy()
-    for name in out.columns:
-        col = out[name]
+    out = frame
+    for name in frame.columns:
+        col = frame[name]
         textual = col.dtype == object or str(col.dtype) in ("string", "str")
-        if textual and col.map(is_formula_like).any():
+        if textual and _formula_mask(col).any():
+            if out is frame:
+                out = frame.copy()
             out[name] = col.map(cell_text).astype(col.dtype)
     if any(is_formula_like(c) for c in out.columns):
+        out = out.copy() if out is frame else out
         out.columns = [cell_text(c) for c in out.columns]
     return out
+
+
+def _formula_mask(col: pd.Series) -> np.ndarray:
+    """Which cells of a text column a spreadsheet would read as formulas."""
+    try:
+        return np.asarray(col.str.startswith(FORMULA_START, na=False), dtype=bool)
+    except (AttributeError, TypeError):  # an object column holding no text at all
+        return np.asarray(col.map(is_formula_like), dtype=bool)
 
 
 def html_text(value: object) -> str:

@@ -203,3 +203,15 @@ def test_the_apps_workbook_stores_formula_names_as_text() -> None:
     assert {"=1+1", "+SUM(1,2)", "@cmd"} <= values  # the names as they are, shown as text
     assert all(c.data_type in ("s", "n", "inlineStr") for c in cells)
     assert all(c.quotePrefix for c in cells if isinstance(c.value, str) and c.value[:1] in "=+-@")
+
+
+def test_safe_frame_never_changes_its_input_and_checks_mixed_columns() -> None:
+    clean = pd.DataFrame({"ward": ["E05000001", "E05000002"], "n": [1, 2], "o": pd.Series([1, 2.5], dtype=object)})
+    assert safe_frame(clean) is clean  # nothing to neutralise: no copy (a streamed export calls it per chunk)
+    mixed = pd.DataFrame({"m": pd.Series([1, "=SUM(A1)", None, 2.0, "+44", "ok"], dtype=object)})
+    out = safe_frame(mixed)
+    assert out["m"].tolist()[:2] == [1, "'=SUM(A1)"] and out["m"].iloc[2] is None
+    assert out["m"].tolist()[3:] == [2.0, "'+44", "ok"]
+    assert mixed["m"].tolist()[1] == "=SUM(A1)"  # the input is untouched
+    strings = pd.DataFrame({"s": pd.Series(["-1", "a", pd.NA], dtype="string")})
+    assert safe_frame(strings)["s"].tolist()[:2] == ["'-1", "a"]
