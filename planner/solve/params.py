@@ -60,7 +60,8 @@ class SolveParams:
     search_radius : int
         When repair finds no plan: CP-SAT looks for one within this many of the rounded LP (per ward and rank).
     search_seconds, search_work : float
-        That search's wall-clock cap and deterministic time limit (CP-SAT work units: repeatable).
+        That search's wall-clock safety net and its deterministic time limit (CP-SAT work units:
+        repeatable on any machine; the work limit is what ends the search in practice).
     improve_candidates : int
         Best additions and removals tried against each other per round of marginal analysis.
     boroughs : BoroughParams
@@ -80,8 +81,8 @@ class SolveParams:
     repair_steps: int = 200_000
     repair_patience: int = 400
     search_radius: int = 3
-    search_seconds: float = 10.0
-    search_work: float = 3.0
+    search_seconds: float = 60.0
+    search_work: float = 2.0
     improve_candidates: int = 6
     boroughs: BoroughParams = field(default_factory=BoroughParams)
 
