@@ -109,6 +109,9 @@ class PlanState:
         keys = {self.rows.keys[int(r)].value for r in self.broken_rows()}
         if len(self.supervisors_over()):
             keys.add(RuleKey.SUPERVISION.value)
+        prob = self.prob
+        if prob.min_eff is not None and not prob.meets_min_eff(np.arange(prob.n_wards), self.x, self.p).all():
+            keys.add(RuleKey.MIN_EFFECTIVE.value)  # a rule without rows: each ward's own choices
         return sorted(keys)
 
     # ------------------------------------------------------------ evaluation
