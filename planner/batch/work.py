@@ -162,12 +162,25 @@ class _WorkerState:
     """The per-process cache of loaded inputs (thread-safe for Dask threads)."""
 
     def __init__(self) -> None:
+        self.pid = os.getpid()
         self.lock = threading.Lock()
         self.inputs: OrderedDict[tuple[str, str, str], Any] = OrderedDict()
         self.loads = 0
 
 
 _STATE = _WorkerState()
+
+
+def _state() -> _WorkerState:
+    """The state of the current process.
+
+    A worker forked from a process that loaded inputs starts its own count, and its own lock
+    (the parent's may have been held by another thread at the fork).
+    """
+    global _STATE
+    if _STATE.pid != os.getpid():
+        _STATE = _WorkerState()
+    return _STATE
 
 
 def inputs_key(scenario: Scenario) -> str:
@@ -200,25 +213,26 @@ def cached_inputs(ctx: WorkerContext, scenario: Scenario) -> Any:
     """The inputs of ``scenario``, loaded at most once per process and input set."""
     loader = _loader(ctx)  # the function itself names the cache entry (not the name it was asked by)
     key = (_qualname(loader) or "?", ctx.data_dir or "", inputs_key(scenario))
-    with _STATE.lock:
-        if key in _STATE.inputs:
-            _STATE.inputs.move_to_end(key)
-            return _STATE.inputs[key]
+    state = _state()
+    with state.lock:
+        if key in state.inputs:
+            state.inputs.move_to_end(key)
+            return state.inputs[key]
         # the newest inputs of the same loader and folder: only what changed is re-read
-        same = [v for k, v in _STATE.inputs.items() if k[:2] == key[:2]]
+        same = [v for k, v in state.inputs.items() if k[:2] == key[:2]]
         reuse = same[-1] if same else None
         extra = {"cache": True} if ctx.load is None else {}  # the real loader: parsed files from the disk cache
         inputs = loader(scenario, ctx.data_dir, scenario_dir=ctx.scenario_dir, reuse=reuse, **extra)
-        _STATE.loads += 1
-        _STATE.inputs[key] = inputs
-        while len(_STATE.inputs) > CACHE_SIZE:
-            _STATE.inputs.popitem(last=False)
+        state.loads += 1
+        state.inputs[key] = inputs
+        while len(state.inputs) > CACHE_SIZE:
+            state.inputs.popitem(last=False)
         return inputs
 
 
 def load_count() -> int:
     """How many times this process has loaded inputs."""
-    return _STATE.loads
+    return _state().loads
 
 
 _LIMITS: list[Any] = []
