@@ -156,6 +156,17 @@ def _ward_value(model: cp_model.CpModel, prob: AllocationProblem, w: int, x: Any
     return val
 
 
+def _count_model_rules(model: cp_model.CpModel, prob: AllocationProblem, xs: list[Any], ps: list[Any]) -> CpVars:
+    """Supervisors and every rule row over integer counts ``xs``, ``ps`` (with change terms when rules need them)."""
+    terms: dict[str, list[Any]] = {"x": xs, "p": ps}
+    if needs_change_terms(prob):
+        terms.update(change_terms(model, prob, xs, ps))
+    s, i = add_supervisor_vars(model, prob)
+    v = CpVars(terms, s, i)
+    add_rule_rows(model, prob, v)
+    return v
+
+
 def plain_model(prob: AllocationProblem, hi_x: np.ndarray, hi_p: np.ndarray) -> tuple[cp_model.CpModel, CpVars]:
     """The generic formulation: integer counts, value by table lookup over ``[lo, hi]``."""
     model = cp_model.CpModel()
@@ -168,12 +179,7 @@ def plain_model(prob: AllocationProblem, hi_x: np.ndarray, hi_p: np.ndarray) -> 
         xs.append(x)
         ps.append(p)
         vals.append(_ward_value(model, prob, w, x, p, (lx, ux, lp, up)))
-    terms: dict[str, list[Any]] = {"x": xs, "p": ps}
-    if needs_change_terms(prob):
-        terms.update(change_terms(model, prob, xs, ps))
-    s, i = add_supervisor_vars(model, prob)
-    v = CpVars(terms, s, i)
-    add_rule_rows(model, prob, v)
+    v = _count_model_rules(model, prob, xs, ps)
     model.maximize(sum(vals) - _supervisor_objective(prob, v))
     return model, v
 
@@ -210,12 +216,7 @@ def feasibility_model(
         if prob.min_eff is not None and prob.min_eff[w] > 0:
             ex, ep = int(np.floor(prob.eff_x * 1000)), int(np.floor(prob.eff_p * 1000))
             model.add(ex * xs[w] + ep * ps[w] >= int(np.ceil(prob.min_eff[w] * 1000 - 1e-6)))
-    terms: dict[str, list[Any]] = {"x": xs, "p": ps}
-    if needs_change_terms(prob):
-        terms.update(change_terms(model, prob, xs, ps))
-    s, i = add_supervisor_vars(model, prob)
-    v = CpVars(terms, s, i)
-    add_rule_rows(model, prob, v)
+    v = _count_model_rules(model, prob, xs, ps)
     model.minimize(sum(moved))
     return model, v
 
