@@ -197,8 +197,23 @@ def test_london_backtest_optimised_beats_every_simple_rule(london_data_dir: Path
 
 
 def test_broken_rules_are_said_in_words() -> None:
-    from planner.backtest.cli import rule_in_words
+    from planner.rules.words import rule_words
 
-    assert rule_in_words("headcount_sergeant") == "more sergeants than are in post"
-    assert rule_in_words("headcount_pcso") == "more PCSOs than are in post"
-    assert rule_in_words("ward_floor") == "breaks the rule 'ward floor'"
+    assert rule_words("headcount_sergeant") == "Sergeants deployed are within the headcount"
+    assert rule_words("headcount_pcso") == "PCSOs deployed are within the headcount"
+    assert rule_words("ward_floor") == "Ward floor"  # an unknown key: its words, capitalised
+
+
+def test_every_rule_check_has_its_words() -> None:
+    """Every check a registered rule can report has an entry of its own in the words table."""
+    import inspect
+    import re
+    import sys
+
+    from planner.rules import REGISTRY
+    from planner.rules.words import RULE_WORDS
+
+    source = "".join(inspect.getsource(sys.modules[m]) for m in {type(r).__module__ for r in REGISTRY})
+    names = set(re.findall(r'RuleCheck\(\s*"([a-z_]+)"', source))
+    names |= {f"headcount_{rank}" for rank in ("constable", "pcso", "sergeant", "inspector")}
+    assert names and names <= set(RULE_WORDS), names - set(RULE_WORDS)

@@ -10,7 +10,6 @@ thin: what they show is computed in plain functions the tests call directly.
 * :mod:`planner.app.controls` -- scenario files, sidebar settings and the changes they make.
 * :mod:`planner.app.metrics` -- comparison of solved plans, gains and losses, difference tables.
 * :mod:`planner.app.wardinfo` -- why a ward got what it got.
-* :mod:`planner.app.words` -- plain names of what the engine calls by code.
 * :mod:`planner.app.uploads` -- checking uploaded boundary and crime files.
 * :mod:`planner.app.exports` -- Excel, CSV, GeoPackage and scenario YAML as bytes.
 * :mod:`planner.app.state`, :mod:`planner.app.sidebar`, :mod:`planner.app.view`,

@@ -49,14 +49,6 @@ def add_backtest_parser(subparsers: Any) -> argparse.ArgumentParser:
     return p
 
 
-def rule_in_words(rule: str) -> str:
-    """A broken rule's key in words: ``headcount_sergeant`` -> "more sergeants than are in post"."""
-    family, _, rank = rule.partition("_")
-    if family == "headcount" and rank:
-        return f"more {'PCSO' if rank == 'pcso' else rank}s than are in post"
-    return f"breaks the rule {rule.replace('_', ' ')!r}"
-
-
 def format_table(table: pd.DataFrame) -> str:
     """The main columns of the backtest table as aligned text (methods in words)."""
     shown = table[list(SHOWN)].rename(columns=SHOWN)
@@ -79,6 +71,7 @@ def run_backtest_command(args: argparse.Namespace) -> int:
     """Run ``planner backtest``."""
     from planner.backtest.run import run_backtest, write_backtest
     from planner.report.outputs import check_out_dir
+    from planner.rules.words import rule_words
     from planner.scenario import load_scenario
     from planner.textsafe import terminal_text
 
@@ -97,7 +90,7 @@ def run_backtest_command(args: argparse.Namespace) -> int:
     )
     broken = result.table.loc[result.table["rules_broken"] != "", ["method", "rules_broken"]]
     for method, rules in broken.itertuples(index=False):
-        words = "; ".join(rule_in_words(r.strip()) for r in str(rules).split(",") if r.strip())
-        print(terminal_text(f"note: {method.replace('_', ' ')}: {words} (the planner's own plans never do)"),
+        words = "; ".join(f"“{rule_words(r.strip())}”" for r in str(rules).split(",") if r.strip())
+        print(terminal_text(f"note: {method.replace('_', ' ')} breaks {words} (the planner's own plans never do)"),
               file=sys.stderr)  # fmt: skip
     return 0

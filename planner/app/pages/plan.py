@@ -8,9 +8,9 @@ import streamlit as st
 from planner.app import state, view
 from planner.app.area import borough_mask, ward_mask
 from planner.app.tiers import has_tiers, team_table, tier_note
-from planner.app.words import rule_words
 from planner.report.result import Plan
 from planner.rules.overrides import override_summary
+from planner.rules.words import rule_words
 from planner.textsafe import markdown_text
 
 

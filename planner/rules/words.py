@@ -1,4 +1,4 @@
-"""Plain names for what the engine calls by code: rule checks, statuses, layers in exports."""
+"""Plain words for the rules' checks (the keys of ``Plan.check()`` and ``check_plan``), wherever people read them."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ RULE_WORDS: dict[str, str] = {
     "borough_share": "Each borough's share of officers is within its limits",
     "budget": "The pay cost is within the budget",
     "stability": "Change from the baseline is within the stability limits",
+    "borough_damping": "No borough loses more than its damping allows",
+    "fairness": "Officers per unit of need in every group of wards are within the fairness band",
     "min_effective": "Every ward has at least its fewest effective officers",
 }
 
