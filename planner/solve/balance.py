@@ -63,11 +63,7 @@ def feasible_at(
         model.add(x >= cp_model.LinearExpr.weighted_sum(pick, sx.tolist()))
         xs.append(x)
         ps.append(p)
-    terms: dict[str, list] = {"x": xs, "p": ps}
-    if cpsat.needs_change_terms(prob):
-        terms.update(cpsat.change_terms(model, prob, xs, ps))
-    s, i = cpsat.add_supervisor_vars(model, prob)
-    cpsat.add_rule_rows(model, prob, cpsat.CpVars(terms, s, i))
+    cpsat.add_count_rules(model, prob, xs, ps)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.05, time_limit)  # a safety net: the work limit decides
     solver.parameters.max_deterministic_time = FEASIBILITY_WORK

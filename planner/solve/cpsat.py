@@ -156,15 +156,20 @@ def _ward_value(model: cp_model.CpModel, prob: AllocationProblem, w: int, x: Any
     return val
 
 
-def _count_model_rules(model: cp_model.CpModel, prob: AllocationProblem, xs: list[Any], ps: list[Any]) -> CpVars:
-    """Supervisors and every rule row over integer counts ``xs``, ``ps`` (with change terms when rules need them)."""
-    terms: dict[str, list[Any]] = {"x": xs, "p": ps}
-    if needs_change_terms(prob):
-        terms.update(change_terms(model, prob, xs, ps))
+def add_rules(model: cp_model.CpModel, prob: AllocationProblem, terms: dict[str, list[Any]]) -> CpVars:
+    """Sergeants and inspectors per borough, and every rule row over the per-ward ``terms``."""
     s, i = add_supervisor_vars(model, prob)
     v = CpVars(terms, s, i)
     add_rule_rows(model, prob, v)
     return v
+
+
+def add_count_rules(model: cp_model.CpModel, prob: AllocationProblem, xs: list[Any], ps: list[Any]) -> CpVars:
+    """:func:`add_rules` over integer counts ``xs``, ``ps`` (with change terms when rules need them)."""
+    terms: dict[str, list[Any]] = {"x": xs, "p": ps}
+    if needs_change_terms(prob):
+        terms.update(change_terms(model, prob, xs, ps))
+    return add_rules(model, prob, terms)
 
 
 def plain_model(prob: AllocationProblem, hi_x: np.ndarray, hi_p: np.ndarray) -> tuple[cp_model.CpModel, CpVars]:
@@ -179,7 +184,7 @@ def plain_model(prob: AllocationProblem, hi_x: np.ndarray, hi_p: np.ndarray) -> 
         xs.append(x)
         ps.append(p)
         vals.append(_ward_value(model, prob, w, x, p, (lx, ux, lp, up)))
-    v = _count_model_rules(model, prob, xs, ps)
+    v = add_count_rules(model, prob, xs, ps)
     model.maximize(sum(vals) - _supervisor_objective(prob, v))
     return model, v
 
@@ -216,7 +221,7 @@ def feasibility_model(
         if prob.min_eff is not None and prob.min_eff[w] > 0:
             ex, ep = int(np.floor(prob.eff_x * 1000)), int(np.floor(prob.eff_p * 1000))
             model.add(ex * xs[w] + ep * ps[w] >= int(np.ceil(prob.min_eff[w] * 1000 - 1e-6)))
-    v = _count_model_rules(model, prob, xs, ps)
+    v = add_count_rules(model, prob, xs, ps)
     model.minimize(sum(moved))
     return model, v
 
@@ -239,9 +244,7 @@ def choice_model(
             if term in terms:
                 terms[term].append(cp_model.LinearExpr.weighted_sum(bools, np.asarray(values).tolist()))
         picks.append(bools)
-    s, i = add_supervisor_vars(model, prob)
-    v = CpVars(terms, s, i)
-    add_rule_rows(model, prob, v)
+    v = add_rules(model, prob, terms)
     model.maximize(sum(obj) - _supervisor_objective(prob, v))
     return model, v, picks
 
