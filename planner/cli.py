@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from planner.errors import InfeasibleError, PlannerError
-from planner.scenario.base import seconds_argument, seed_argument
 
 if TYPE_CHECKING:
     from planner.problem import AllocationProblem
@@ -38,6 +37,20 @@ def _idle_words(plan: Any) -> str:
 
     idle = [count(n, rank if rank != "pcso" else "PCSO") for rank, n in plan.not_deployed.items() if n > 0]
     return f" (in post, not deployed: {', '.join(idle)})" if idle else ""
+
+
+def seconds_argument(text: str) -> float:
+    """The argparse type of ``--time-limit`` (:data:`planner.scenario.base.seconds_argument`, imported when used)."""
+    from planner.scenario.base import seconds_argument as parse
+
+    return float(parse(text))
+
+
+def seed_argument(text: str) -> int:
+    """The argparse type of ``--seed`` (:data:`planner.scenario.base.seed_argument`, imported when used)."""
+    from planner.scenario.base import seed_argument as parse
+
+    return int(parse(text))
 
 
 def _err(message: str) -> None:
@@ -216,7 +229,7 @@ def _add_validate(sub: argparse._SubParsersAction) -> None:
 
 
 def run_app(args: argparse.Namespace) -> int:
-    """``planner app``: start the Streamlit app on this machine (the same as ``streamlit run app.py``)."""
+    """``planner app``: start the Streamlit app on this machine (``streamlit run``, the planner loaded meanwhile)."""
     import os
 
     entry = Path(__file__).resolve().parent / "app" / "main.py"
@@ -229,14 +242,16 @@ def run_app(args: argparse.Namespace) -> int:
     if args.scenario is not None:
         env["PLANNER_SCENARIO"] = args.scenario
     cmd = [
-        sys.executable, "-m", "streamlit", "run", str(entry),
+        sys.executable, "-m", "planner.app.serve", "run", str(entry),
         "--server.port", str(args.port), "--server.address", args.address,
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
         "--client.toolbarMode", "viewer", "--client.showErrorDetails", "none",
+        "--server.fileWatcherType", "none",  # no reloading on edits: watching every loaded module costs seconds
     ]  # fmt: skip
     _err(f"the planner app: http://{args.address}:{args.port}/ (Ctrl+C stops it)")
     sys.stderr.flush()
-    os.execve(sys.executable, cmd, env)  # Streamlit takes this process over: Ctrl+C and kill reach it directly
+    # Streamlit (through planner.app.serve) takes this process over: Ctrl+C and kill reach it directly
+    os.execve(sys.executable, cmd, env)
     return EXIT_OK  # not reached (only when execve is replaced, as in tests)
 
 

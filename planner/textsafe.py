@@ -26,10 +26,11 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:  # numpy and pandas only where frames are made safe: the command line starts without them
+    import numpy as np
+    import pandas as pd
 
 __all__ = [
     "FORMULA_START",
@@ -118,6 +119,8 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _formula_mask(col: pd.Series) -> np.ndarray:
     """Which cells of a text column a spreadsheet would read as formulas."""
+    import numpy as np
+
     try:
         return np.asarray(col.str.startswith(FORMULA_START, na=False), dtype=bool)
     except (AttributeError, TypeError):  # an object column holding no text at all

@@ -62,17 +62,17 @@ def plan_id(at: AppTest) -> str:
     raise AssertionError("no plan id in the captions")
 
 
-def deck(at: AppTest) -> dict[str, Any]:
-    """The pydeck JSON of the (first) map on the page."""
-    charts = at.get("deck_gl_json_chart")
-    assert charts, "no map on the page"
-    return dict(json.loads(charts[0].proto.json))
+def ward_map(at: AppTest) -> dict[str, Any]:
+    """What the (first) ward map on the page was sent: outlines, colours, tooltips, area, chosen ward."""
+    maps = [e for e in at.get("bidi_component") if e.proto.component_name == "planner_ward_map"]
+    assert maps, "no map on the page"
+    return dict(json.loads(maps[0].proto.json))
 
 
 def ward_fills(at: AppTest) -> list[list[int]]:
-    """Fill colour of every ward on the map."""
-    layer = next(layer for layer in deck(at)["layers"] if layer.get("id") == "wards")
-    return [f["properties"]["fill"] for f in layer["data"]["features"]]
+    """Fill colour (RGBA) of every ward on the map."""
+    raw = bytes.fromhex(ward_map(at)["fill"])
+    return [list(raw[i : i + 4]) for i in range(0, len(raw), 4)]
 
 
 def texts(at: AppTest) -> str:

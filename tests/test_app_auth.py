@@ -28,7 +28,7 @@ def test_signed_out_users_see_only_the_sign_in(monkeypatch):
     at.run()
     assert_ok(at)
     assert [b.label for b in at.button] == ["Sign in"]
-    assert not at.metric and not at.get("deck_gl_json_chart")
+    assert not at.metric and not at.get("deck_gl_json_chart") and not at.get("bidi_component")
 
 
 def test_signed_in_users_see_the_app(monkeypatch):

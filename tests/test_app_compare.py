@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app_testing import assert_ok, deck, goto, start_app, texts
+from app_testing import assert_ok, goto, start_app, texts, ward_map
 
 
 def _two_plans(monkeypatch):
@@ -27,8 +27,7 @@ def test_side_by_side_table(monkeypatch):
 def test_difference_map_and_tables(monkeypatch):
     at = _two_plans(monkeypatch)
     assert "Blue: B has more than A" in texts(at)
-    spec = deck(at)
-    assert any(layer["id"] == "wards" for layer in spec["layers"])
+    assert len(ward_map(at)["codes"]) == 680
     ranks = at.dataframe[1].value.set_index("Rank")
     assert ranks.loc["PCSOs", "Net"] == "+1,600"
     diff = at.dataframe[2].value

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app_testing import assert_ok, deck, goto, start_app, texts
+from app_testing import assert_ok, goto, start_app, texts, ward_map
 
 
 def test_equity_page_on_the_demo_city(monkeypatch):
@@ -11,8 +11,8 @@ def test_equity_page_on_the_demo_city(monkeypatch):
     assert_ok(at)
     shown = texts(at)
     assert "generated for illustration" in shown and "No public confidence" in shown  # said plainly
-    assert any(layer["id"] == "wards" for layer in deck(at)["layers"])
     plan = at.session_state["planner"].current.plan
+    assert ward_map(at)["codes"] == [str(c) for c in plan.wards.codes]
     table = at.dataframe[0].value
     assert table["Wards"].sum() == plan.wards.n_wards
     assert table["Constables (people)"].sum() == plan.totals["constable"]

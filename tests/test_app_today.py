@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from app_testing import assert_ok, deck, goto, start_app, texts
+from app_testing import assert_ok, goto, start_app, texts, ward_map
 
 import planner
 
@@ -28,7 +28,7 @@ def test_from_the_plan_as_filed_after_the_uplift(monkeypatch):
     p = ranks.loc["PCSOs"]
     assert p["Today (people)"] == filed.totals["pcso"] and p["In the plan (people)"] == plan.totals["pcso"]
     assert p["Net change (people)"] == plan.totals["pcso"] - filed.totals["pcso"]
-    assert any(layer["id"] == "wards" for layer in deck(at)["layers"])
+    assert len(ward_map(at)["codes"]) == plan.wards.n_wards
     wards = at.dataframe[1].value
     change = wards["PCSOs in the plan (people)"] - wards["PCSOs today (people)"]
     assert int(change.sum()) == int(ranks["Net change (people)"].loc["PCSOs"])

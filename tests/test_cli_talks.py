@@ -247,12 +247,13 @@ def test_planner_app_starts_streamlit_on_the_package_entry(monkeypatch, tmp_path
     monkeypatch.setattr(os, "execve", fake_exec)
     assert cli.main(["app", "--port", "8600", "--data-dir", str(tmp_path), "--scenario", "demo.yaml"]) == 0
     cmd = seen["cmd"]
-    assert isinstance(cmd, list) and cmd[1:4] == ["-m", "streamlit", "run"]
+    assert isinstance(cmd, list) and cmd[1:4] == ["-m", "planner.app.serve", "run"]  # Streamlit's own "run"
     entry = Path(cmd[4])
     assert entry == REPO / "planner" / "app" / "main.py" and entry.is_file()
     assert cmd[cmd.index("--server.port") + 1] == "8600"
     assert cmd[cmd.index("--server.address") + 1] == "localhost"
     assert cmd[cmd.index("--browser.gatherUsageStats") + 1] == "false"
+    assert cmd[cmd.index("--server.fileWatcherType") + 1] == "none"
     env = seen["env"]
     assert isinstance(env, dict) and env["PLANNER_DATA_DIR"] == str(tmp_path) and env["PLANNER_SCENARIO"] == "demo.yaml"
     assert cli.main(["app", "--data-dir", str(tmp_path / "missing")]) == 2

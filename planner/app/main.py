@@ -7,9 +7,13 @@ happen here for every page; the pages only draw.
 
 from __future__ import annotations
 
-import streamlit as st
+from planner.app import warmup
 
-from planner.app import auth, routes, sidebar, state
+warmup.wait()  # ``planner app`` imports the modules below in a thread while the browser loads: wait for it first
+
+import streamlit as st  # noqa: E402
+
+from planner.app import auth, routes, sidebar, state  # noqa: E402
 
 PAGE_CSS = "<style>[data-testid='stMainBlockContainer']{padding-top:2.5rem}</style>"
 

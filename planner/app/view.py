@@ -13,6 +13,8 @@ from planner.app.area import ALL_WARDS, Area, area_totals, areas, reference_tota
 from planner.app.layers import Hover, LayerView, PlanView, classes_count
 from planner.app.metrics import london_standard, need_covered, same_wards, unused_headcount
 from planner.app.today import current_view
+from planner.app.wardmap import clicked, payload, tooltips
+from planner.app.wardmap import draw as draw_canvas
 from planner.inputs.data import WardData
 from planner.report.plain import money, percent, signed, status_words
 from planner.textsafe import markdown_text
@@ -192,12 +194,26 @@ def draw_map(
     options: dict[str, bool],
     wards: WardData,
 ) -> None:
-    """Draw the ward map (clicks are read on the next run with :func:`pending_pick`)."""
+    """Draw the ward map (clicks are read on the next run with :func:`pending_pick`).
+
+    The map is drawn on a 2D canvas (:mod:`planner.app.wardmap`); with the street basemap on, pydeck draws it
+    over CARTO's tiles instead.
+    """
     fill = view.colours.copy()
     inside = ward_mask(wards, area)
     fill[~inside, 3] = 45
     bounds = base.bounds.get(area.name if not area.is_all else ALL, base.bounds[ALL])
     phone = is_phone()
+    height = 440 if phone else 620
+    label = f"Map of wards coloured by {view.legend.title}"
+    if not options.get("basemap", False):
+        texts = tooltips(base, tips.html, tips.fields, {"value": list(view.text), "layer": view.legend.title})
+        data = payload(
+            base, fill, texts, bounds=bounds, selected=selected, show_boroughs=options.get("boroughs", True),
+            show_bcus=options.get("bcus", True), show_labels=options.get("labels", False), height=height, label=label,
+        )  # fmt: skip
+        draw_canvas(data, key=map_key(key, area.key))
+        return
     deck = ward_map(
         base,
         fill,
@@ -207,7 +223,7 @@ def draw_map(
         show_boroughs=options.get("boroughs", True),
         show_bcus=options.get("bcus", True),
         show_labels=options.get("labels", False),
-        basemap=options.get("basemap", False),
+        basemap=True,
         value_text=view.text,
         layer_label=view.legend.title,
         tooltip_html=tips.html,
@@ -216,9 +232,9 @@ def draw_map(
         deck,
         on_select="rerun",
         selection_mode="single-object",
-        key=map_key(key, area.key),
-        height=440 if phone else 620,
-        alt=f"Map of wards coloured by {view.legend.title}",
+        key=map_key(key, area.key) + "-streets",
+        height=height,
+        alt=label,
     )
 
 
@@ -229,7 +245,10 @@ def map_key(key: str, area_key: str) -> str:
 
 def pending_pick(key: str) -> str | None:
     """The ward code the user clicked on map ``key`` since the last run (None if no new click)."""
-    event: Any = ss.get(key)
+    code = clicked(ss.get(key))  # the canvas map: a click is an event of one run
+    if code is not None:
+        return code
+    event: Any = ss.get(key + "-streets")  # the street map (pydeck): its selection stays until another click
     try:
         objs = event.selection.objects.get("wards") or []
     except AttributeError:

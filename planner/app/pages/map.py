@@ -61,14 +61,15 @@ def render() -> None:
     view.stale_note()
     view.failure_box(s.failure)
 
-    # A click selects a ward; the map is then drawn afresh (new key) so that Streamlit's own selection styling,
-    # which fades every other ward, does not hide the colours: the selected ward gets an outline instead.
+    # A click selects a ward (outlined on the map). The street map (pydeck) is then drawn afresh (new key) so that
+    # Streamlit's own selection styling, which fades every other ward, does not hide the colours.
     map_name = f"map{ss.get('m_nonce', 0)}"
     clicked = view.pending_pick(view.map_key(map_name, area.key))
     if clicked is not None:
         s.selected_ward = clicked
-        ss.m_nonce = ss.get("m_nonce", 0) + 1
-        map_name = f"map{ss.m_nonce}"
+        if options.get("basemap", False):
+            ss.m_nonce = ss.get("m_nonce", 0) + 1
+            map_name = f"map{ss.m_nonce}"
 
     inside = ward_mask(wards, area)
     mask = inside if ss.get("m_fit", False) else None
