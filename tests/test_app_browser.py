@@ -215,6 +215,12 @@ def test_app_end_to_end(app_server):
             page = browser.new_page(viewport={"width": 1500, "height": 1000})
             external: list[str] = []
             page.on("request", lambda r: external.append(r.url) if "localhost" not in r.url else None)
+            received = [0]  # bytes the server sent over the websocket (the map's outlines go once a session)
+
+            def _count(frame: str | bytes) -> None:
+                received[0] += len(frame)
+
+            page.on("websocket", lambda ws: ws.on("framereceived", _count))
             app_server.start()  # the clock starts here, with the browser already up
             t0, url = app_server.t0, app_server.url
             _wait_http(url, app_server.proc)
@@ -230,6 +236,7 @@ def test_app_end_to_end(app_server):
                 _cpu_seconds(os.getpid()) - browser_cpu0 - timings["first_page_server_cpu_s"]
             )
             timings["load_average"] = os.getloadavg()[0]
+            timings["first_page_received_kb"] = received[0] / 1000
             assert page.get_by_text("Start here:").first.is_visible()  # the first page says what it is for
             plan0 = _plan_id(page)
             pcsos0 = _metric(page, "PCSOs (of")
@@ -249,6 +256,7 @@ def test_app_end_to_end(app_server):
             slider = _span_slider(page)
             cpu0, server0 = _cpu_seconds(os.getpid()), _cpu_seconds(app_server.proc.pid)
             t = time.perf_counter()
+            received[0] = 0
             slider.press("ArrowRight")
             plan1 = _wait_new_plan(page, plan0)
             timings["demo_resolve_slider_s"] = time.perf_counter() - t
@@ -257,6 +265,7 @@ def test_app_end_to_end(app_server):
             server_cpu = _cpu_seconds(app_server.proc.pid) - server0
             timings["demo_redraw_server_cpu_s"] = server_cpu
             timings["demo_redraw_browser_cpu_s"] = _cpu_seconds(os.getpid()) - cpu0 - server_cpu
+            timings["demo_resolve_received_kb"] = received[0] / 1000
             assert plan1 != plan0
 
             # the 1,600 PCSO uplift: one click, solved again

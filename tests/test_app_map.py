@@ -25,9 +25,12 @@ def test_loads_with_a_plan_and_a_map(at):
 
 def test_pcso_headcount_change_resolves(at):
     before = plan_id(at)
+    fills = ward_fills(at)
     at.number_input(key="w_pcso").set_value(2900).run()
     assert_ok(at)
     assert plan_id(at) != before
+    again = ward_map(at)  # the browser keeps the outlines: a re-solve sends colours and tooltips only
+    assert again["wards"] is None and again["boroughs"] is None and ward_fills(at) != fills
     assert metric(at, "PCSOs").label == "PCSOs (of 2,900)"
     assert "not deployed" in texts(at)  # sergeants bind: the note says why
 

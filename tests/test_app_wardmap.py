@@ -8,7 +8,12 @@ map it comes from, and the warm-up that ``planner app`` starts.
 from __future__ import annotations
 
 import html
+import json
 import math
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -145,3 +150,106 @@ def test_a_failed_warm_up_still_opens_the_gate(fresh_warmup):
     fresh_warmup.start(modules=("planner.no_such_module",))
     assert fresh_warmup.wait(30)
     assert isinstance(fresh_warmup.failed(), ModuleNotFoundError)  # the script meets it again and reports it
+
+
+NODE = shutil.which("node")
+JS = Path(__file__).resolve().parents[1] / "planner" / "app" / "wardmap.js"
+
+
+def _node(script: str, payload: dict, tmp_path: Path) -> Any:
+    """Run ``script`` in Node with the map's module imported as ``wm`` and ``payload`` as ``input``."""
+    if NODE is None:
+        pytest.skip("node is not installed: the browser test still drives the map in Chromium")
+    module = tmp_path / "wardmap.mjs"
+    module.write_text(JS.read_text(encoding="utf-8"), encoding="utf-8")
+    runner = tmp_path / "run.mjs"
+    runner.write_text(
+        "globalThis.window = {};\n"
+        "globalThis.Path2D = class { moveTo() {} lineTo() {} closePath() {} };\n"
+        f"const wm = await import({json.dumps(module.as_uri())});\n"
+        f"const input = {json.dumps(payload)};\n"
+        f"const output = (() => {{ {script} }})();\n"
+        "process.stdout.write(JSON.stringify(output));\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run([NODE, str(runner)], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_the_browser_reads_the_outlines_as_python_wrote_them(base, tmp_path):
+    geo = canvas_geometry(base)
+    got = _node(
+        "return wm.parseShapes(input.text).map(s => ({ rings: s.rings.map(r => Array.from(r)), box: s.box }));",
+        {"text": geo.wards},
+        tmp_path,
+    )
+    assert isinstance(got, list)
+    for shape, rings in zip(got, _decode(geo.wards), strict=True):
+        assert [np.asarray(r).reshape(-1, 2).tolist() for r in shape["rings"]] == [r.tolist() for r in rings]
+        allxy = np.vstack(rings)
+        assert shape["box"] == [*allxy.min(axis=0).tolist(), *allxy.max(axis=0).tolist()]
+
+
+def test_the_browser_finds_the_ward_under_a_point(base, tmp_path):
+    """Hit testing (even-odd over every ring) agrees with shapely on points inside and outside each ward."""
+    from shapely.geometry import Point, shape
+
+    geo = canvas_geometry(base)
+    shapes = _decode(geo.wards)
+    polys = []
+    for rings in shapes:
+        outer = [np.asarray(r, dtype=float) for r in rings]
+        polys.append(shape({"type": "MultiPolygon", "coordinates": [[r.tolist()] for r in outer]}).buffer(0))
+    rng = np.random.default_rng(1)
+    x1, y1 = geo.plane(base.bounds[ALL])[2:]
+    points = [(float(x), float(y)) for x, y in zip(rng.uniform(0, x1, 300), rng.uniform(0, y1, 300))]
+    got = _node(
+        "const s = wm.parseShapes(input.text);"
+        "return input.points.map(([x, y]) => s.findIndex(w => wm.inside(w.rings, x, y)));",
+        {"text": geo.wards, "points": points},
+        tmp_path,
+    )
+    want = [next((i for i, p in enumerate(polys) if p.contains(Point(x, y))), -1) for x, y in points]
+    near_edge = [min(p.boundary.distance(Point(x, y)) for p in polys) < 1.0 for x, y in points]  # on a border
+    assert [g for g, e in zip(got, near_edge) if not e] == [w for w, e in zip(want, near_edge) if not e]
+    assert sum(w >= 0 for w in want) > 100
+
+
+def test_the_browser_fills_tooltips_exactly_as_python_does(base, tmp_path):
+    n = len(base.wards["features"])
+    fields = [{"area": f"a & b <{i}>", "need": "1.0"} for i in range(n)]
+    tips = wardmap.tooltips(base, TOOLTIP_HTML, fields, {"value": "\"'", "layer": "<L>"})
+    got = _node("return input.tips.values.map((_, i) => wm.tooltip(input.tips, i));", {"tips": tips}, tmp_path)
+    assert got == [wardmap.fill_tooltip(tips, i) for i in range(n)]
+
+
+def test_outlines_go_once_a_session_and_again_when_the_browser_asks(base, monkeypatch):
+    """The first run sends the outlines; later runs send None in their place; a 'missing' event sends them again."""
+    from types import SimpleNamespace
+
+    session: dict[str, Any] = {}
+    sent_data: list[dict[str, Any]] = []
+    events: dict[str, Any] = {}
+
+    def mount(*, key, data, **_callbacks):
+        sent_data.append(data)
+        return events
+
+    monkeypatch.setattr(wardmap, "st", SimpleNamespace(session_state=session))
+    monkeypatch.setattr(wardmap, "_mount", lambda: mount)
+    n = len(base.wards["features"])
+    tips = wardmap.tooltips(base, "<b>{ward_name}</b>", [{}] * n, {})
+    data = wardmap.payload(base, np.zeros((n, 4)), tips, bounds=base.bounds[ALL], selected=None, show_boroughs=True,
+                           show_bcus=True, show_labels=False, height=620, label="Map")  # fmt: skip
+    assert wardmap.draw(data, key="m") is None
+    assert sent_data[-1]["wards"] == data["wards"]
+    wardmap.draw(data, key="m")
+    assert all(sent_data[-1][k] is None for k in wardmap.GEOMETRY_KEYS) and sent_data[-1]["fill"] == data["fill"]
+    session["m"] = {"missing": data["id"]}  # the browser had not kept them
+    wardmap.draw(data, key="m")
+    assert sent_data[-1]["wards"] == data["wards"]
+    session["m"] = {}
+    events["ward"] = data["codes"][3]
+    assert wardmap.draw(data, key="m") == data["codes"][3]
+    assert sent_data[-1]["wards"] is None

@@ -6,8 +6,9 @@
 // + and - buttons zoom, a drag pans, "Fit" goes back to the area. Nothing is fetched from anywhere.
 
 const STORE = (window.__plannerWardMap = window.__plannerWardMap || { shapes: new Map() });
+// parseShapes, inside and tooltip are exported for the tests (tests/test_app_wardmap.py runs them in Node).
 
-function parseShapes(text) {
+export function parseShapes(text) {
   // "x,y,dx,dy,...;ring|shape|..." -> [{ rings: [Float64Array], box: [x0, y0, x1, y1], path: Path2D }]
   if (!text) return [];
   return text.split("|").map((shape) => {
@@ -41,9 +42,11 @@ function parseShapes(text) {
 }
 
 function shapesOf(id, text) {
-  // Parsed shapes, kept per id (a data set's wards, boroughs or BCUs), the last few only.
+  // Parsed shapes, kept per id (a data set's wards, boroughs or BCUs), the last few only; null when Python sent
+  // none (it sends them once a session) and none are kept.
   let found = STORE.shapes.get(id);
   if (!found) {
+    if (text === null || text === undefined) return null;
     found = parseShapes(text);
     STORE.shapes.set(id, found);
     while (STORE.shapes.size > 12) STORE.shapes.delete(STORE.shapes.keys().next().value);
@@ -51,7 +54,7 @@ function shapesOf(id, text) {
   return found;
 }
 
-function inside(rings, x, y) {
+export function inside(rings, x, y) {
   // Even-odd rule over every ring (holes and islands alike).
   let inn = false;
   for (const r of rings) {
@@ -171,7 +174,7 @@ function resize(m) {
 
 const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;" };
 
-function tooltip(tips, i) {
+export function tooltip(tips, i) {
   const values = {};
   tips.names.forEach((name, k) => {
     values[name] = tips.values[i][k];
@@ -307,6 +310,13 @@ function listen(m, setTriggerValue) {
 }
 
 export default function wardMap({ data, parentElement, setTriggerValue }) {
+  const wards = shapesOf(data.id + "/wards", data.wards);
+  const boroughs = shapesOf(data.id + "/boroughs", data.boroughs);
+  const bcus = shapesOf(data.id + "/bcus", data.bcus);
+  if (!wards || !boroughs || !bcus) {
+    setTriggerValue("missing", data.id); // not kept here (a reloaded page, a full cache): ask for the outlines again
+    return undefined;
+  }
   let m = parentElement.__plannerWardMap;
   const first = !m;
   if (first) {
@@ -328,9 +338,9 @@ export default function wardMap({ data, parentElement, setTriggerValue }) {
   m.tipFor = -1;
   m.canvas.setAttribute("aria-label", data.label);
   m.box.style.height = data.height + "px";
-  m.wards = shapesOf(data.id + "/wards", data.wards);
-  m.boroughs = shapesOf(data.id + "/boroughs", data.boroughs);
-  m.bcus = shapesOf(data.id + "/bcus", data.bcus);
+  m.wards = wards;
+  m.boroughs = boroughs;
+  m.bcus = bcus;
   if (m.hover >= m.wards.length) m.hover = -1;
   if (refit) {
     m.view = null;

@@ -6,7 +6,8 @@ two seconds to draw the first map. This map draws the same wards, borough and
 BCU outlines, names and chosen ward with the browser's 2D canvas, in
 milliseconds. The outlines are sent as compact text
 (:class:`geo.webmap.CanvasGeometry`) that the browser parses once per data set
-and keeps; a re-solve then only sends each ward's colour and tooltip. Hover
+and keeps: they are sent once per browser session, and a re-solve only sends each
+ward's colour and tooltip. Hover
 shows the tooltip, a click or tap chooses the ward (read back with
 :func:`clicked`), wheel, pinch or the buttons zoom, a drag pans. The street
 basemap (CARTO tiles) still uses pydeck (:func:`planner.app.view.draw_map`).
@@ -139,9 +140,25 @@ def payload(
     }
 
 
+#: Session-state key of the geometry ids this browser session already holds (it keeps them on ``window``).
+SENT = "_ward_map_geometry_sent"
+GEOMETRY_KEYS = ("wards", "boroughs", "bcus")
+
+
 def draw(data: dict[str, Any], *, key: str) -> str | None:
-    """Draw the map; return the code of the ward clicked since the last run (None if none)."""
-    result = _mount()(key=key, data=data, on_ward_change=_ignore)
+    """Draw the map; return the code of the ward clicked since the last run (None if none).
+
+    The outlines go to a browser session once: later runs send ``None`` in their
+    place and the browser draws from the shapes it keeps. Should it not have them
+    (its cache dropped them), it says so (trigger ``missing``) and the next run
+    sends them again.
+    """
+    sent: set[str] = st.session_state.setdefault(SENT, set())
+    if missing(st.session_state.get(key)) == data["id"]:
+        sent.discard(data["id"])
+    shown = data if data["id"] not in sent else {**data, **dict.fromkeys(GEOMETRY_KEYS)}
+    result = _mount()(key=key, data=shown, on_ward_change=_ignore, on_missing_change=_ignore)
+    sent.add(data["id"])
     return clicked(result)
 
 
@@ -149,10 +166,19 @@ def _ignore() -> None:
     """The click is read from the result; Streamlit needs a callback to report it."""
 
 
-def clicked(result: Any) -> str | None:
-    """The ward code a map result (or its session-state value) says was clicked in this run, if any."""
+def _event(result: Any, name: str) -> str | None:
     try:
-        code = result["ward"] if isinstance(result, dict) else getattr(result, "ward", None)
+        value = result[name] if isinstance(result, dict) else getattr(result, name, None)
     except (KeyError, TypeError):
         return None
-    return str(code) if isinstance(code, str) and code else None
+    return str(value) if isinstance(value, str) and value else None
+
+
+def clicked(result: Any) -> str | None:
+    """The ward code a map result (or its session-state value) says was clicked in this run, if any."""
+    return _event(result, "ward")
+
+
+def missing(result: Any) -> str | None:
+    """The geometry id the browser asked for again in this run (it had not kept it), if any."""
+    return _event(result, "missing")
