@@ -172,3 +172,19 @@ def test_the_package_entry_is_the_same_app(monkeypatch):
     at.run()
     assert_ok(at)
     assert metric(at, "Status").value == "Optimal"
+
+
+def test_street_basemap_draws_the_wards_over_cartos_tiles(at):
+    """With the street basemap on, pydeck draws the same wards and colours over CARTO's tiles."""
+    import json
+
+    fills = ward_fills(at)
+    at.checkbox(key="o_basemap").check().run()
+    assert_ok(at)
+    assert not at.get("bidi_component")  # the canvas map gives way to the street map
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    assert spec.get("mapProvider") == "carto"
+    wards = next(layer for layer in spec["layers"] if layer["id"] == "wards")
+    assert [f["properties"]["fill"] for f in wards["data"]["features"]] == fills
+    at.checkbox(key="o_basemap").uncheck().run()
+    assert ward_fills(at) == fills and not at.get("deck_gl_json_chart")
