@@ -1,8 +1,10 @@
-"""Ward maps for the browser: light GeoJSON, borough and BCU outlines, views and a pydeck map.
+"""Ward maps for the browser: light GeoJSON, borough and BCU outlines, views, canvas outlines and a pydeck map.
 
 The heavy part (simplifying and reprojecting ~700 polygons) is done once per
-data set by :func:`base_map`; each redraw only swaps the per-ward colours and
-tooltips into the features (:func:`ward_map`). The map has no basemap by
+data set by :func:`base_map`. The app's map draws :func:`canvas_geometry`
+(the same outlines as compact text for a 2D canvas); with a street basemap it
+uses :func:`ward_map`, where each redraw only swaps the per-ward colours and
+tooltips into the features. The map has no basemap by
 default, so nothing is fetched from a tile server: the ward, borough and BCU
 outlines are the map.
 
