@@ -132,6 +132,16 @@ def metrics_row(entry: state.Entry, area: Area = ALL_WARDS) -> None:
             st.info(markdown_text(note), icon=":material/info:")
 
 
+def current_entry() -> state.Entry:
+    """The current plan's entry; without a plan, say why (the failure's reasons) and stop the page here."""
+    s = state.session()
+    if s.current is None:
+        failure_box(s.failure)
+        st.stop()
+    assert s.current is not None  # st.stop() does not return
+    return s.current
+
+
 def failure_box(failure: state.Failure | None) -> None:
     """The plain-language reasons of the last failed solve."""
     if failure is None:

@@ -20,12 +20,8 @@ PURPOSE = (
 
 def render() -> None:
     """Draw the page."""
-    s = state.session()
-    entry = s.current
     view.header("Equity: who the plan serves", PURPOSE)
-    if entry is None:
-        view.failure_box(s.failure)
-        st.stop()
+    entry = view.current_entry()
     plan = entry.plan
     area = view.area_picker(plan.wards)
     view.stale_note()

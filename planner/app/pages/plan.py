@@ -16,12 +16,8 @@ from planner.textsafe import markdown_text
 
 def render() -> None:
     """Draw the page."""
-    s = state.session()
-    entry = s.current
     view.header("The plan in tables", "Every borough and ward of your area, and every rule checked again.")
-    if entry is None:
-        view.failure_box(s.failure)
-        st.stop()
+    entry = view.current_entry()
     plan = entry.plan
     area = view.area_picker(plan.wards)
     view.metrics_row(entry, area)

@@ -46,11 +46,8 @@ def _load_widgets(table: pd.DataFrame, ward: str) -> None:
 def render() -> None:
     """Draw the page."""
     s = state.session()
-    entry = s.current
     view.header("Community priorities", PURPOSE)
-    if entry is None:
-        view.failure_box(s.failure)
-        st.stop()
+    entry = view.current_entry()
     plan = entry.plan
     if ss.get("pr_start") != s.start:  # another starting scenario (other wards, other priorities): start again
         s.priorities, ss.pr_start, ss.pr_result = None, s.start, None

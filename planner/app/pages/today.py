@@ -22,11 +22,8 @@ PURPOSE = (
 def render() -> None:
     """Draw the page."""
     s = state.session()
-    entry = s.current
     view.header("What changes from today", PURPOSE)
-    if entry is None:
-        view.failure_box(s.failure)
-        st.stop()
+    entry = view.current_entry()
     plan = entry.plan
     filed = s.kept.get(s.reference or "")
     today = today_of(plan, filed.plan if filed is not None else None)
