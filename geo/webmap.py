@@ -341,6 +341,8 @@ class CanvasGeometry:
         One shape per borough and per BCU (outlines; empty when there are none).
     labels : list of [str, int, int]
         Borough name and the point its label is drawn at.
+    codes : list of str
+        Ward codes, in layer order (what a click on a ward reports).
     lon0, lat0, kx : float
         The plane: origin and the cosine of the middle latitude.
     digest : str
@@ -351,6 +353,7 @@ class CanvasGeometry:
     boroughs: str
     bcus: str
     labels: list[tuple[str, int, int]]
+    codes: list[str]
     lon0: float
     lat0: float
     kx: float
@@ -412,6 +415,7 @@ def canvas_geometry(base: BaseMap) -> CanvasGeometry:
         boroughs=_collection_text(base.boroughs, lon0, lat0, kx),
         bcus=_collection_text(base.bcus, lon0, lat0, kx),
         labels=labels,
+        codes=[str(f["properties"].get("ward_code", "")) for f in base.wards["features"]],
         lon0=lon0,
         lat0=lat0,
         kx=kx,

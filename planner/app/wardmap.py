@@ -132,7 +132,7 @@ def payload(
         "show_bcus": bool(show_bcus),
         "fill": fill_text(fill),
         "tips": tips,
-        "codes": [str(f["properties"].get("ward_code", "")) for f in base.wards["features"]],
+        "codes": geo.codes,
         "bounds": geo.plane(bounds),
         "selected": None if selected is None or not 0 <= selected < n else int(selected),
         "height": int(height),
